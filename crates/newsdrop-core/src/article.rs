@@ -1,0 +1,241 @@
+//! The `Article`: one dropped file on its way through the pipeline.
+//!
+//! Stages annotate, they never silently delete: a block that boilerplate removes stays in
+//! `blocks` with `keep = false` and a [`Mark`] naming the rule and the reason, so the output
+//! can say why (`removed`). The reader fills `source`, `format`, `blocks` and `page`; the
+//! rules fill `meta`, `tags` and `dedup`.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// One article in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub id: String,
+    pub source: Source,
+    pub format: Format,
+    pub blocks: Vec<Block>,
+    /// Facts the page itself states (HTML head, JSON fields), for the metadata rule to weigh.
+    pub page: Page,
+    pub meta: Meta,
+    pub tags: Vec<Tag>,
+    pub dedup: Option<DedupVerdict>,
+}
+
+impl Article {
+    /// A fresh article with no blocks yet; the reader fills the rest.
+    pub fn new(source: Source, format: Format) -> Self {
+        Article {
+            id: crate::article_id(&source.sha256, &source.name),
+            source,
+            format,
+            blocks: Vec::new(),
+            page: Page::default(),
+            meta: Meta::default(),
+            tags: Vec::new(),
+            dedup: None,
+        }
+    }
+
+    /// The blocks still kept, in order.
+    pub fn kept(&self) -> impl Iterator<Item = &Block> {
+        self.blocks.iter().filter(|b| b.keep)
+    }
+
+    /// The clean body: kept blocks, paragraphs separated by a blank line.
+    pub fn body(&self) -> String {
+        let mut body = String::new();
+        for block in self.kept() {
+            let text = block.text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            if !body.is_empty() {
+                body.push_str("\n\n");
+            }
+            body.push_str(text);
+        }
+        body
+    }
+}
+
+/// Where the article came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The dropped file's name, without folders.
+    pub name: String,
+    /// The inbox subfolder it was dropped in (`""` for the inbox itself), a hint for per-source rules.
+    pub folder: String,
+    /// Size of the file as dropped (compressed size for `.gz`).
+    pub size: u64,
+    /// SHA-256 of the dropped bytes, lowercase hex.
+    pub sha256: String,
+    pub received_at: Timestamp,
+    /// The text encoding the reader decoded (`UTF-8`, `windows-1252`, …).
+    pub encoding: String,
+}
+
+/// The input format, from the file extension (after stripping `.gz`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Text,
+    Markdown,
+    Html,
+    Json,
+}
+
+/// A unit of text: a line of a text dump, an HTML block element, a JSON body paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub text: String,
+    pub kind: BlockKind,
+    /// Whether the block belongs to the article body.
+    pub keep: bool,
+    /// The rule that last decided `keep`, and why.
+    pub mark: Option<Mark>,
+    /// A paragraph boundary precedes this block (a blank line in text, a new block element in HTML).
+    pub gap_before: bool,
+    /// DOM context, for blocks read from HTML.
+    pub dom: Option<DomHints>,
+}
+
+impl Block {
+    pub fn new(text: impl Into<String>, kind: BlockKind) -> Self {
+        Block {
+            text: text.into(),
+            kind,
+            keep: true,
+            mark: None,
+            gap_before: true,
+            dom: None,
+        }
+    }
+
+    /// Marks the block dropped by `rule`, recording why.
+    pub fn drop_by(&mut self, rule: &str, reason: impl Into<String>) {
+        self.keep = false;
+        self.mark = Some(Mark {
+            rule: rule.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// Marks the block kept by `rule`, recording why.
+    pub fn keep_by(&mut self, rule: &str, reason: impl Into<String>) {
+        self.keep = true;
+        self.mark = Some(Mark {
+            rule: rule.to_string(),
+            reason: reason.into(),
+        });
+    }
+}
+
+/// What kind of block the reader saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// A line of a plain-text dump.
+    Line,
+    Paragraph,
+    /// A heading with its level (1–6).
+    Heading(u8),
+    ListItem,
+    Quote,
+    Code,
+    /// A table cell or row.
+    Table,
+    /// An image caption (`<figcaption>`).
+    Caption,
+}
+
+/// Who decided a block's fate, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub rule: String,
+    pub reason: String,
+}
+
+/// Where an HTML block sat in the document.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DomHints {
+    /// The element's tag name (`p`, `h2`, `li`, `div`, …).
+    pub tag: String,
+    /// Ancestors from `body` down, as `tag#id.class` steps joined by `>`.
+    pub path: String,
+    /// Characters of the block's text that sit inside links.
+    pub link_chars: u32,
+}
+
+/// What the page states about itself, before any rule weighs it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    /// `<title>` of an HTML page.
+    pub title: Option<String>,
+    /// `<html lang>`.
+    pub lang: Option<String>,
+    /// `<link rel=canonical>`.
+    pub canonical: Option<String>,
+    /// `<meta>` tags as (name or property, content), in document order.
+    pub meta: Vec<(String, String)>,
+    /// Raw JSON-LD scripts.
+    pub json_ld: Vec<String>,
+    /// `<time datetime>` values, in document order.
+    pub times: Vec<String>,
+}
+
+/// Metadata of the article, set by rules (or by the reader for fields a JSON input gives).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Meta {
+    pub title: Option<String>,
+    /// The title was made from the first sentence, not found on the page.
+    pub title_derived: bool,
+    /// RFC 3339 date or date-time.
+    pub published: Option<String>,
+    /// Where `published` came from.
+    pub published_origin: Option<String>,
+    pub authors: Vec<String>,
+    pub publisher: Option<String>,
+    pub dateline: Option<String>,
+    /// BCP 47 / ISO 639-1 code.
+    pub language: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A canonical tag such as `country:PK` or `person:valentina-matviyenko`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Tag {
+    pub id: String,
+    /// `country`, `person`, `org`, `topic`, `place`, or a plugin's own kind.
+    pub kind: String,
+    pub label: String,
+    /// How many times the article mentions it.
+    pub count: u32,
+    /// Which rule (file and string) fired.
+    pub rule: String,
+}
+
+/// The dedup verdict for one article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DedupVerdict {
+    pub status: DedupStatus,
+    /// The id of the earliest article of the story, for `exact` and `near`.
+    pub of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containment: Option<f64>,
+    /// Fingerprints shared with `of`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<u32>,
+    /// Which check decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DedupStatus {
+    Unique,
+    Exact,
+    Near,
+}

@@ -1,0 +1,385 @@
+//! Config: the TOML an operator writes, validated in one place.
+//!
+//! Every section has defaults in code, and `config/default.toml` (embedded in the binary,
+//! written by `newsdrop init`) spells the same defaults out with comments; a test keeps the
+//! two equal. A config file overrides only what it sets: a section it leaves out keeps its
+//! defaults, and without `[[stage]]` tables the default pipeline runs.
+//!
+//! Paths in a config file are relative to the file's folder; with the embedded default they
+//! are relative to the working directory.
+
+mod decode;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use decode::{ConfigError, ConfigErrors, KeyLines, decode};
+
+/// The commented default config, as `newsdrop init` writes it.
+pub const DEFAULT_TOML: &str = include_str!("../../../../config/default.toml");
+
+/// Label used in errors for the embedded default config.
+pub const EMBEDDED: &str = "<embedded default>";
+
+/// The whole config, after decoding.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub paths: Paths,
+    pub intake: Intake,
+    pub workers: Workers,
+    pub output: Output,
+    pub store: Store,
+    /// `[[stage]]` tables in pipeline order.
+    #[serde(rename = "stage")]
+    pub stages: Vec<StageSpec>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            paths: Paths::default(),
+            intake: Intake::default(),
+            workers: Workers::default(),
+            output: Output::default(),
+            store: Store::default(),
+            stages: default_pipeline(),
+        }
+    }
+}
+
+/// The folders newsdrop works in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Paths {
+    /// Where producers drop files.
+    pub inbox: PathBuf,
+    /// Where `<id>.json` files appear.
+    pub outbox: PathBuf,
+    /// Where inputs go once emitted (when `output.on_success = "archive"`).
+    pub archive: PathBuf,
+    /// Where failed inputs go, each beside a `.error.json`.
+    pub failed: PathBuf,
+    /// The ledger, the dedup index and the work folder.
+    pub state: PathBuf,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            inbox: "inbox".into(),
+            outbox: "outbox".into(),
+            archive: "archive".into(),
+            failed: "failed".into(),
+            state: ".newsdrop".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Intake {
+    /// A file written in place is taken once its size and mtime have been stable this long.
+    pub settle_ms: u64,
+    /// The inbox is scanned at start-up, after an event-queue overflow and this often.
+    pub scan_interval_secs: u64,
+    /// Larger files fail without being read (the limit applies to gzip's output too).
+    pub max_file_bytes: u64,
+    /// Claimed files waiting for a worker; a burst beyond this waits in the inbox.
+    pub queue_capacity: usize,
+    /// Watch subfolders of the inbox too (the subfolder is the article's `source.folder`).
+    pub recursive: bool,
+}
+
+impl Default for Intake {
+    fn default() -> Self {
+        Intake {
+            settle_ms: 1000,
+            scan_interval_secs: 30,
+            max_file_bytes: 10 * 1024 * 1024,
+            queue_capacity: 256,
+            recursive: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Workers {
+    /// Pipeline threads; 0 means one per core.
+    pub threads: usize,
+    /// On SIGTERM, how long in-flight articles may take to finish.
+    pub drain_timeout_secs: u64,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Workers {
+            threads: 0,
+            drain_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Output {
+    /// What happens to an input once its article is emitted.
+    pub on_success: OnSuccess,
+    /// Add the dropped blocks, with the rule that dropped each, as `removed`.
+    pub removed: bool,
+    /// Also append every article to this JSON Lines file.
+    pub jsonl: Option<PathBuf>,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            on_success: OnSuccess::Archive,
+            removed: false,
+            jsonl: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnSuccess {
+    /// Move the input to the archive folder.
+    Archive,
+    /// Delete the input.
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Store {
+    pub kind: StoreKind,
+    /// A file whose processing was interrupted this many times (a crash, a kill) is
+    /// quarantined in `failed/` instead of being tried again.
+    pub max_attempts: u32,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            kind: StoreKind::Sqlite,
+            max_attempts: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// SQLite in WAL mode under the state folder.
+    Sqlite,
+}
+
+/// One `[[stage]]` table: the rule it runs and that rule's own config.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StageSpec {
+    /// A built-in rule name, or `plugin:PATH` (relative to the config file).
+    pub rule: String,
+    /// A name for logs and errors; defaults to the rule.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Every other key: the rule's config, checked by the rule.
+    #[serde(flatten)]
+    pub options: toml::Table,
+}
+
+impl StageSpec {
+    pub fn new(rule: &str) -> Self {
+        StageSpec {
+            rule: rule.to_string(),
+            name: None,
+            options: toml::Table::new(),
+        }
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.rule)
+    }
+}
+
+/// The pipeline that runs when a config has no `[[stage]]` tables.
+pub fn default_pipeline() -> Vec<StageSpec> {
+    ["metadata", "boilerplate", "dedup"].into_iter().map(StageSpec::new).collect()
+}
+
+/// A decoded config with what is needed to place errors and resolve paths.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: Config,
+    /// Key positions in the source, for rules that report errors in their own options.
+    pub lines: KeyLines,
+    /// The config file, when there is one.
+    pub file: Option<PathBuf>,
+    /// Folder that relative paths resolve against.
+    pub base_dir: PathBuf,
+}
+
+impl LoadedConfig {
+    /// The embedded default, with paths relative to `base_dir` (the working directory).
+    pub fn embedded(base_dir: &Path) -> Self {
+        LoadedConfig {
+            config: Config::default(),
+            lines: KeyLines::none(EMBEDDED),
+            file: None,
+            base_dir: base_dir.to_path_buf(),
+        }
+    }
+
+    /// Decodes config text read from `file`; relative paths resolve against its folder.
+    pub fn parse(src: &str, file: &Path) -> Result<Self, ConfigErrors> {
+        let label = file.display().to_string();
+        let lines = KeyLines::parse(src, &label).map_err(|e| ConfigErrors(vec![e]))?;
+        let table: toml::Table = toml::from_str(src).map_err(|e| {
+            ConfigErrors(vec![ConfigError {
+                file: label.clone(),
+                line: 0,
+                column: 0,
+                key: String::new(),
+                message: e.message().to_string(),
+            }])
+        })?;
+        let config: Config = decode(toml::Value::Table(table), "", &lines).map_err(ConfigErrors)?;
+        let errors = validate(&config, &lines);
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(LoadedConfig {
+            config,
+            lines,
+            file: Some(file.to_path_buf()),
+            base_dir,
+        })
+    }
+
+    /// `path` resolved against the config's folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        self.base_dir.join(path)
+    }
+
+    /// The label errors use for this config.
+    pub fn label(&self) -> &str {
+        &self.lines.file
+    }
+}
+
+/// Checks that span sections: values serde accepts but newsdrop cannot run with.
+fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
+    let mut errors = Vec::new();
+    let mut positive = |key: &str, value: u64| {
+        if value == 0 {
+            errors.push(lines.error(key, "must be greater than 0"));
+        }
+    };
+    positive("intake.scan_interval_secs", config.intake.scan_interval_secs);
+    positive("intake.max_file_bytes", config.intake.max_file_bytes);
+    positive("intake.queue_capacity", config.intake.queue_capacity as u64);
+    positive("store.max_attempts", u64::from(config.store.max_attempts));
+
+    let p = &config.paths;
+    let named = [
+        ("paths.inbox", &p.inbox),
+        ("paths.outbox", &p.outbox),
+        ("paths.archive", &p.archive),
+        ("paths.failed", &p.failed),
+        ("paths.state", &p.state),
+    ];
+    for (i, (key, path)) in named.iter().enumerate() {
+        if let Some((other, _)) = named[..i].iter().find(|(_, q)| q == path) {
+            errors.push(lines.error(key, format!("is the same folder as `{other}`")));
+        }
+    }
+
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, stage) in config.stages.iter().enumerate() {
+        if stage.rule.trim().is_empty() {
+            errors.push(lines.error(&format!("stage[{i}].rule"), "must name a rule"));
+        }
+        let name = stage.display_name();
+        if seen.contains(&name) {
+            errors.push(lines.error(
+                &format!("stage[{i}]"),
+                format!("a second stage named `{name}`: give one a distinct `name`"),
+            ));
+        }
+        seen.push(name);
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<LoadedConfig, ConfigErrors> {
+        LoadedConfig::parse(src, Path::new("/etc/newsdrop/newsdrop.toml"))
+    }
+
+    #[test]
+    fn the_commented_default_file_equals_the_code_defaults() {
+        let loaded = parse(DEFAULT_TOML).expect("default.toml must parse");
+        assert_eq!(loaded.config, Config::default());
+    }
+
+    #[test]
+    fn a_section_left_out_keeps_its_defaults_and_the_default_pipeline() {
+        let loaded = parse("[intake]\nsettle_ms = 250\n").expect("valid");
+        assert_eq!(loaded.config.intake.settle_ms, 250);
+        assert_eq!(loaded.config.intake.max_file_bytes, Intake::default().max_file_bytes);
+        assert_eq!(loaded.config.paths, Paths::default());
+        assert_eq!(loaded.config.stages, default_pipeline());
+        assert_eq!(loaded.resolve(Path::new("inbox")), Path::new("/etc/newsdrop/inbox"));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_with_file_line_and_key() {
+        let src = "[intake]\nsettel_ms = 5\n\n[output]\njsnl = \"x\"\n\n[bogus]\na = 1\n";
+        let errors = parse(src).expect_err("must fail").0;
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.key.as_str())).collect();
+        assert_eq!(got, vec![(2, "intake.settel_ms"), (5, "output.jsnl"), (7, "bogus")]);
+        assert!(errors[0].to_string().starts_with("/etc/newsdrop/newsdrop.toml:2:1: key `intake.settel_ms`"));
+    }
+
+    #[test]
+    fn type_errors_are_all_reported_alongside_unknown_keys() {
+        let src = "[intake]\nsettle_ms = \"soon\"\nqueue_capacity = -3\n[workers]\nthreds = 2\n";
+        let errors = parse(src).expect_err("must fail").0;
+        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, vec!["intake.settle_ms", "intake.queue_capacity", "workers.threds"]);
+        assert_eq!(errors[0].line, 2);
+        assert_eq!(errors[1].line, 3);
+    }
+
+    #[test]
+    fn a_syntax_error_gives_its_line() {
+        let errors = parse("[intake]\nsettle_ms = = 3\n").expect_err("must fail").0;
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 2);
+    }
+
+    #[test]
+    fn stages_keep_their_own_keys_for_the_rule_and_names_must_be_distinct() {
+        let src = "[[stage]]\nrule = \"tagging\"\ngazetteers = [\"a.toml\"]\n\n[[stage]]\nrule = \"tagging\"\n";
+        let errors = parse(src).expect_err("duplicate names").0;
+        assert_eq!(errors[0].key, "stage[1]");
+        assert_eq!(errors[0].line, 5, "the second [[stage]] header");
+        let ok = parse("[[stage]]\nrule = \"tagging\"\ngazetteers = [\"a.toml\"]\n").expect("valid");
+        assert_eq!(ok.config.stages.len(), 1);
+        assert!(ok.config.stages[0].options.contains_key("gazetteers"));
+        assert!(!ok.config.stages[0].options.contains_key("rule"));
+    }
+
+    #[test]
+    fn same_folder_twice_is_an_error() {
+        let errors = parse("[paths]\noutbox = \"inbox\"\n").expect_err("must fail").0;
+        assert_eq!(errors[0].key, "paths.outbox");
+    }
+}

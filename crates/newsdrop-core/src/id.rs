@@ -1,0 +1,36 @@
+//! Output ids: derived from the content and the file name, never from time or order.
+//!
+//! Re-processing the same file after a crash gives the same id, so the same output file is
+//! rewritten rather than a second one created; the same bytes under another name give another
+//! id (another article, which dedup will call `exact`).
+
+use sha2::{Digest, Sha256};
+
+/// The article id for a file with content hash `sha256_hex` dropped as `name`:
+/// the first 16 bytes of `SHA-256(sha256_hex || 0x00 || name)`, lowercase hex (32 chars).
+pub fn article_id(sha256_hex: &str, name: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(sha256_hex.as_bytes());
+    h.update([0u8]);
+    h.update(name.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_content_and_name_same_id_other_name_other_id() {
+        let h = sha256_hex(b"hello");
+        assert_eq!(article_id(&h, "a.txt"), article_id(&h, "a.txt"));
+        assert_ne!(article_id(&h, "a.txt"), article_id(&h, "b.txt"));
+        assert_ne!(article_id(&h, "a.txt"), article_id(&sha256_hex(b"hello!"), "a.txt"));
+        assert_eq!(article_id(&h, "a.txt").len(), 32);
+    }
+}
