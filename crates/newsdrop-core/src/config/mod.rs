@@ -206,7 +206,7 @@ impl StageSpec {
 
 /// The pipeline that runs when a config has no `[[stage]]` tables.
 pub fn default_pipeline() -> Vec<StageSpec> {
-    ["metadata", "boilerplate", "dedup"].into_iter().map(StageSpec::new).collect()
+    ["metadata", "boilerplate"].into_iter().map(StageSpec::new).collect()
 }
 
 /// A decoded config with what is needed to place errors and resolve paths.
