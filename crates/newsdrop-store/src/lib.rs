@@ -1,1 +1,413 @@
-//! The store.
+//! The store: the ledger of every article newsdrop has seen, in SQLite (WAL mode) under the
+//! state folder, so that no server is needed.
+//!
+//! The ledger is keyed by article id (content hash + file name) and remembers the content
+//! hash, the status, how many attempts were made and where the output went. Two rules keep
+//! the reliability contract:
+//! - an attempt is recorded (and committed) *before* the rules run, so a file that crashes the
+//!   daemon again and again is quarantined instead of crash-looping;
+//! - the final status of a batch is committed in one transaction *after* the outputs are
+//!   fsynced and *before* the inputs leave the work folder, so a restart can always tell
+//!   whether a leftover input still needs work.
+//!
+//! Two connections: attempts use `synchronous = NORMAL` (they only need to survive a process
+//! crash, and there is one per file), batch commits use `synchronous = FULL` (one fsync per
+//! batch, and they must survive power loss).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// File name of the SQLite database inside the state folder.
+pub const DB_FILE: &str = "newsdrop.db";
+
+/// Where an article stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// An attempt began and did not finish (yet).
+    Pending,
+    /// Its JSON was written.
+    Emitted,
+    /// Dedup called it a duplicate and the policy kept it from the outbox.
+    Duplicate,
+    /// A rule dropped it on purpose.
+    Dropped,
+    /// It failed; the input is in `failed/`.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Emitted => "emitted",
+            Status::Duplicate => "duplicate",
+            Status::Dropped => "dropped",
+            Status::Failed => "failed",
+        }
+    }
+
+    /// Whether the article needs no more work.
+    pub fn is_final(self) -> bool {
+        self != Status::Pending
+    }
+}
+
+impl FromStr for Status {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "pending" => Status::Pending,
+            "emitted" => Status::Emitted,
+            "duplicate" => Status::Duplicate,
+            "dropped" => Status::Dropped,
+            "failed" => Status::Failed,
+            other => return Err(StoreError::Corrupt(format!("unknown status {other:?}"))),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("ledger {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("ledger is corrupt: {0}")]
+    Corrupt(String),
+    #[error("ledger schema version {found} is newer than this newsdrop understands ({supported})")]
+    TooNew { found: i64, supported: i64 },
+}
+
+/// What `begin_attempt` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// Attempts so far, this one included (for a final status: the attempts it took).
+    pub attempts: u32,
+    pub status: Status,
+}
+
+/// The final word on one article, committed with its batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub id: String,
+    pub status: Status,
+    /// Output file, or the `failed/` path, or empty.
+    pub output: String,
+    /// Failure or drop reason; empty otherwise.
+    pub message: String,
+}
+
+/// One ledger row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: String,
+    pub sha256: String,
+    pub name: String,
+    pub status: Status,
+    pub attempts: u32,
+    pub output: String,
+    pub message: String,
+    pub first_seen: String,
+    pub updated: String,
+}
+
+/// The ledger.
+pub struct Store {
+    label: String,
+    attempts: Mutex<Connection>,
+    commits: Mutex<Connection>,
+}
+
+const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &["CREATE TABLE ledger (
+        id         TEXT PRIMARY KEY,
+        sha256     TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        attempts   INTEGER NOT NULL,
+        output     TEXT NOT NULL DEFAULT '',
+        message    TEXT NOT NULL DEFAULT '',
+        first_seen TEXT NOT NULL,
+        updated    TEXT NOT NULL
+    );
+    CREATE INDEX ledger_sha256 ON ledger(sha256);"];
+
+impl Store {
+    /// Opens (creating if needed) the ledger in `state_dir`.
+    pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
+        let path = state_dir.join(DB_FILE);
+        let label = path.display().to_string();
+        let open = |sync: &str| -> Result<Connection, StoreError> {
+            let conn = Connection::open(&path).map_err(|e| sqlite(&label, e))?;
+            conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| sqlite(&label, e))?;
+            conn.execute_batch(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(|e| sqlite(&label, e))?;
+            Ok(conn)
+        };
+        let commits = open("FULL")?;
+        migrate(&commits, &label)?;
+        let attempts = open("NORMAL")?;
+        Ok(Store {
+            label,
+            attempts: Mutex::new(attempts),
+            commits: Mutex::new(commits),
+        })
+    }
+
+    /// A ledger in memory, gone when dropped (`newsdrop process` without `--state`).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        // Both handles must see one database: a shared-cache in-memory URI unique to this store.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let uri = format!("file:newsdrop-mem-{}-{n}?mode=memory&cache=shared", std::process::id());
+        let label = "<memory>".to_string();
+        let open = || {
+            Connection::open_with_flags(
+                &uri,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(|e| sqlite(&label, e))
+        };
+        let commits = open()?;
+        migrate(&commits, &label)?;
+        let attempts = open()?;
+        Ok(Store {
+            label,
+            attempts: Mutex::new(attempts),
+            commits: Mutex::new(commits),
+        })
+    }
+
+    /// Where the ledger lives, for logs.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Records that processing of `id` begins, before any rule runs.
+    ///
+    /// A new id starts at attempt 1; a pending one counts one more attempt; a failed one
+    /// (dropped again, perhaps after a fix) starts over at 1; any other final status is
+    /// returned untouched, so the caller can finish the input without running it again.
+    pub fn begin_attempt(&self, id: &str, sha256: &str, name: &str) -> Result<Attempt, StoreError> {
+        let now = now();
+        let conn = lock(&self.attempts);
+        let (attempts, status): (u32, String) = conn
+            .query_row(
+                "INSERT INTO ledger (id, sha256, name, status, attempts, first_seen, updated)
+                 VALUES (?1, ?2, ?3, 'pending', 1, ?4, ?4)
+                 ON CONFLICT(id) DO UPDATE SET
+                    attempts = CASE status WHEN 'pending' THEN attempts + 1
+                                           WHEN 'failed' THEN 1 ELSE attempts END,
+                    status   = CASE status WHEN 'failed' THEN 'pending' ELSE status END,
+                    updated  = CASE WHEN status IN ('pending', 'failed') THEN ?4 ELSE updated END
+                 RETURNING attempts, status",
+                params![id, sha256, name, now],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(|e| sqlite(&self.label, e))?;
+        Ok(Attempt {
+            attempts,
+            status: status.parse()?,
+        })
+    }
+
+    /// Commits the final status of a batch of articles in one durable transaction.
+    pub fn settle(&self, batch: &[Settled]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let now = now();
+        let mut conn = lock(&self.commits);
+        let tx = conn.transaction().map_err(|e| sqlite(&self.label, e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE ledger SET status = ?2, output = ?3, message = ?4, updated = ?5 WHERE id = ?1",
+                )
+                .map_err(|e| sqlite(&self.label, e))?;
+            for s in batch {
+                stmt.execute(params![s.id, s.status.as_str(), s.output, s.message, now])
+                    .map_err(|e| sqlite(&self.label, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sqlite(&self.label, e))
+    }
+
+    /// The row for `id`, if any.
+    pub fn get(&self, id: &str) -> Result<Option<Entry>, StoreError> {
+        let conn = lock(&self.commits);
+        let row = conn
+            .query_row(
+                "SELECT id, sha256, name, status, attempts, output, message, first_seen, updated
+                 FROM ledger WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, u32>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, String>(8)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| sqlite(&self.label, e))?;
+        row.map(|(id, sha256, name, status, attempts, output, message, first_seen, updated)| {
+            Ok(Entry {
+                id,
+                sha256,
+                name,
+                status: status.parse()?,
+                attempts,
+                output,
+                message,
+                first_seen,
+                updated,
+            })
+        })
+        .transpose()
+    }
+
+    /// How many articles are in each status.
+    pub fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+        let conn = lock(&self.commits);
+        let mut stmt = conn
+            .prepare("SELECT status, COUNT(*) FROM ledger GROUP BY status ORDER BY status")
+            .map_err(|e| sqlite(&self.label, e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| sqlite(&self.label, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (status, n) = row.map_err(|e| sqlite(&self.label, e))?;
+            out.push((status.parse()?, n.max(0) as u64));
+        }
+        Ok(out)
+    }
+}
+
+/// The path of the database inside `state_dir`.
+pub fn db_path(state_dir: &Path) -> PathBuf {
+    state_dir.join(DB_FILE)
+}
+
+fn migrate(conn: &Connection, label: &str) -> Result<(), StoreError> {
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| sqlite(label, e))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let version = i as i64 + 1;
+        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {version}; COMMIT;"))
+            .map_err(|e| sqlite(label, e))?;
+    }
+    Ok(())
+}
+
+fn sqlite(label: &str, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: label.to_string(),
+        source,
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-call; SQLite's own transaction
+/// state is intact (an open transaction rolls back on drop), so carry on with the connection.
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settled(id: &str, status: Status) -> Settled {
+        Settled {
+            id: id.into(),
+            status,
+            output: format!("outbox/{id}.json"),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn attempts_count_up_while_pending_and_stop_once_final() {
+        let store = Store::in_memory().expect("store");
+        assert_eq!(store.begin_attempt("a", "h", "a.txt").expect("1").attempts, 1);
+        assert_eq!(store.begin_attempt("a", "h", "a.txt").expect("2").attempts, 2);
+        store.settle(&[settled("a", Status::Emitted)]).expect("settle");
+        let again = store.begin_attempt("a", "h", "a.txt").expect("3");
+        assert_eq!(again, Attempt { attempts: 2, status: Status::Emitted });
+        let row = store.get("a").expect("get").expect("row");
+        assert_eq!(row.output, "outbox/a.json");
+        assert_eq!(row.status, Status::Emitted);
+    }
+
+    #[test]
+    fn a_failed_article_dropped_again_starts_over() {
+        let store = Store::in_memory().expect("store");
+        store.begin_attempt("f", "h", "f.txt").expect("1");
+        store.begin_attempt("f", "h", "f.txt").expect("2");
+        store.settle(&[settled("f", Status::Failed)]).expect("settle");
+        assert_eq!(
+            store.begin_attempt("f", "h", "f.txt").expect("again"),
+            Attempt { attempts: 1, status: Status::Pending }
+        );
+    }
+
+    #[test]
+    fn the_ledger_survives_reopening_and_two_in_memory_stores_are_separate() {
+        let dir = tempfile::tempdir().expect("tmp");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            store.begin_attempt("x", "h", "x.txt").expect("attempt");
+            store.settle(&[settled("x", Status::Duplicate)]).expect("settle");
+        }
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.get("x").expect("get").map(|e| e.status), Some(Status::Duplicate));
+        assert_eq!(store.counts().expect("counts"), vec![(Status::Duplicate, 1)]);
+
+        let a = Store::in_memory().expect("a");
+        let b = Store::in_memory().expect("b");
+        a.begin_attempt("only-a", "h", "n").expect("attempt");
+        assert!(b.get("only-a").expect("get").is_none());
+        assert!(a.get("only-a").expect("get").is_some());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        {
+            let conn = Connection::open(db_path(dir.path())).expect("open");
+            conn.execute_batch("PRAGMA user_version = 99;").expect("set");
+        }
+        match Store::open(dir.path()) {
+            Err(StoreError::TooNew { found: 99, .. }) => {}
+            other => panic!("expected TooNew, got {:?}", other.err()),
+        }
+    }
+}
