@@ -1,0 +1,210 @@
+//! The committer: makes a batch of finished articles visible and durable, in an order that
+//! a crash at any point can be recovered from without losing or doubling anything.
+//!
+//! For each batch: rename the fsynced temp outputs into place and fsync the outbox; append
+//! to the JSONL sink; write `.error.json` files and move failed inputs; commit every final
+//! status to the ledger in one transaction; only then move inputs out of `work/`. A batch is
+//! whatever finished while the previous one was committing, so under load one folder fsync
+//! and one ledger transaction serve many files, and a lone file is not kept waiting.
+
+use std::fs;
+use std::path::Path;
+use std::sync::mpsc::Receiver;
+
+use newsdrop_core::config::OnSuccess;
+use newsdrop_store::{Settled, Status, Store};
+use serde::Serialize;
+
+use crate::article::Failure;
+use crate::layout::{Layout, fsync_dir, with_path, write_atomic};
+use crate::names::free_name;
+use crate::sink::JsonlSink;
+use crate::worker::{Done, Outcome};
+
+/// Most articles committed together.
+const MAX_BATCH: usize = 512;
+
+/// Commits until every worker is gone.
+pub fn run(done: &Receiver<Done>, layout: &Layout, store: &Store, on_success: OnSuccess, mut jsonl: Option<JsonlSink>) {
+    while let Ok(first) = done.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match done.try_recv() {
+                Ok(more) => batch.push(more),
+                Err(_) => break,
+            }
+        }
+        commit(batch, layout, store, on_success, jsonl.as_mut());
+    }
+}
+
+/// The content of `failed/<file>.error.json`.
+#[derive(Serialize)]
+struct ErrorRecord<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    folder: &'a str,
+    id: Option<&'a str>,
+    stage: &'a str,
+    rule: &'a str,
+    message: &'a str,
+    panicked: bool,
+    attempts: u32,
+    time: String,
+}
+
+fn commit(batch: Vec<Done>, layout: &Layout, store: &Store, on_success: OnSuccess, jsonl: Option<&mut JsonlSink>) {
+    let mut settled = Vec::with_capacity(batch.len());
+    let mut put_away = Vec::with_capacity(batch.len());
+    let mut lines: Vec<(&str, &[u8])> = Vec::new();
+
+    // 1. Outputs become visible.
+    let mut any_output = false;
+    for done in &batch {
+        if let Outcome::Emitted { id, temp, json } = &done.outcome {
+            let dest = layout.outbox.join(format!("{id}.json"));
+            match fs::rename(temp, &dest) {
+                Ok(()) => {
+                    any_output = true;
+                    lines.push((id, json));
+                    settled.push(Settled {
+                        id: id.clone(),
+                        status: Status::Emitted,
+                        output: dest.display().to_string(),
+                        message: String::new(),
+                    });
+                    put_away.push(done);
+                }
+                Err(e) => tracing::error!(file = %done.item.relative, error = %with_path(e, &dest), "cannot publish output; input stays in work/"),
+            }
+        }
+    }
+    if any_output && let Err(e) = fsync_dir(&layout.outbox) {
+        tracing::error!(error = %e, "cannot fsync the outbox");
+    }
+    if let Some(sink) = jsonl
+        && let Err(e) = sink.append(&lines)
+    {
+        tracing::error!(error = %e, "cannot append to the jsonl sink");
+    }
+
+    // 2. Failures go to failed/, each beside its error record.
+    let mut any_failed = false;
+    for done in &batch {
+        if let Outcome::Failed { failure, attempts } = &done.outcome {
+            match fail(done, failure, *attempts, layout) {
+                Ok(dest) => {
+                    any_failed = true;
+                    tracing::warn!(file = %done.item.relative, stage = %failure.stage, error = %failure.message, "failed");
+                    if let Some(id) = &failure.id {
+                        settled.push(Settled {
+                            id: id.clone(),
+                            status: Status::Failed,
+                            output: dest,
+                            message: failure.message.clone(),
+                        });
+                    }
+                }
+                Err(e) => tracing::error!(file = %done.item.relative, error = %e, "cannot move failed input; it stays in work/"),
+            }
+        }
+    }
+    if any_failed && let Err(e) = fsync_dir(&layout.failed) {
+        tracing::error!(error = %e, "cannot fsync the failed folder");
+    }
+
+    for done in &batch {
+        match &done.outcome {
+            Outcome::Dropped { id, reason } => {
+                settled.push(Settled {
+                    id: id.clone(),
+                    status: Status::Dropped,
+                    output: String::new(),
+                    message: reason.clone(),
+                });
+                put_away.push(done);
+            }
+            Outcome::AlreadyDone { .. } => put_away.push(done),
+            Outcome::Deferred { reason } => {
+                tracing::error!(file = %done.item.relative, reason = %reason, "deferred; the input stays in work/ until the next start");
+            }
+            Outcome::Emitted { .. } | Outcome::Failed { .. } => {}
+        }
+    }
+
+    // 3. The ledger learns the final status, durably, before the inputs leave work/.
+    if let Err(e) = store.settle(&settled) {
+        tracing::error!(error = %e, "cannot commit to the ledger; inputs stay in work/ until the next start");
+        return;
+    }
+
+    // 4. Inputs are put away.
+    for done in put_away {
+        if let Err(e) = put_away_input(done, layout, on_success) {
+            tracing::error!(file = %done.item.relative, error = %e, "cannot put the input away; it stays in work/");
+            continue;
+        }
+        match &done.outcome {
+            Outcome::Emitted { id, .. } => tracing::info!(file = %done.item.relative, id = %id, "emitted"),
+            Outcome::Dropped { id, reason } => tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "dropped"),
+            Outcome::AlreadyDone { id, status } => {
+                tracing::info!(file = %done.item.relative, id = %id, status = status.as_str(), "already processed; input archived");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Writes the error record, then moves the input beside it; returns the input's new path.
+fn fail(done: &Done, failure: &Failure, attempts: u32, layout: &Layout) -> std::io::Result<String> {
+    let tag = failure.id.as_deref().map_or("x", |id| &id[..8.min(id.len())]);
+    let name = reuse_or_free(&layout.failed, &done.name, tag);
+    let record = ErrorRecord {
+        file: &done.name,
+        folder: &done.folder,
+        id: failure.id.as_deref(),
+        stage: &failure.stage,
+        rule: &failure.rule,
+        message: &failure.message,
+        panicked: failure.panicked,
+        attempts,
+        time: jiff::Timestamp::now().to_string(),
+    };
+    let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
+    json.push(b'\n');
+    write_atomic(&layout.failed, &format!("{name}.error.json"), &json)?;
+    let dest = layout.failed.join(&name);
+    fs::rename(&done.item.work_path, &dest).map_err(|e| with_path(e, &dest))?;
+    Ok(dest.display().to_string())
+}
+
+/// An error record without its input is what a crash between the two writes leaves behind:
+/// that name is reused, so a retry does not leave a stray record.
+fn reuse_or_free(dir: &Path, name: &str, tag: &str) -> String {
+    if !dir.join(name).exists() && dir.join(format!("{name}.error.json")).exists() {
+        return name.to_string();
+    }
+    free_name(dir, name, tag)
+}
+
+fn put_away_input(done: &Done, layout: &Layout, on_success: OnSuccess) -> std::io::Result<()> {
+    let src = &done.item.work_path;
+    match on_success {
+        OnSuccess::Delete => fs::remove_file(src).map_err(|e| with_path(e, src)),
+        OnSuccess::Archive => {
+            let dir = if done.folder.is_empty() {
+                layout.archive.clone()
+            } else {
+                let d = layout.archive.join(&done.folder);
+                fs::create_dir_all(&d).map_err(|e| with_path(e, &d))?;
+                d
+            };
+            let tag = match &done.outcome {
+                Outcome::Emitted { id, .. } | Outcome::Dropped { id, .. } | Outcome::AlreadyDone { id, .. } => &id[..8.min(id.len())],
+                _ => "x",
+            };
+            let dest = dir.join(free_name(&dir, &done.name, tag));
+            fs::rename(src, &dest).map_err(|e| with_path(e, &dest))
+        }
+    }
+}

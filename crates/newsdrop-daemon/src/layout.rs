@@ -1,0 +1,103 @@
+//! The folders newsdrop works in, and the durable-write primitives it uses on them.
+//!
+//! `work/` sits inside the state folder: a claimed file is renamed there, so the inbox only
+//! ever holds files nobody has taken, and a restart finds every interrupted file in one place.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use newsdrop_core::LoadedConfig;
+
+/// Resolved folders of one config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub inbox: PathBuf,
+    pub outbox: PathBuf,
+    pub archive: PathBuf,
+    pub failed: PathBuf,
+    pub state: PathBuf,
+    /// Claimed files being processed: `<state>/work`.
+    pub work: PathBuf,
+}
+
+impl Layout {
+    pub fn of(config: &LoadedConfig) -> Self {
+        let p = &config.config.paths;
+        let state = config.resolve(&p.state);
+        Layout {
+            inbox: config.resolve(&p.inbox),
+            outbox: config.resolve(&p.outbox),
+            archive: config.resolve(&p.archive),
+            failed: config.resolve(&p.failed),
+            work: state.join("work"),
+            state,
+        }
+    }
+
+    /// Creates every folder that is missing.
+    pub fn create(&self) -> io::Result<()> {
+        for dir in [&self.inbox, &self.outbox, &self.archive, &self.failed, &self.state, &self.work] {
+            fs::create_dir_all(dir).map_err(|e| with_path(e, dir))?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds the path to an IO error's message.
+pub fn with_path(e: io::Error, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// Flushes a folder's entries (renames into it) to disk.
+pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| with_path(e, dir))
+}
+
+/// Writes `bytes` to `dir/.<name>.tmp` and fsyncs it; returns the temp path. The caller
+/// renames it into place, so a reader never sees a half-written file under `name`.
+pub fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+    let tmp = dir.join(temp_name(name));
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(|e| with_path(e, &tmp))?;
+    f.write_all(bytes).map_err(|e| with_path(e, &tmp))?;
+    f.sync_all().map_err(|e| with_path(e, &tmp))?;
+    Ok(tmp)
+}
+
+/// The hidden temp name for `name`.
+pub fn temp_name(name: &str) -> String {
+    format!(".{name}.tmp")
+}
+
+/// Writes `bytes` as `dir/name` atomically: temp file, fsync, rename, fsync of the folder.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    let tmp = write_temp(dir, name, bytes)?;
+    let dest = dir.join(name);
+    fs::rename(&tmp, &dest).map_err(|e| with_path(e, &dest))?;
+    fsync_dir(dir)
+}
+
+/// Removes temp files (`.*.tmp`) a crash left in `dir`; returns how many.
+pub fn remove_temps(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(with_path(e, dir)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| with_path(e, dir))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            fs::remove_file(entry.path()).map_err(|e| with_path(e, &entry.path()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}

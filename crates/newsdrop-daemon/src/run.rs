@@ -1,0 +1,192 @@
+//! `newsdrop run`: wires intake, workers and committer together, and handles signals.
+//!
+//! Threads do the data work (intake, a worker per core, one committer); the tokio runtime
+//! only waits for signals: SIGTERM/SIGINT stop intake and drain in-flight articles within
+//! the drain limit, SIGHUP reloads the config (validated first; on error the old one stays).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use newsdrop_core::{ConfigErrors, LoadedConfig};
+use newsdrop_read::Limits;
+use newsdrop_rules::Registry;
+use newsdrop_store::{Store, StoreError};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::article::Settings;
+use crate::intake::{Intake, IntakeConfig, hint_channel, watch};
+use crate::layout::Layout;
+use crate::sink::JsonlSink;
+use crate::worker::SharedSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("{0}")]
+    Config(#[from] ConfigErrors),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("cannot watch the inbox: {0}")]
+    Watch(#[from] notify::Error),
+}
+
+/// Reads and validates a config file, or the embedded default when `path` is `None`
+/// (relative paths then resolve against the working directory).
+pub fn load_config(path: Option<&Path>) -> Result<LoadedConfig, ConfigErrors> {
+    match path {
+        None => Ok(LoadedConfig::embedded(Path::new(""))),
+        Some(path) => {
+            let src = std::fs::read_to_string(path).map_err(|e| {
+                ConfigErrors(vec![newsdrop_core::ConfigError {
+                    file: path.display().to_string(),
+                    line: 0,
+                    column: 0,
+                    key: String::new(),
+                    message: format!("cannot read: {e}"),
+                }])
+            })?;
+            LoadedConfig::parse(&src, path)
+        }
+    }
+}
+
+/// Builds the processing settings of a config: its pipeline, limits and output options.
+pub fn build_settings(config: &LoadedConfig, registry: &Registry) -> Result<Settings, ConfigErrors> {
+    Ok(Settings {
+        pipeline: registry.build(config)?,
+        limits: Limits {
+            max_bytes: config.config.intake.max_file_bytes,
+        },
+        with_removed: config.config.output.removed,
+        max_attempts: config.config.store.max_attempts,
+    })
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub async fn run(config_path: Option<PathBuf>, config: LoadedConfig, registry: Arc<Registry>) -> Result<(), DaemonError> {
+    let layout = Layout::of(&config);
+    layout.create()?;
+    let settings: SharedSettings = Arc::new(RwLock::new(Arc::new(build_settings(&config, &registry)?)));
+    let store = Arc::new(Store::open(&layout.state)?);
+    let leftovers = crate::recover::recover(&layout)?;
+    let c = &config.config;
+    let jsonl = match &c.output.jsonl {
+        Some(path) => Some(JsonlSink::open(&config.resolve(path), !leftovers.is_empty())?),
+        None => None,
+    };
+    let threads = match c.workers.threads {
+        0 => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+        n => n,
+    };
+
+    let (queue_tx, queue_rx) = async_channel::bounded(c.intake.queue_capacity);
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel(threads * 4);
+    let committer = {
+        let (layout, store, on_success) = (layout.clone(), store.clone(), c.output.on_success);
+        std::thread::Builder::new()
+            .name("committer".into())
+            .spawn(move || crate::commit::run(&done_rx, &layout, &store, on_success, jsonl))?
+    };
+    let mut workers = Vec::with_capacity(threads);
+    for i in 0..threads {
+        let (queue, settings, store, outbox, done) =
+            (queue_rx.clone(), settings.clone(), store.clone(), layout.outbox.clone(), done_tx.clone());
+        workers.push(
+            std::thread::Builder::new()
+                .name(format!("worker-{i}"))
+                .spawn(move || crate::worker::run(&queue, &settings, &store, &outbox, &done))?,
+        );
+    }
+    drop((queue_rx, done_tx));
+
+    let intake_config = IntakeConfig {
+        inbox: layout.inbox.clone(),
+        work: layout.work.clone(),
+        settle: Duration::from_millis(c.intake.settle_ms),
+        scan_interval: Duration::from_secs(c.intake.scan_interval_secs),
+        recursive: c.intake.recursive,
+    };
+    let (hints, hints_rx, overflow) = hint_channel();
+    let watcher = watch(&intake_config, hints.clone())?;
+    let stopping = Arc::new(AtomicBool::new(false));
+    let intake = {
+        let intake = Intake::new(intake_config, queue_tx, hints_rx, overflow, stopping.clone());
+        std::thread::Builder::new()
+            .name("intake".into())
+            .spawn(move || intake.run(leftovers))?
+    };
+    tracing::info!(
+        inbox = %layout.inbox.display(),
+        outbox = %layout.outbox.display(),
+        state = %layout.state.display(),
+        workers = threads,
+        stages = %stage_names(&settings),
+        config = %config.label(),
+        "watching inbox"
+    );
+
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
+            _ = int.recv() => { tracing::info!("SIGINT: stopping intake, draining"); break; }
+            _ = hup.recv() => reload(config_path.as_deref(), &registry, &layout, &settings),
+        }
+    }
+
+    stopping.store(true, Ordering::Relaxed);
+    drop(watcher);
+    hints.stop();
+    let drain = Duration::from_secs(c.workers.drain_timeout_secs);
+    let joined = tokio::task::spawn_blocking(move || {
+        let _ = intake.join();
+        for w in workers {
+            let _ = w.join();
+        }
+        let _ = committer.join();
+    });
+    match tokio::time::timeout(drain, joined).await {
+        Ok(_) => tracing::info!("stopped; nothing in flight"),
+        Err(_) => tracing::warn!(
+            secs = drain.as_secs(),
+            "drain limit reached; unfinished files stay in the work folder and are finished at the next start"
+        ),
+    }
+    Ok(())
+}
+
+fn stage_names(settings: &SharedSettings) -> String {
+    let current = settings.read().map_or_else(|p| p.into_inner().clone(), |s| s.clone());
+    current.pipeline.stages().iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" → ")
+}
+
+/// SIGHUP: validate the new config fully, then swap it in; on any error keep the old one.
+fn reload(path: Option<&Path>, registry: &Registry, layout: &Layout, settings: &SharedSettings) {
+    let loaded = match load_config(path) {
+        Ok(c) => c,
+        Err(errors) => {
+            tracing::error!(errors = %errors, "reload failed; keeping the running config");
+            return;
+        }
+    };
+    let new = match build_settings(&loaded, registry) {
+        Ok(s) => s,
+        Err(errors) => {
+            tracing::error!(errors = %errors, "reload failed; keeping the running config");
+            return;
+        }
+    };
+    if Layout::of(&loaded) != *layout {
+        tracing::warn!("folder changes take effect at the next restart");
+    }
+    match settings.write() {
+        Ok(mut s) => *s = Arc::new(new),
+        Err(poisoned) => *poisoned.into_inner() = Arc::new(new),
+    }
+    tracing::info!(stages = %stage_names(settings), "config reloaded");
+}

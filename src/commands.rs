@@ -1,0 +1,129 @@
+//! One function per subcommand.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use newsdrop_core::ConfigErrors;
+use newsdrop_core::config::DEFAULT_TOML;
+use newsdrop_daemon::layout::Layout;
+use newsdrop_daemon::{DaemonError, build_settings, load_config};
+use newsdrop_rules::Registry;
+
+use crate::cli::Command;
+
+/// EX_CONFIG from sysexits.h: the config is wrong.
+const EXIT_CONFIG: u8 = 78;
+
+pub fn dispatch(command: Command) -> ExitCode {
+    match command {
+        Command::Run { config } => run(config),
+        Command::Process { config, state, paths } => process(config.as_deref(), state.as_deref(), &paths),
+        Command::Check { config } => check(config.as_deref()),
+        Command::Init { dir, force } => report(init(dir.as_deref().unwrap_or(Path::new(".")), force)),
+    }
+}
+
+fn registry() -> Registry {
+    Registry::builtin()
+}
+
+fn config_error(errors: &ConfigErrors) -> ExitCode {
+    for e in &errors.0 {
+        eprintln!("error: {e}");
+    }
+    eprintln!("newsdrop: {} config error(s)", errors.0.len());
+    ExitCode::from(EXIT_CONFIG)
+}
+
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("newsdrop: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config_path: Option<PathBuf>) -> ExitCode {
+    let config = match load_config(config_path.as_deref()) {
+        Ok(c) => c,
+        Err(errors) => return config_error(&errors),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return report(Err(e).context("cannot start the runtime")),
+    };
+    match runtime.block_on(newsdrop_daemon::run(config_path, config, Arc::new(registry()))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(DaemonError::Config(errors)) => config_error(&errors),
+        Err(e) => report(Err(e.into())),
+    }
+}
+
+fn process(config_path: Option<&Path>, state: Option<&Path>, paths: &[PathBuf]) -> ExitCode {
+    let config = match load_config(config_path) {
+        Ok(c) => c,
+        Err(errors) => return config_error(&errors),
+    };
+    let _state = state; // Rules that keep state (dedup, learnt chrome) will open it here.
+    let settings = match build_settings(&config, &registry()) {
+        Ok(s) => s,
+        Err(errors) => return config_error(&errors),
+    };
+    let files = match newsdrop_daemon::process::expand(paths) {
+        Ok(f) => f,
+        Err(e) => return report(Err(e.into())),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = std::io::stderr();
+    match newsdrop_daemon::process::process(&files, &settings, &mut out, &mut err) {
+        Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
+        Ok(summary) => {
+            eprintln!("newsdrop: {} of {} files failed", summary.failed, files.len());
+            ExitCode::FAILURE
+        }
+        Err(e) => report(Err(e.into())),
+    }
+}
+
+fn check(config_path: Option<&Path>) -> ExitCode {
+    let config = match load_config(config_path) {
+        Ok(c) => c,
+        Err(errors) => return config_error(&errors),
+    };
+    let settings = match build_settings(&config, &registry()) {
+        Ok(s) => s,
+        Err(errors) => return config_error(&errors),
+    };
+    let layout = Layout::of(&config);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "config: {} is valid", config.label());
+    let _ = writeln!(out, "inbox:  {}", layout.inbox.display());
+    let _ = writeln!(out, "outbox: {}", layout.outbox.display());
+    let _ = writeln!(out, "pipeline:");
+    for (i, stage) in settings.pipeline.stages().iter().enumerate() {
+        let about = stage.stage.describe();
+        let _ = write!(out, "  {}. {} (rule {})", i + 1, stage.name, stage.rule);
+        let _ = if about.is_empty() { writeln!(out) } else { writeln!(out, ": {about}") };
+    }
+    ExitCode::SUCCESS
+}
+
+fn init(dir: &Path, force: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let file = dir.join("newsdrop.toml");
+    if file.exists() && !force {
+        anyhow::bail!("{} exists; use --force to overwrite it", file.display());
+    }
+    std::fs::write(&file, DEFAULT_TOML).with_context(|| format!("cannot write {}", file.display()))?;
+    let config = load_config(Some(&file)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Layout::of(&config).create()?;
+    println!("wrote {} and the folders inbox/, outbox/, archive/, failed/, .newsdrop/", file.display());
+    println!("run it with: newsdrop run --config {}", file.display());
+    Ok(())
+}
