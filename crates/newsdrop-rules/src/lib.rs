@@ -9,13 +9,16 @@
 
 pub mod boilerplate;
 pub mod metadata;
+pub mod stopwords;
 pub mod text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use newsdrop_core::config::{KeyLines, decode};
-use newsdrop_core::{ConfigError, ConfigErrors, LoadedConfig, Pipeline, PipelineStage, Stage, StageSpec};
+use newsdrop_core::{
+    ConfigError, ConfigErrors, LoadedConfig, Pipeline, PipelineStage, Stage, StageSpec,
+};
 use serde::de::DeserializeOwned;
 
 /// What a rule factory gets besides its spec: where to report errors and resolve paths.
@@ -30,7 +33,11 @@ pub struct RuleContext<'a> {
 impl RuleContext<'_> {
     /// Decodes the stage's options into the rule's config type, every error located.
     pub fn decode<T: DeserializeOwned>(&self, spec: &StageSpec) -> Result<T, Vec<ConfigError>> {
-        decode(toml::Value::Table(spec.options.clone()), &self.key_prefix, self.lines)
+        decode(
+            toml::Value::Table(spec.options.clone()),
+            &self.key_prefix,
+            self.lines,
+        )
     }
 
     /// An error about one of this stage's keys.
@@ -53,8 +60,11 @@ impl RuleContext<'_> {
 pub type Factory = fn(&StageSpec, &RuleContext<'_>) -> Result<Box<dyn Stage>, Vec<ConfigError>>;
 
 /// Builds a `plugin:PATH` stage; PATH is already resolved against the config's folder.
-pub type PluginLoader =
-    Box<dyn Fn(&Path, &StageSpec, &RuleContext<'_>) -> Result<Box<dyn Stage>, Vec<ConfigError>> + Send + Sync>;
+pub type PluginLoader = Box<
+    dyn Fn(&Path, &StageSpec, &RuleContext<'_>) -> Result<Box<dyn Stage>, Vec<ConfigError>>
+        + Send
+        + Sync,
+>;
 
 /// Rule names and the factories that build them.
 pub struct Registry {
@@ -111,11 +121,17 @@ impl Registry {
         }
     }
 
-    fn build_stage(&self, spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, Vec<ConfigError>> {
+    fn build_stage(
+        &self,
+        spec: &StageSpec,
+        cx: &RuleContext<'_>,
+    ) -> Result<Box<dyn Stage>, Vec<ConfigError>> {
         if let Some(path) = spec.rule.strip_prefix("plugin:") {
             return match &self.plugins {
                 Some(load) => load(&cx.resolve(Path::new(path)), spec, cx),
-                None => Err(vec![cx.error("rule", "plugins are not supported by this build")]),
+                None => Err(vec![
+                    cx.error("rule", "plugins are not supported by this build"),
+                ]),
             };
         }
         match self.builtins.get(spec.rule.as_str()) {
@@ -142,15 +158,22 @@ mod tests {
     #[test]
     fn the_default_pipeline_builds() {
         let config = LoadedConfig::embedded(Path::new("."));
-        let pipeline = Registry::builtin().build(&config).expect("default pipeline");
+        let pipeline = Registry::builtin()
+            .build(&config)
+            .expect("default pipeline");
         assert_eq!(pipeline.stages().len(), config.config.stages.len());
     }
 
     #[test]
     fn an_unknown_rule_and_a_bad_rule_key_are_both_reported_with_lines() {
-        let src = "[[stage]]\nrule = \"boilerplat\"\n\n[[stage]]\nrule = \"metadata\"\nbogus_key = 1\n";
+        let src =
+            "[[stage]]\nrule = \"boilerplat\"\n\n[[stage]]\nrule = \"metadata\"\nbogus_key = 1\n";
         let config = LoadedConfig::parse(src, Path::new("cfg.toml")).expect("parses");
-        let errors = Registry::builtin().build(&config).err().expect("must fail").0;
+        let errors = Registry::builtin()
+            .build(&config)
+            .err()
+            .expect("must fail")
+            .0;
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.key.as_str())).collect();
         assert_eq!(got, vec![(2, "stage[0].rule"), (6, "stage[1].bogus_key")]);
         assert!(errors[0].message.contains("unknown rule `boilerplat`"));

@@ -1,32 +1,236 @@
 //! The `boilerplate` rule: keeps the article, drops page chrome, recording why.
 //!
-//! First version (backbone): drops empty blocks only. The full rule is issue 3.
+//! Text dumps (and, until the HTML path is tuned, every format) go through the line
+//! classifier in [`classify`]: each block is classed by length, stopword density, shape and
+//! phrase lists ([`phrases`]), the main run of article text is chosen by score, and every
+//! block outside it, or inside it but recognised as a widget, teaser or label, is dropped
+//! with a reason (`removed` in the output). Blocks an earlier rule dropped (the metadata
+//! rule's title and byline) stay dropped. Phrase lists and thresholds are options:
+//!
+//! ```toml
+//! [[stage]]
+//! rule = "boilerplate"
+//! end_markers = ["Continue the conversation"]  # the article is over at a line starting so
+//! drop = ["promo code"]                         # a line containing this is chrome
+//! keep = ["Editor's note"]                      # a line containing this is article
+//! length_low = 70                               # classifier thresholds, see `Params`
+//! ```
+
+pub mod classify;
+pub mod phrases;
 
 use newsdrop_core::{Article, ConfigError, Stage, StageError, StageSpec, Verdict};
 use serde::Deserialize;
 
+use self::classify::{Class, Features, Params};
+use self::phrases::{Kind, Phrases};
 use crate::RuleContext;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Options {}
+/// The rule's name, recorded on every block it drops.
+pub const RULE: &str = "boilerplate";
 
-pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, Vec<ConfigError>> {
-    let _: Options = cx.decode(spec)?;
-    Ok(Box::new(Boilerplate))
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+struct Options {
+    length_low: usize,
+    length_high: usize,
+    stopwords_low: f32,
+    stopwords_high: f32,
+    run_ratio: f32,
+    box_penalty: f32,
+    short_weight: f32,
+    /// Use the built-in phrase lists (end markers, widgets, image labels).
+    builtin_phrases: bool,
+    end_markers: Vec<String>,
+    drop: Vec<String>,
+    keep: Vec<String>,
 }
 
-const RULE: &str = "boilerplate";
+impl Default for Options {
+    fn default() -> Self {
+        let p = Params::default();
+        Options {
+            length_low: p.length_low,
+            length_high: p.length_high,
+            stopwords_low: p.stopwords_low,
+            stopwords_high: p.stopwords_high,
+            run_ratio: p.run_ratio,
+            box_penalty: p.box_penalty,
+            short_weight: p.short_weight,
+            builtin_phrases: true,
+            end_markers: Vec::new(),
+            drop: Vec::new(),
+            keep: Vec::new(),
+        }
+    }
+}
 
-struct Boilerplate;
+pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, Vec<ConfigError>> {
+    let o: Options = cx.decode(spec)?;
+    let mut errors = Vec::new();
+    if !(0.0..=1.0).contains(&o.stopwords_low) || !(0.0..=1.0).contains(&o.stopwords_high) {
+        errors.push(cx.error(
+            "stopwords_low",
+            "stopword densities must be between 0 and 1",
+        ));
+    } else if o.stopwords_low > o.stopwords_high {
+        errors.push(cx.error("stopwords_low", "must not be above stopwords_high"));
+    }
+    if !(0.0..=1.0).contains(&o.run_ratio) {
+        errors.push(cx.error("run_ratio", "must be between 0 and 1"));
+    }
+    if o.length_low > o.length_high {
+        errors.push(cx.error("length_low", "must not be above length_high"));
+    }
+    for (key, list) in [
+        ("end_markers", &o.end_markers),
+        ("drop", &o.drop),
+        ("keep", &o.keep),
+    ] {
+        if list.iter().any(|p| p.trim().is_empty()) {
+            errors.push(cx.error(key, "patterns must not be empty"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let phrases = Phrases::new(o.builtin_phrases, &o.end_markers, &o.drop, &o.keep)
+        .map_err(|e| vec![cx.error("", format!("phrase lists: {e}"))])?;
+    let params = Params {
+        length_low: o.length_low,
+        length_high: o.length_high,
+        stopwords_low: o.stopwords_low,
+        stopwords_high: o.stopwords_high,
+        run_ratio: o.run_ratio,
+        box_penalty: o.box_penalty,
+        short_weight: o.short_weight,
+    };
+    Ok(Box::new(Boilerplate { params, phrases }))
+}
+
+/// The configured rule.
+pub struct Boilerplate {
+    params: Params,
+    phrases: Phrases,
+}
+
+impl Boilerplate {
+    /// The rule with its default settings (for the metadata rule's look at where the
+    /// article starts). Fails only if the built-in phrase automaton cannot be built.
+    pub fn with_defaults() -> Result<Self, String> {
+        Ok(Boilerplate {
+            params: Params::default(),
+            phrases: Phrases::new(true, &[], &[], &[])?,
+        })
+    }
+
+    /// Features, classes and the main run of `article`'s blocks.
+    pub fn analyse(&self, article: &Article) -> Analysis {
+        let features: Vec<Features> = article
+            .blocks
+            .iter()
+            .map(|b| Features::of(&b.text, &self.phrases))
+            .collect();
+        let prose = classify::is_prose(&features);
+        let classes: Vec<Class> = features
+            .iter()
+            .map(|f| classify::classify(f, &self.params, prose))
+            .collect();
+        let usable: Vec<bool> = article.blocks.iter().map(|b| b.keep).collect();
+        let run = classify::main_run(&classes, &features, &usable, &self.params);
+        Analysis {
+            features,
+            classes,
+            run,
+        }
+    }
+}
+
+/// What the classifier saw in one article.
+#[derive(Debug)]
+pub struct Analysis {
+    pub features: Vec<Features>,
+    pub classes: Vec<Class>,
+    /// First and last block of the article text (inclusive).
+    pub run: Option<(usize, usize)>,
+}
 
 impl Stage for Boilerplate {
     fn apply(&self, article: &mut Article) -> Result<Verdict, StageError> {
-        for block in &mut article.blocks {
-            if block.text.trim().is_empty() {
+        let a = self.analyse(article);
+        let Some((start, end)) = a.run else {
+            for b in article.blocks.iter_mut().filter(|b| b.keep) {
+                b.drop_by(RULE, "no article text found");
+            }
+            return Ok(Verdict::Continue);
+        };
+        let mut drop_next_headline = false;
+        for (i, block) in article.blocks.iter_mut().enumerate() {
+            if !block.keep {
+                continue;
+            }
+            let f = &a.features[i];
+            if f.chars == 0 {
                 block.drop_by(RULE, "empty");
+                continue;
+            }
+            if f.hit == Some(Kind::Keep) {
+                block.keep_by(RULE, Kind::Keep.reason());
+                continue;
+            }
+            if i < start {
+                block.drop_by(RULE, reason("before the article", f));
+                continue;
+            }
+            if i > end {
+                block.drop_by(RULE, reason("after the article", f));
+                continue;
+            }
+            if drop_next_headline {
+                drop_next_headline = false;
+                if !f.end_punct && a.classes[i] != Class::Good {
+                    block.drop_by(RULE, Kind::Teaser.reason());
+                    continue;
+                }
+            }
+            if let Some(k) = f.hit {
+                if k == Kind::Teaser && f.words <= 3 {
+                    drop_next_headline = true;
+                }
+                block.drop_by(RULE, k.reason());
+                continue;
+            }
+            match a.classes[i] {
+                Class::Good | Class::NearGood | Class::Short => {}
+                Class::Bad => block.drop_by(RULE, reason("inside the article", f)),
             }
         }
         Ok(Verdict::Continue)
     }
+
+    fn describe(&self) -> String {
+        format!(
+            "line classifier (length {}–{}, stopwords {:.2}–{:.2})",
+            self.params.length_low,
+            self.params.length_high,
+            self.params.stopwords_low,
+            self.params.stopwords_high
+        )
+    }
+}
+
+/// The reason for dropping a block: the phrase it matched, else where it was and what it
+/// looked like.
+fn reason(place: &str, f: &Features) -> String {
+    if let Some(k) = f.hit {
+        return format!("{place}: {}", k.reason());
+    }
+    let what = if f.copyright {
+        "copyright notice"
+    } else if f.chars < 70 {
+        "short line"
+    } else {
+        "not prose"
+    };
+    format!("{place}: {what}")
 }

@@ -1,35 +1,159 @@
-//! The `metadata` rule: title, publication date, authors, publisher, dateline, language, URL.
+//! The `metadata` rule: title, publication date, authors, publisher, dateline, URL and
+//! language, from what the page states (HTML head, JSON-LD: see [`page`]) and from the text
+//! around the headline (text dumps: see [`head`]).
 //!
-//! First version (backbone): the title from the page's `<title>` or, for text, the first
-//! short line that does not end a sentence. The full rule is issue 3.
+//! It runs before `boilerplate` and moves what it reads out of the body: the headline,
+//! byline and date lines are dropped with reason (`removed` shows them), and a leading
+//! "date 2023-06-21" is split off the first paragraph. A dateline that opens a sentence
+//! stays in the body, as the gold bodies have it. Options:
+//!
+//! ```toml
+//! [[stage]]
+//! rule = "metadata"
+//! time_zone = "Asia/Karachi"                 # for times the page gives without a zone
+//! source_time_zones = { pk = "Asia/Karachi" } # per inbox subfolder, over time_zone
+//! derive_title = true                        # no headline: title from the first sentence
+//! ```
 
+pub mod byline;
+pub mod dates;
+pub mod head;
+pub mod page;
+
+use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
 use newsdrop_core::{Article, ConfigError, Stage, StageError, StageSpec, Verdict};
 use serde::Deserialize;
 
 use crate::RuleContext;
+use crate::boilerplate::Boilerplate;
 
-#[derive(Debug, Default, Deserialize)]
+/// The rule's name, recorded on every block it drops.
+pub const RULE: &str = "metadata";
+
+#[derive(Debug, Deserialize)]
 #[serde(default)]
-struct Options {}
-
-pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, Vec<ConfigError>> {
-    let _: Options = cx.decode(spec)?;
-    Ok(Box::new(Metadata))
+struct Options {
+    time_zone: Option<String>,
+    source_time_zones: BTreeMap<String, String>,
+    derive_title: bool,
 }
 
-struct Metadata;
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            time_zone: None,
+            source_time_zones: BTreeMap::new(),
+            derive_title: true,
+        }
+    }
+}
+
+pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, Vec<ConfigError>> {
+    let o: Options = cx.decode(spec)?;
+    let mut errors = Vec::new();
+    let time_zone = match &o.time_zone {
+        Some(name) => match TimeZone::get(name) {
+            Ok(tz) => Some(tz),
+            Err(e) => {
+                errors.push(cx.error("time_zone", format!("unknown time zone `{name}`: {e}")));
+                None
+            }
+        },
+        None => None,
+    };
+    let mut source_zones = BTreeMap::new();
+    for (folder, name) in &o.source_time_zones {
+        match TimeZone::get(name) {
+            Ok(tz) => {
+                source_zones.insert(folder.clone(), tz);
+            }
+            Err(e) => errors.push(cx.error(
+                &format!("source_time_zones.{folder}"),
+                format!("unknown time zone `{name}`: {e}"),
+            )),
+        }
+    }
+    let classifier = Boilerplate::with_defaults().map_err(|e| {
+        errors.push(cx.error("", format!("built-in phrase lists: {e}")));
+    });
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let Ok(classifier) = classifier else {
+        return Err(errors);
+    };
+    Ok(Box::new(Metadata {
+        time_zone,
+        source_zones,
+        derive_title: o.derive_title,
+        classifier,
+    }))
+}
+
+/// The configured rule.
+pub struct Metadata {
+    time_zone: Option<TimeZone>,
+    source_zones: BTreeMap<String, TimeZone>,
+    derive_title: bool,
+    /// The boilerplate classifier with default settings, to see where the article starts.
+    classifier: Boilerplate,
+}
+
+impl Metadata {
+    fn zone_for(&self, article: &Article) -> Option<&TimeZone> {
+        self.source_zones
+            .get(&article.source.folder)
+            .or(self.time_zone.as_ref())
+    }
+}
 
 impl Stage for Metadata {
     fn apply(&self, article: &mut Article) -> Result<Verdict, StageError> {
-        if article.meta.title.is_none() {
-            article.meta.title = article.page.title.clone().or_else(|| {
-                article
-                    .kept()
-                    .map(|b| b.text.trim())
-                    .find(|t| !t.is_empty() && t.len() < 200 && !t.ends_with('.'))
-                    .map(str::to_string)
-            });
+        let stated = page::facts(&article.page);
+        let zone = self.zone_for(article).cloned();
+        let found = head::read(article, &self.classifier, zone.as_ref(), self.derive_title);
+        let meta = &mut article.meta;
+        // What the page states in its head wins over what the text suggests; fields a
+        // reader already set (JSON input) are kept.
+        fill(&mut meta.title, stated.title.or(found.title.clone()));
+        if meta.title.is_some() && found.title_derived && found.title == meta.title {
+            meta.title_derived = true;
         }
+        if meta.published.is_none()
+            && let Some((p, origin)) = stated.published.or(found.published)
+        {
+            meta.published = Some(p);
+            meta.published_origin = Some(origin);
+        }
+        if meta.authors.is_empty() {
+            meta.authors = if stated.authors.is_empty() {
+                found.authors
+            } else {
+                stated.authors
+            };
+        }
+        fill(&mut meta.publisher, stated.publisher.or(found.publisher));
+        fill(&mut meta.dateline, found.dateline);
+        fill(&mut meta.url, stated.url);
+        fill(&mut meta.language, stated.language);
         Ok(Verdict::Continue)
+    }
+
+    fn describe(&self) -> String {
+        match &self.time_zone {
+            Some(tz) => format!(
+                "title, date, byline, dateline (default zone {})",
+                tz.iana_name().unwrap_or("custom")
+            ),
+            None => "title, date, byline, dateline".to_string(),
+        }
+    }
+}
+
+fn fill(slot: &mut Option<String>, value: Option<String>) {
+    if slot.is_none() {
+        *slot = value;
     }
 }

@@ -1,0 +1,295 @@
+//! The line classifier for text dumps, in the spirit of jusText, and the choice of the main
+//! run of article text.
+//!
+//! Each block gets cheap features (length, stopword density, capitalisation, end punctuation,
+//! a phrase hit) and a class: `Good` (long running prose), `NearGood` (prose-like but short),
+//! `Short` (too short to tell: headings, datelines, widget labels) or `Bad` (menus, teaser
+//! titles, credits, copyright). Then context decides: the article is the contiguous run of
+//! blocks with the largest score (prose counts for, chrome against, as in Finn's "body text
+//! extraction"), so that a short line between two article paragraphs is article and a list of
+//! related headlines after the last paragraph is not. Everything is linear in the number of
+//! blocks.
+
+use super::phrases::{Kind, Phrases};
+use crate::stopwords;
+
+/// Thresholds of the classifier (the `boilerplate` rule's options).
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Blocks shorter than this (characters) are `Short`.
+    pub length_low: usize,
+    /// Blocks at least this long with enough stopwords are `Good`.
+    pub length_high: usize,
+    /// Stopword density below which a block is `Bad`.
+    pub stopwords_low: f32,
+    /// Stopword density from which a long block is `Good`.
+    pub stopwords_high: f32,
+    /// The article is the first section whose best run scores at least this share of the
+    /// best section's.
+    pub run_ratio: f32,
+    /// What a "related stories" box costs the run search, in words of prose.
+    pub box_penalty: f32,
+    /// What each word of a short line costs the run search.
+    pub short_weight: f32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            length_low: 70,
+            length_high: 200,
+            stopwords_low: 0.25,
+            stopwords_high: 0.30,
+            run_ratio: 0.4,
+            box_penalty: 30.0,
+            short_weight: 0.5,
+        }
+    }
+}
+
+/// What a block looks like.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Features {
+    pub chars: usize,
+    pub words: usize,
+    pub stops: usize,
+    /// Words starting with an uppercase letter.
+    pub caps: usize,
+    pub letters: usize,
+    /// Ends like a sentence (`.`, `!`, `?`, a closing quote or bracket after one, `:`).
+    pub end_punct: bool,
+    pub copyright: bool,
+    /// A capitalised headline glued to the text after it ("… Student-AthleteA 24-year-old
+    /// woman …"): a teaser card of title and summary, flattened.
+    pub glued_title: bool,
+    pub hit: Option<Kind>,
+}
+
+impl Features {
+    pub fn of(text: &str, phrases: &Phrases) -> Self {
+        let t = text.trim();
+        let mut f = Features {
+            hit: phrases.find(t),
+            ..Features::default()
+        };
+        for w in crate::text::words(t) {
+            f.words += 1;
+            if stopwords::is_english(w) {
+                f.stops += 1;
+            }
+            if w.chars().next().is_some_and(char::is_uppercase) {
+                f.caps += 1;
+            }
+        }
+        for c in t.chars() {
+            f.chars += 1;
+            if c.is_alphabetic() {
+                f.letters += 1;
+            }
+        }
+        let last = t
+            .trim_end_matches(['"', '”', '’', '\'', ')', ']', '»'])
+            .chars()
+            .next_back();
+        f.end_punct = matches!(last, Some('.' | '!' | '?' | ':' | '…' | ';'));
+        f.glued_title = glued_title(t);
+        f.copyright =
+            t.contains('©') || contains_ci(t, "all rights reserved") || starts_ci(t, "copyright");
+        f
+    }
+
+    pub fn density(&self) -> f32 {
+        if self.words == 0 {
+            0.0
+        } else {
+            self.stops as f32 / self.words as f32
+        }
+    }
+}
+
+/// The class of a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Good,
+    NearGood,
+    Short,
+    Bad,
+}
+
+/// Classifies one block. `prose` is false for pages in a language without a stopword list,
+/// where length and punctuation must do.
+pub fn classify(f: &Features, p: &Params, prose: bool) -> Class {
+    if f.copyright || f.letters == 0 {
+        return Class::Bad;
+    }
+    if let Some(k) = f.hit {
+        return if k == Kind::Keep {
+            Class::Good
+        } else {
+            Class::Bad
+        };
+    }
+    if f.glued_title {
+        return Class::Bad;
+    }
+    if f.chars < p.length_low {
+        return Class::Short;
+    }
+    // A headline-shaped line: capitalised words, no closing punctuation (teasers, nav).
+    let title_case = f.words >= 3 && f.caps * 10 >= f.words * 6;
+    if !f.end_punct && title_case && f.chars < 160 {
+        return Class::Bad;
+    }
+    // Prose-like but short and unpunctuated: a headline in sentence case, a list item.
+    if !f.end_punct && f.chars < 120 {
+        return Class::Short;
+    }
+    let density = if prose {
+        f.density()
+    } else if f.end_punct {
+        1.0
+    } else {
+        0.0
+    };
+    if density >= p.stopwords_high {
+        if f.chars >= p.length_high || f.end_punct {
+            Class::Good
+        } else {
+            Class::NearGood
+        }
+    } else if density >= p.stopwords_low {
+        Class::NearGood
+    } else if prose
+        && f.end_punct
+        && f.chars >= p.length_high / 2
+        && density >= p.stopwords_low * 0.6
+    {
+        // A sentence dense with names ("ISLAMABAD, (UrduPoint …) Chairman Senate Syed …").
+        Class::NearGood
+    } else {
+        Class::Bad
+    }
+}
+
+/// Whether a page reads as English prose (enough stopwords in its longer lines); if not,
+/// density cannot be used.
+pub fn is_prose(features: &[Features]) -> bool {
+    let (mut words, mut stops) = (0usize, 0usize);
+    for f in features.iter().filter(|f| f.words >= 8) {
+        words += f.words;
+        stops += f.stops;
+    }
+    words == 0 || stops * 100 >= words * 8
+}
+
+/// Score of a block in the run search: prose for, chrome against.
+fn score(c: Class, f: &Features, p: &Params) -> f32 {
+    if f.hit == Some(Kind::Box) {
+        return -p.box_penalty;
+    }
+    let w = f.words as f32;
+    match c {
+        Class::Good => w,
+        Class::NearGood => w * 0.5,
+        Class::Short => -(w * p.short_weight).max(1.0),
+        Class::Bad => -w.max(2.0),
+    }
+}
+
+/// The main run: a contiguous range of blocks (inclusive), or `None` when no block scores
+/// above zero. End-of-article markers split the page into sections; in each, the range with
+/// the largest total score is a candidate, and the first candidate scoring at least
+/// `run_ratio` of the best one wins (the article comes before its comments and "more
+/// stories", which can be longer). `usable[i]` false (a block another rule has already
+/// dropped, such as the title) counts as chrome.
+pub fn main_run(
+    classes: &[Class],
+    features: &[Features],
+    usable: &[bool],
+    p: &Params,
+) -> Option<(usize, usize)> {
+    let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
+    let mut best: Option<(f32, usize, usize)> = None;
+    let mut cur = 0.0f32;
+    let mut start = 0usize;
+    for i in 0..classes.len() {
+        if usable[i] && features[i].hit == Some(Kind::End) {
+            candidates.extend(best.take());
+            cur = 0.0;
+            continue;
+        }
+        let s = if usable[i] {
+            score(classes[i], &features[i], p)
+        } else {
+            -(features[i].words as f32).max(2.0)
+        };
+        if cur <= 0.0 {
+            cur = 0.0;
+            start = i;
+        }
+        cur += s;
+        if cur > 0.0 && best.is_none_or(|(b, _, _)| cur > b) {
+            best = Some((cur, start, i));
+        }
+    }
+    candidates.extend(best);
+    let top = candidates.iter().map(|c| c.0).fold(0.0f32, f32::max);
+    let &(_, mut s, e) = candidates.iter().find(|c| c.0 >= top * p.run_ratio)?;
+    // The run starts at its first positive block (leading short lines cost nothing to keep
+    // out and are rarely article).
+    while s < e && !(usable[s] && matches!(classes[s], Class::Good | Class::NearGood)) {
+        s += 1;
+    }
+    Some((s, e))
+}
+
+/// Whether `t` starts with a capitalised headline glued to a following sentence: an
+/// uppercase letter right after a lowercase one ("SteakhouseA party"), or after `)`, `?`,
+/// `!` or a digit and followed by a lowercase one ("(This Morning)Some", "250,000The"),
+/// where the text before reads as a title (three words or more, mostly capitalised, few
+/// stopwords).
+fn glued_title(t: &str) -> bool {
+    let mut prev = ' ';
+    let mut it = t.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if c.is_uppercase() && i >= 12 {
+            let next_lower = it.peek().is_some_and(|&(_, n)| n.is_lowercase());
+            let glue = match prev {
+                p if p.is_lowercase() => !t[..i].ends_with("Mc") && !t[..i].ends_with("Mac"),
+                ')' | '?' | '!' => next_lower,
+                p if p.is_ascii_digit() => next_lower,
+                _ => false,
+            };
+            if glue {
+                let head = &t[..i];
+                let (mut words, mut caps, mut stops) = (0usize, 0usize, 0usize);
+                for w in crate::text::words(head) {
+                    words += 1;
+                    if w.chars()
+                        .next()
+                        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+                    {
+                        caps += 1;
+                    }
+                    if stopwords::is_english(w) {
+                        stops += 1;
+                    }
+                }
+                return words >= 3 && caps * 10 >= words * 6 && stops * 2 < words;
+            }
+        }
+        prev = c;
+    }
+    false
+}
+
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn starts_ci(hay: &str, needle: &str) -> bool {
+    hay.len() >= needle.len()
+        && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+}

@@ -1,0 +1,377 @@
+//! Phrase lists that name page chrome, and the matcher that finds them at the start of a line.
+//!
+//! Text dumps keep the words of the page's widgets: "LEAVE A REPLY", "Related Articles",
+//! "Read more:", "Image 1 of 23", "Exit mobile version". These are the same few dozen phrases
+//! on every site, so a list is more reliable than any statistic for them. Each phrase has a
+//! [`Kind`] saying what a line that starts with it means, and a scope: `Whole` phrases must be
+//! the whole line (trailing digits and punctuation aside, as in "Comments (12)"), `Lead`
+//! phrases may be followed by a few more words ("More Stories From Pakistan"). All built-in
+//! and user phrases go into one ASCII-case-insensitive Aho-Corasick automaton, built once in
+//! `create`; a line is matched anchored at its start, so the cost is the phrase length.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
+
+/// What a line that starts with a phrase means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The article is over: comments, tags, sharing ("LEAVE A REPLY", "More Stories From …").
+    End,
+    /// A box of other stories starts ("Related Articles", "Don't miss"): usually after the
+    /// article, sometimes inside it.
+    Box,
+    /// A link to another story ("Read more:"): the line, and the headline after it, go.
+    Teaser,
+    /// A widget or label: the line goes, the article goes on ("Advertisement", "Share").
+    Chrome,
+    /// An image or video label or credit ("Image 1 of 23", "Photo: AP").
+    Media,
+    /// A user's drop pattern.
+    Drop,
+    /// A user's keep pattern: the line is article even if it looks like chrome.
+    Keep,
+}
+
+impl Kind {
+    /// The reason recorded on a dropped block.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Kind::End => "after end-of-article marker",
+            Kind::Box => "list of other stories",
+            Kind::Teaser => "link to another story",
+            Kind::Chrome => "page widget",
+            Kind::Media => "image or video label",
+            Kind::Drop => "drop pattern",
+            Kind::Keep => "keep pattern",
+        }
+    }
+}
+
+/// Whether a phrase must be the whole line or may lead it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Nothing but digits, punctuation and spaces may follow.
+    Whole,
+    /// Up to this many more words may follow.
+    Lead(u8),
+}
+
+use Kind::*;
+use Scope::*;
+
+/// The built-in phrases. Kept general: each is chrome on many sites, none names a site.
+pub const DEFAULTS: &[(&str, Kind, Scope)] = &[
+    // The article is over.
+    ("leave a reply", End, Whole),
+    ("leave a comment", End, Lead(2)),
+    ("post a comment", End, Whole),
+    ("add a comment", End, Whole),
+    ("add comment", End, Whole),
+    ("write a comment", End, Whole),
+    ("comments", End, Whole),
+    ("comment", End, Whole),
+    ("show comments", End, Whole),
+    ("top rated comments", End, Whole),
+    ("most popular comments", End, Whole),
+    ("view comments", End, Whole),
+    ("join the discussion", End, Whole),
+    ("join the conversation", End, Whole),
+    ("view the discussion thread", End, Whole),
+    ("you must log in to post a comment", End, Whole),
+    ("related articles", Box, Lead(3)),
+    ("related stories", Box, Lead(3)),
+    ("related posts", Box, Lead(3)),
+    ("related content", Box, Whole),
+    ("related news", Box, Whole),
+    ("related coverage", Box, Whole),
+    ("related topics", Box, Whole),
+    ("related tags", End, Whole),
+    ("related", Box, Whole),
+    ("more stories from", End, Lead(4)),
+    ("more stories", Box, Whole),
+    ("more from", End, Lead(4)),
+    ("more on this story", Box, Whole),
+    ("more in", Box, Lead(3)),
+    ("you may also like", Box, Whole),
+    ("you might also like", Box, Whole),
+    ("you may be interested in", Box, Whole),
+    ("recommended for you", Box, Whole),
+    ("recommended stories", Box, Whole),
+    ("recommended", Box, Whole),
+    ("most popular", Box, Lead(2)),
+    ("most read", Box, Lead(2)),
+    ("most viewed", Box, Whole),
+    ("trending now", Box, Whole),
+    ("trending stories", Box, Whole),
+    ("trending", Box, Whole),
+    ("popular stories", Box, Whole),
+    ("popular posts", Box, Whole),
+    ("latest news", Box, Whole),
+    ("latest articles", Box, Whole),
+    ("latest stories", Box, Whole),
+    ("latest posts", Box, Whole),
+    ("top stories", Box, Whole),
+    ("editor's picks", Box, Whole),
+    ("editors' picks", Box, Whole),
+    ("don't miss", Box, Whole),
+    ("read next", Box, Whole),
+    ("what to read next", Box, Whole),
+    ("up next", Box, Whole),
+    ("further reading", Box, Whole),
+    ("about the author", End, Whole),
+    ("share this article", End, Whole),
+    ("share this story", End, Whole),
+    ("share this post", End, Whole),
+    ("share this:", End, Whole),
+    ("sharing is caring", End, Whole),
+    ("tags", End, Lead(12)),
+    ("filed under", End, Lead(12)),
+    ("previous post", End, Whole),
+    ("next post", End, Whole),
+    ("previous article", End, Lead(12)),
+    ("next article", End, Lead(12)),
+    ("to read the full story", End, Whole),
+    ("exit mobile version", End, Whole),
+    // After a count: "34 responses to …", "12 thoughts on …".
+    ("responses to", End, Lead(24)),
+    ("responses", End, Whole),
+    ("thoughts on", End, Lead(24)),
+    ("replies to", End, Lead(24)),
+    ("replies", End, Whole),
+    ("dont miss", Box, Whole),
+    // Links to other stories.
+    ("read more", Teaser, Lead(12)),
+    ("read also", Teaser, Lead(12)),
+    ("also read", Teaser, Lead(12)),
+    ("see also", Teaser, Lead(12)),
+    ("related:", Teaser, Lead(16)),
+    ("read:", Teaser, Lead(16)),
+    ("watch:", Teaser, Lead(16)),
+    ("click here", Teaser, Lead(12)),
+    ("continue reading", Teaser, Lead(6)),
+    // Widgets and labels.
+    ("advertisement", Chrome, Whole),
+    ("advertisements", Chrome, Whole),
+    ("sponsored", Chrome, Whole),
+    ("sponsored content", Chrome, Whole),
+    ("story continues below", Chrome, Lead(2)),
+    ("article continues below", Chrome, Lead(2)),
+    ("continue reading below", Chrome, Whole),
+    ("scroll to continue", Chrome, Lead(3)),
+    ("skip ad", Chrome, Whole),
+    ("share", Chrome, Whole),
+    ("share on", Chrome, Lead(2)),
+    ("tweet", Chrome, Whole),
+    ("email", Chrome, Whole),
+    ("print", Chrome, Whole),
+    ("facebook", Chrome, Whole),
+    ("twitter", Chrome, Whole),
+    ("whatsapp", Chrome, Whole),
+    ("linkedin", Chrome, Whole),
+    ("pinterest", Chrome, Whole),
+    ("reddit", Chrome, Whole),
+    ("copy link", Chrome, Whole),
+    ("close", Chrome, Whole),
+    ("back to gallery", Chrome, Whole),
+    ("loading", Chrome, Whole),
+    ("subscribe", Chrome, Whole),
+    ("sign in", Chrome, Whole),
+    ("log in", Chrome, Whole),
+    ("menu", Chrome, Whole),
+    ("search", Chrome, Whole),
+    ("home", Chrome, Whole),
+    ("published", Chrome, Whole),
+    ("updated", Chrome, Whole),
+    ("on", Chrome, Whole),
+    ("by", Chrome, Whole),
+    ("please enter your", Chrome, Lead(4)),
+    ("highlights", Chrome, Whole),
+    ("caption", Chrome, Whole),
+    ("hide caption", Chrome, Whole),
+    ("toggle caption", Chrome, Whole),
+    ("enlarge this image", Chrome, Whole),
+    ("disclaimer", Chrome, Whole),
+    // Image and video labels.
+    ("image", Media, Lead(4)),
+    ("photo", Media, Lead(6)),
+    ("photos", Media, Lead(4)),
+    ("picture", Media, Lead(4)),
+    ("video", Media, Lead(4)),
+    ("gallery", Media, Lead(4)),
+    ("photograph:", Media, Lead(8)),
+    ("credit:", Media, Lead(8)),
+    ("image credit", Media, Lead(8)),
+    ("photo credit", Media, Lead(8)),
+    ("file photo", Media, Lead(8)),
+    ("getty images", Media, Lead(4)),
+    ("watch video", Media, Lead(6)),
+    ("play video", Media, Lead(6)),
+];
+
+/// The compiled phrase set.
+pub struct Phrases {
+    ac: AhoCorasick,
+    entries: Vec<(Kind, Scope)>,
+    /// User `drop`/`keep` patterns, matched anywhere in a line.
+    anywhere: Option<(AhoCorasick, Vec<Kind>)>,
+}
+
+impl Phrases {
+    /// Builds the matcher from the built-ins (unless `defaults` is false) and the user's lists.
+    pub fn new(
+        defaults: bool,
+        end_markers: &[String],
+        drop: &[String],
+        keep: &[String],
+    ) -> Result<Self, String> {
+        let mut pats: Vec<String> = Vec::new();
+        let mut entries = Vec::new();
+        if defaults {
+            for (p, k, s) in DEFAULTS {
+                pats.push((*p).to_string());
+                entries.push((*k, *s));
+            }
+        }
+        for p in end_markers {
+            pats.push(normalise(p));
+            entries.push((End, Lead(12)));
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .build(&pats)
+            .map_err(|e| e.to_string())?;
+        let anywhere = if drop.is_empty() && keep.is_empty() {
+            None
+        } else {
+            let mut pats = Vec::new();
+            let mut kinds = Vec::new();
+            for p in drop {
+                pats.push(normalise(p));
+                kinds.push(Drop);
+            }
+            for p in keep {
+                pats.push(normalise(p));
+                kinds.push(Keep);
+            }
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&pats)
+                .map_err(|e| e.to_string())?;
+            Some((ac, kinds))
+        };
+        Ok(Phrases {
+            ac,
+            entries,
+            anywhere,
+        })
+    }
+
+    /// The phrase that `line` (trimmed) is or starts with, if any. User keep and drop patterns
+    /// come first; a keep pattern wins over everything.
+    pub fn find(&self, line: &str) -> Option<Kind> {
+        if let Some((ac, kinds)) = &self.anywhere {
+            let mut found = None;
+            for m in ac.find_iter(line) {
+                let k = kinds[m.pattern().as_usize()];
+                if k == Keep {
+                    return Some(Keep);
+                }
+                found = Some(k);
+            }
+            if found.is_some() {
+                return found;
+            }
+        }
+        // "[ 167 comments ]": leading brackets and bullets do not count.
+        let line = line.trim_start_matches(|c: char| !c.is_alphanumeric());
+        if let Some(k) = self.find_at_start(line) {
+            return Some(k);
+        }
+        // "34 Comments", "12 responses to …": the phrase after a count.
+        let after_count = line.trim_start_matches(|c: char| c.is_ascii_digit());
+        if after_count.len() < line.len() && after_count.starts_with(' ') {
+            return self.find_at_start(after_count.trim_start());
+        }
+        // "thelastchargersfan says:": a comment's header.
+        if let Some(head) = line
+            .strip_suffix("says:")
+            .or_else(|| line.strip_suffix("said:"))
+            .or_else(|| line.strip_suffix("wrote:"))
+            && crate::text::words(head).count() <= 5
+        {
+            return Some(End);
+        }
+        None
+    }
+
+    fn find_at_start(&self, line: &str) -> Option<Kind> {
+        let input = Input::new(line).anchored(Anchored::Yes);
+        let m = self.ac.find(input)?;
+        let (kind, scope) = self.entries[m.pattern().as_usize()];
+        let rest = &line[m.end()..];
+        // The phrase must end at a word boundary.
+        if rest.chars().next().is_some_and(char::is_alphanumeric) {
+            return None;
+        }
+        let ok = match scope {
+            Whole => !rest.chars().any(char::is_alphabetic),
+            Lead(n) => crate::text::words(rest).count() <= usize::from(n),
+        };
+        ok.then_some(kind)
+    }
+}
+
+/// A user phrase as matched: trimmed, inner whitespace squeezed.
+fn normalise(p: &str) -> String {
+    p.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(p: &Phrases, line: &str) -> Option<Kind> {
+        p.find(line)
+    }
+
+    #[test]
+    fn whole_and_lead_scopes() {
+        let p = Phrases::new(true, &[], &[], &[]).expect("builds");
+        assert_eq!(kind(&p, "LEAVE A REPLY"), Some(End));
+        assert_eq!(kind(&p, "Comments (12)"), Some(End));
+        assert_eq!(kind(&p, "34 Comments"), Some(End));
+        assert_eq!(
+            kind(
+                &p,
+                "34 responses to “ Anthony Lynn: “We needed to win this game” ”"
+            ),
+            Some(End)
+        );
+        assert_eq!(kind(&p, "joetoronto says:"), Some(End));
+        assert_eq!(kind(&p, "3 busted after a raid"), None);
+        assert_eq!(kind(&p, "Comments are closed for this story, sadly"), None);
+        assert_eq!(kind(&p, "More Stories From Pakistan"), Some(End));
+        assert_eq!(kind(&p, "Related articles"), Some(Box));
+        assert_eq!(kind(&p, "[ 167 comments ]"), Some(End));
+        assert_eq!(kind(&p, "Read more:"), Some(Teaser));
+        assert_eq!(kind(&p, "Image one"), Some(Media));
+        assert_eq!(kind(&p, "Imagine a world"), None);
+        assert_eq!(kind(&p, "Sharing the load, the parties agreed"), None);
+    }
+
+    #[test]
+    fn user_keep_beats_everything_and_user_end_markers_work() {
+        let p = Phrases::new(
+            true,
+            &["The End of the Story".into()],
+            &["promo code".into()],
+            &["share".into()],
+        )
+        .expect("builds");
+        assert_eq!(kind(&p, "the end of the story"), Some(End));
+        assert_eq!(kind(&p, "Use promo code NEWS today"), Some(Drop));
+        assert_eq!(kind(&p, "Share"), Some(Keep));
+    }
+}

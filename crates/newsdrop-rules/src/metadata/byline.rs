@@ -1,0 +1,391 @@
+//! Bylines, datelines, agency credits and mastheads: the small lines and prefixes around a
+//! headline that say who wrote a story, where, and for whom.
+//!
+//! All shapes are checked by hand on short strings (no regex): "By Tess Bonn - 11/19/19",
+//! "Mohammad Ali (@ChaudhryMAli88) Published …", "Posted by Vortex", "ISLAMABAD:",
+//! "ISLAMABAD, (UrduPoint / Pakistan Point News - 6th Apr, 2025) …", "ST. JOSEPH, Mich.
+//! (AP) —", "Pak Sahafat – In an official meeting …".
+
+use crate::stopwords;
+
+/// Words that make a short line at the top of a page a masthead ("Aaj English TV").
+const MEDIA_WORDS: &[&str] = &[
+    "tv",
+    "news",
+    "times",
+    "post",
+    "daily",
+    "tribune",
+    "herald",
+    "journal",
+    "gazette",
+    "express",
+    "telegraph",
+    "guardian",
+    "chronicle",
+    "observer",
+    "radio",
+    "network",
+    "media",
+    "press",
+    "agency",
+    "today",
+    "magazine",
+    "weekly",
+    "online",
+    "dispatch",
+    "courier",
+    "monitor",
+    "review",
+    "sentinel",
+    "standard",
+    "examiner",
+    "inquirer",
+    "bulletin",
+];
+
+/// All-caps words that open a paragraph without being a place.
+const NOT_PLACES: &[&str] = &[
+    "UPDATE",
+    "UPDATED",
+    "BREAKING",
+    "EXCLUSIVE",
+    "WATCH",
+    "VIDEO",
+    "PHOTOS",
+    "NOTE",
+    "EDITOR'S",
+    "OPINION",
+    "ANALYSIS",
+    "LIVE",
+    "READ",
+    "FILE",
+    "PHOTO",
+    "AP",
+    "AFP",
+    "I",
+];
+
+/// Name particles allowed in lowercase inside a person's name.
+const PARTICLES: &[&str] = &[
+    "de", "da", "van", "von", "der", "bin", "al", "el", "la", "le", "du", "di",
+];
+
+/// Whether `s` looks like a person's name: 1–5 words, each capitalised (particles aside),
+/// no stopwords, no digits.
+pub fn is_name(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.is_empty() || words.len() > 5 || s.chars().count() > 50 {
+        return false;
+    }
+    let mut caps = 0;
+    for w in &words {
+        let w = w.trim_matches(|c: char| c == ',' || c == '.');
+        if w.is_empty() {
+            continue;
+        }
+        if w.chars()
+            .any(|c| c.is_ascii_digit() || c == '@' || c == '/' || c == ':')
+        {
+            return false;
+        }
+        if PARTICLES.contains(&w) {
+            continue;
+        }
+        if stopwords::is_english(w) && w.len() > 1 {
+            return false;
+        }
+        if !w.chars().next().is_some_and(char::is_uppercase) {
+            return false;
+        }
+        caps += 1;
+    }
+    caps >= 1 && (caps >= 2 || words.len() == 1)
+}
+
+/// Splits "A, B and C" into names; `None` unless every part is a name.
+fn names(s: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for part in s.split([',', '&']).flat_map(|p| p.split(" and ")) {
+        let p = part.trim().trim_end_matches('.');
+        if p.is_empty() {
+            continue;
+        }
+        if !is_name(p) {
+            return None;
+        }
+        out.push(p.to_string());
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Where a name list ends in a byline: a separator, a date, a handle.
+fn cut_name(s: &str) -> &str {
+    let mut end = s.len();
+    for stop in [
+        " - ",
+        " – ",
+        " — ",
+        " | ",
+        "|",
+        " (",
+        "(",
+        " on ",
+        " Published",
+        " Updated",
+        " published",
+        " updated",
+        " Posted",
+        "\u{a0}",
+    ] {
+        if let Some(i) = s.find(stop) {
+            end = end.min(i);
+        }
+    }
+    if let Some(i) = s.find(|c: char| c.is_ascii_digit()) {
+        end = end.min(i);
+    }
+    s[..end].trim().trim_end_matches([',', ';', ':']).trim()
+}
+
+/// The authors a byline line names, if it is one.
+pub fn authors(line: &str) -> Option<Vec<String>> {
+    let t = line.trim();
+    if t.chars().count() > 120 {
+        return None;
+    }
+    let lower = t.to_lowercase();
+    // "By X", "Posted by X", "… | by X", "Written by X".
+    let after_by = if lower.starts_with("by ") {
+        Some(&t[3..])
+    } else {
+        lower.find(" by ").and_then(|i| {
+            let before = &lower[..i];
+            let shape_ok = before.ends_with("posted")
+                || before.ends_with("written")
+                || before.ends_with('|')
+                || before.ends_with("story")
+                || before.trim_end().ends_with('|')
+                || crate::metadata::dates::find(before).is_some();
+            shape_ok.then(|| &t[i + 4..])
+        })
+    };
+    if let Some(rest) = after_by {
+        return names(cut_name(rest.trim_start_matches(':').trim()));
+    }
+    // "Name (@handle) …".
+    if let Some(i) = t.find(" (@") {
+        return names(&t[..i]);
+    }
+    None
+}
+
+/// A dateline at the start of a first paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lead {
+    /// The place, as written ("ISLAMABAD", "ST. JOSEPH").
+    pub dateline: Option<String>,
+    /// An agency or publisher credited in the lead ("Pak Sahafat", "UrduPoint / Pakistan Point News").
+    pub credit: Option<String>,
+    /// The text of a parenthetical after the dateline, for its date.
+    pub paren: Option<String>,
+}
+
+fn is_caps_word(w: &str) -> bool {
+    let core = w.trim_end_matches([',', ':', ';']);
+    let letters = core.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 2
+        && core
+            .chars()
+            .all(|c| c.is_uppercase() || matches!(c, '.' | '\'' | '’' | '-'))
+}
+
+/// Reads the opening of a first paragraph: "ISLAMABAD: …", "ISLAMABAD, (Agency - date) …",
+/// "ST. JOSEPH, Mich. (AP) — …", "Pak Sahafat – …".
+pub fn lead(text: &str) -> Lead {
+    let t = text.trim_start();
+    let mut out = Lead {
+        dateline: None,
+        credit: None,
+        paren: None,
+    };
+    // Words with their byte offsets.
+    let spans: Vec<(usize, &str)> = t
+        .split(' ')
+        .scan(0usize, |pos, w| {
+            let start = *pos;
+            *pos += w.len() + 1;
+            Some((start, w))
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .take(12)
+        .collect();
+    let words: Vec<&str> = spans.iter().map(|&(_, w)| w).collect();
+    // Dateline: all-caps words, ended by `:`/`,` or followed by a dash or a parenthesis.
+    let mut n = 0;
+    while n < words.len() && n < 5 && is_caps_word(words[n]) {
+        let w = words[n];
+        n += 1;
+        if w.ends_with(':') || w.ends_with(',') {
+            break;
+        }
+    }
+    if n > 0 {
+        let last = words[n - 1];
+        let next = words.get(n).copied().unwrap_or("");
+        let ended = last.ends_with(':')
+            || last.ends_with(',')
+            || matches!(next, "—" | "–" | "-" | "--")
+            || next.starts_with('(');
+        let place = words[..n].join(" ");
+        let place = place.trim_end_matches([',', ':', ';']).to_string();
+        let letters = place.chars().filter(|c| c.is_alphabetic()).count();
+        if ended && letters >= 3 && !NOT_PLACES.contains(&place.as_str()) {
+            out.dateline = Some(place);
+            // A parenthetical credit after it, possibly after a region ("Mich.").
+            let (s, w) = spans[n - 1];
+            let mut rest = t.get(s + w.len()..).unwrap_or("").trim_start();
+            if !rest.starts_with('(')
+                && let Some(i) = rest.find('(').filter(|&i| i <= 25)
+            {
+                let region = rest[..i].trim();
+                let mut rw = region.split_whitespace();
+                if region.split_whitespace().count() <= 2
+                    && rw.all(|w| w.chars().next().is_some_and(char::is_uppercase))
+                {
+                    rest = &rest[i..];
+                }
+            }
+            if let Some(inner) = rest
+                .strip_prefix('(')
+                .and_then(|r| r.split_once(')'))
+                .map(|(a, _)| a)
+                && inner.chars().count() <= 80
+            {
+                out.paren = Some(inner.to_string());
+                let credit = match inner.rfind(" - ").or_else(|| inner.rfind(" – ")) {
+                    Some(i) => &inner[..i],
+                    None => inner,
+                };
+                let credit = credit.trim();
+                if !credit.is_empty() && credit.chars().next().is_some_and(char::is_uppercase) {
+                    out.credit = Some(credit.to_string());
+                }
+            }
+            return out;
+        }
+    }
+    // Agency credit: up to four capitalised words, then a dash.
+    for (i, w) in words.iter().enumerate().take(5) {
+        if matches!(*w, "–" | "—" | "-") {
+            if i > 0 {
+                let name = words[..i].join(" ");
+                if is_name(&name)
+                    || words[..i]
+                        .iter()
+                        .all(|w| w.chars().next().is_some_and(char::is_uppercase))
+                {
+                    out.credit = Some(name);
+                }
+            }
+            break;
+        }
+        if !w.chars().next().is_some_and(char::is_uppercase) {
+            break;
+        }
+    }
+    out
+}
+
+/// Whether a short line at the top of a page names the publication ("Aaj English TV").
+pub fn is_masthead(line: &str) -> bool {
+    let t = line.trim();
+    let words: Vec<&str> = crate::text::words(t).collect();
+    !words.is_empty()
+        && words.len() <= 5
+        && t.chars().count() <= 40
+        && words.iter().all(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        })
+        && words
+            .iter()
+            .any(|w| MEDIA_WORDS.iter().any(|m| m.eq_ignore_ascii_case(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Option<Vec<String>> {
+        Some(v.iter().map(|x| x.to_string()).collect())
+    }
+
+    #[test]
+    fn bylines() {
+        assert_eq!(
+            authors("Mohammad Ali (@ChaudhryMAli88) Published April 06, 2025 | 06:10 PM"),
+            s(&["Mohammad Ali"])
+        );
+        assert_eq!(
+            authors("By Tess Bonn - 11/19/19 06:56 AM EST"),
+            s(&["Tess Bonn"])
+        );
+        assert_eq!(authors("By Laura Mowat"), s(&["Laura Mowat"]));
+        assert_eq!(authors("Posted by Vortex"), s(&["Vortex"]));
+        assert_eq!(
+            authors("October 9, 2018 | by Olivia Larsen"),
+            s(&["Olivia Larsen"])
+        );
+        assert_eq!(
+            authors("By Jane Doe and John Roe"),
+            s(&["Jane Doe", "John Roe"])
+        );
+        assert_eq!(
+            authors(
+                "By reviewing the latest developments related to the region, the parties emphasized"
+            ),
+            None
+        );
+        assert_eq!(authors("Published"), None);
+    }
+
+    #[test]
+    fn leads() {
+        let l =
+            lead("ISLAMABAD, (UrduPoint / Pakistan Point News - 6th Apr, 2025) Chairman Senate");
+        assert_eq!(l.dateline.as_deref(), Some("ISLAMABAD"));
+        assert_eq!(l.credit.as_deref(), Some("UrduPoint / Pakistan Point News"));
+        assert_eq!(
+            l.paren.as_deref(),
+            Some("UrduPoint / Pakistan Point News - 6th Apr, 2025")
+        );
+        let l =
+            lead("ISLAMABAD: The fifth round of Pakistan-Russia Bilateral Political Consultations");
+        assert_eq!(l.dateline.as_deref(), Some("ISLAMABAD"));
+        assert_eq!(l.credit, None);
+        let l = lead("Pak Sahafat – In an official meeting in Moscow, the Speaker");
+        assert_eq!(l.dateline, None);
+        assert_eq!(l.credit.as_deref(), Some("Pak Sahafat"));
+        let l = lead("ST. JOSEPH, Mich. (AP) — Michigan health authorities");
+        assert_eq!(l.dateline.as_deref(), Some("ST. JOSEPH"));
+        assert_eq!(l.credit.as_deref(), Some("AP"));
+        let l = lead("CHINA has sent troops to Hong Kong");
+        assert_eq!(l.dateline, None);
+        assert_eq!(
+            lead("In an official meeting – the Speaker said").credit,
+            None
+        );
+    }
+
+    #[test]
+    fn mastheads() {
+        assert!(is_masthead("Aaj English TV"));
+        assert!(!is_masthead("Pakistan"));
+        assert!(!is_masthead("Friday, September 20, 2024"));
+        assert!(!is_masthead(
+            "Pakistan, Russia agree to take forward important bilateral agenda"
+        ));
+    }
+}

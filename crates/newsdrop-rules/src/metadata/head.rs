@@ -1,0 +1,345 @@
+//! Metadata from the text around the headline: what a reader sees above the first
+//! paragraph (headline, byline, date, masthead) and at its start (dateline, agency credit,
+//! "date 2023-06-21").
+//!
+//! Where the article starts is the boilerplate classifier's main run (with default
+//! settings); the head is the dozen lines before it, read bottom-up, because the headline
+//! and byline sit right above the text while menus and tickers sit higher. Lines read
+//! here (headline, byline, date) are dropped from the body with the reason.
+
+use jiff::civil::Date;
+use jiff::tz::{Offset, TimeZone};
+use newsdrop_core::{Article, Block, BlockKind};
+
+use super::{RULE, byline, dates};
+use crate::boilerplate::Boilerplate;
+use crate::boilerplate::classify::Features;
+
+/// What the text says.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub title: Option<String>,
+    pub title_derived: bool,
+    /// RFC 3339 date or date-time, and where it came from.
+    pub published: Option<(String, String)>,
+    pub authors: Vec<String>,
+    pub publisher: Option<String>,
+    pub dateline: Option<String>,
+}
+
+/// Lines above the first paragraph that are read.
+const HEAD_LINES: usize = 12;
+/// Lines above the headline still read for a date or masthead.
+const ABOVE_TITLE: usize = 3;
+
+/// Reads the head and the first paragraph of `article`, dropping the lines it consumes.
+pub fn read(
+    article: &mut Article,
+    classifier: &Boilerplate,
+    zone: Option<&TimeZone>,
+    derive_title: bool,
+) -> Found {
+    let analysis = classifier.analyse(article);
+    let blocks = &article.blocks;
+    let body_start = analysis.run.map_or(blocks.len(), |r| r.0);
+    let mut found = Found::default();
+    let mut date: Option<(dates::Found, &'static str)> = None;
+    let mut drops: Vec<(usize, &'static str)> = Vec::new();
+    let mut title_at = None;
+
+    // Up from the first paragraph.
+    let mut seen = 0;
+    let mut budget = HEAD_LINES;
+    let mut i = body_start;
+    while i > 0 && seen < budget {
+        i -= 1;
+        let b = &blocks[i];
+        let t = b.text.trim();
+        if !b.keep || t.is_empty() {
+            continue;
+        }
+        seen += 1;
+        if dates::is_hijri(t) {
+            continue;
+        }
+        if let Some(names) = byline::authors(t) {
+            if found.authors.is_empty() {
+                found.authors = names;
+            }
+            if date.is_none() {
+                date = dates::find(t).map(|f| (f, "byline"));
+            }
+            drops.push((i, "byline"));
+            continue;
+        }
+        if is_date_line(t, &analysis.features[i]) {
+            if date.is_none() {
+                date = dates::find(t).map(|f| (f, origin_of(t)));
+            }
+            drops.push((i, "date line"));
+            continue;
+        }
+        if title_at.is_none() && is_headline(t, &analysis.features[i], b) {
+            title_at = Some(i);
+            found.title = Some(squeeze(t));
+            drops.push((i, "title"));
+            budget = seen + ABOVE_TITLE;
+        }
+    }
+
+    // A masthead among the first lines of the page, above the headline.
+    let top = title_at.unwrap_or(body_start);
+    found.publisher = blocks[..top]
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.keep && !b.text.trim().is_empty())
+        .take(3)
+        .find(|(j, b)| analysis.features[*j].hit.is_none() && byline::is_masthead(&b.text))
+        .map(|(_, b)| squeeze(&b.text));
+
+    // Bylines and date lines just under the first paragraph (after a standfirst).
+    for (j, b) in blocks.iter().enumerate().skip(body_start + 1).take(3) {
+        let t = b.text.trim();
+        if !b.keep || t.is_empty() || t.chars().count() > 120 {
+            continue;
+        }
+        if let Some(names) = byline::authors(t) {
+            if found.authors.is_empty() {
+                found.authors = names;
+            }
+            if date.is_none() {
+                date = dates::find(t).map(|f| (f, "byline"));
+            }
+            drops.push((j, "byline"));
+        } else if is_date_line(t, &analysis.features[j]) {
+            if date.is_none() {
+                date = dates::find(t).map(|f| (f, origin_of(t)));
+            }
+            drops.push((j, "date line"));
+        }
+    }
+
+    for &(j, reason) in &drops {
+        article.blocks[j].drop_by(RULE, reason);
+    }
+
+    // The first paragraph: a leading "date …", a dateline, an agency credit.
+    let first = (body_start..article.blocks.len()).find(|&j| article.blocks[j].keep);
+    let mut lead_text = None;
+    if let Some(j) = first {
+        let text = article.blocks[j].text.clone();
+        let mut rest = text.as_str();
+        if let Some((d, after)) = leading_date(rest) {
+            if date.is_none() {
+                found.published = Some((d.to_string(), "leading 'date' in the text".to_string()));
+            }
+            // Split the prefix off into its own dropped block.
+            let cut = text.len() - after.len();
+            let mut prefix = Block::new(&text[..cut], article.blocks[j].kind);
+            prefix.gap_before = article.blocks[j].gap_before;
+            prefix.drop_by(RULE, "date line");
+            article.blocks[j].text = after.trim_start().to_string();
+            article.blocks[j].gap_before = false;
+            article.blocks.insert(j, prefix);
+            rest = after;
+        }
+        let lead = byline::lead(rest);
+        if date.is_none()
+            && found.published.is_none()
+            && let Some(f) = lead.paren.as_deref().and_then(dates::find)
+        {
+            date = Some((f, "dateline"));
+        }
+        if found.publisher.is_none() {
+            found.publisher = lead.credit;
+        }
+        found.dateline = lead.dateline;
+        lead_text = Some(rest.trim().to_string());
+    }
+
+    if let Some((f, origin)) = date {
+        found.published = Some((format(&f, zone), origin.to_string()));
+    }
+
+    if found.title.is_none()
+        && derive_title
+        && let Some(text) = lead_text
+    {
+        let sentence = first_sentence(strip_dateline(&text, found.dateline.is_some()));
+        if !sentence.is_empty() {
+            found.title = Some(sentence.to_string());
+            found.title_derived = true;
+        }
+    }
+    found
+}
+
+/// A line that is mostly a date ("Friday, September 20, 2024", "Updated 1:39 am EST, …").
+fn is_date_line(t: &str, f: &Features) -> bool {
+    t.chars().count() <= 100 && f.stops <= 3 && dates::find(t).is_some()
+}
+
+fn origin_of(t: &str) -> &'static str {
+    let l = t.to_lowercase();
+    if l.contains("published") || l.contains("posted") {
+        "byline date ('published')"
+    } else if l.contains("updated") {
+        "update date (no other date on the page)"
+    } else {
+        "page header date"
+    }
+}
+
+/// Whether a line reads as a headline: three words or more, not a sentence, no chrome.
+fn is_headline(t: &str, f: &Features, b: &Block) -> bool {
+    if matches!(b.kind, BlockKind::Heading(1)) {
+        return true;
+    }
+    f.hit.is_none()
+        && f.words >= 3
+        && f.chars <= 250
+        && !t.ends_with('.')
+        && !t.ends_with(':')
+        && !f.copyright
+        && !f.glued_title
+}
+
+/// A leading "date 2023-06-21" (or "Dated: …"): the date and the text after it.
+fn leading_date(text: &str) -> Option<(Date, &str)> {
+    let t = text.trim_start();
+    let lower_head: String = t.chars().take(6).collect::<String>().to_lowercase();
+    let skip = if lower_head.starts_with("dated:")
+        || lower_head.starts_with("dated ")
+        || lower_head.starts_with("date: ")
+    {
+        6
+    } else if lower_head.starts_with("date ") {
+        5
+    } else {
+        return None;
+    };
+    let after = t[skip..].trim_start();
+    let end = after.find(char::is_whitespace).unwrap_or(after.len());
+    let d: Date = after[..end].parse().ok()?;
+    Some((d, &after[end..]))
+}
+
+/// The text after a dateline ("ISLAMABAD: The fifth round…" → "The fifth round…").
+fn strip_dateline(text: &str, has_dateline: bool) -> &str {
+    if !has_dateline {
+        return text;
+    }
+    let window = &text[..text.len().min(120)];
+    let cut = [": ", ") ", " — ", " – ", " - "]
+        .iter()
+        .filter_map(|sep| window.find(sep).map(|i| i + sep.len()))
+        .min();
+    match cut {
+        Some(i) => text[i..].trim_start(),
+        None => text,
+    }
+}
+
+/// The first sentence of `text`, at most about 250 characters (cut at a word).
+fn first_sentence(text: &str) -> &str {
+    let mut end = text.len();
+    let b = text.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(c, b'.' | b'!' | b'?')
+            && b.get(i + 1) == Some(&b' ')
+            && b.get(i + 2).is_some_and(u8::is_ascii_uppercase)
+            && !is_abbreviation(&text[..i])
+        {
+            end = i + 1;
+            break;
+        }
+    }
+    let s = &text[..end];
+    if s.len() <= 250 {
+        return s.trim();
+    }
+    let mut cut = 250;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    match s[..cut].rfind(' ') {
+        Some(i) => s[..i].trim(),
+        None => s[..cut].trim(),
+    }
+}
+
+fn is_abbreviation(before: &str) -> bool {
+    let last = before.rsplit(' ').next().unwrap_or("");
+    matches!(
+        last,
+        "Mr" | "Mrs"
+            | "Ms"
+            | "Dr"
+            | "Prof"
+            | "St"
+            | "Gen"
+            | "Col"
+            | "Lt"
+            | "Sgt"
+            | "Gov"
+            | "Sen"
+            | "Rep"
+            | "U.S"
+            | "No"
+    ) || last.len() == 1
+}
+
+/// A date (and time) as RFC 3339: a date alone; a local date-time when the text gives no
+/// zone and none is configured; with the offset otherwise.
+pub fn format(f: &dates::Found, zone: Option<&TimeZone>) -> String {
+    let Some(t) = f.time else {
+        return f.date.to_string();
+    };
+    let dt = f.date.to_datetime(t);
+    let tz = match (f.offset, zone) {
+        (Some(secs), _) => Offset::from_seconds(secs).ok().map(TimeZone::fixed),
+        (None, Some(z)) => Some(z.clone()),
+        (None, None) => None,
+    };
+    match tz.and_then(|tz| dt.to_zoned(tz).ok()) {
+        Some(z) => z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        None => dt.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+    }
+}
+
+/// Inner whitespace squeezed, ends trimmed.
+fn squeeze(t: &str) -> String {
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_and_without_zone() {
+        let f = dates::find("April 06, 2025 | 06:10 PM").expect("date");
+        assert_eq!(format(&f, None), "2025-04-06T18:10:00");
+        let tz = TimeZone::get("Asia/Karachi").expect("tzdb");
+        assert_eq!(format(&f, Some(&tz)), "2025-04-06T18:10:00+05:00");
+        let f = dates::find("Nov. 19, 2019 8:03 am EST").expect("date");
+        assert_eq!(format(&f, Some(&tz)), "2019-11-19T08:03:00-05:00");
+        let f = dates::find("Friday, September 20, 2024").expect("date");
+        assert_eq!(format(&f, Some(&tz)), "2024-09-20");
+    }
+
+    #[test]
+    fn leading_dates_and_first_sentences() {
+        let (d, rest) = leading_date(" date 2023-06-21 ISLAMABAD: The fifth").expect("date");
+        assert_eq!(d.to_string(), "2023-06-21");
+        assert_eq!(rest, " ISLAMABAD: The fifth");
+        assert!(leading_date("dates are fun").is_none());
+        assert_eq!(
+            first_sentence(strip_dateline(
+                "ISLAMABAD: The round was held by Dr. Khan on Tuesday. Both agreed.",
+                true
+            )),
+            "The round was held by Dr. Khan on Tuesday."
+        );
+    }
+}

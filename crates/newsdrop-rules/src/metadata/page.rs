@@ -1,0 +1,236 @@
+//! Metadata the page states about itself: `<title>`, `<meta>` (Open Graph, Twitter, Dublin
+//! Core, `article:*`), JSON-LD (`NewsArticle` and friends) and `<time datetime>`, as the
+//! reader collected them in [`Page`].
+//!
+//! Stated facts win over guesses from the text. JSON-LD `articleBody` is never used: it is
+//! often partial; the body comes from the blocks.
+
+use newsdrop_core::Page;
+use serde_json::Value;
+
+/// What the page states.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub title: Option<String>,
+    pub published: Option<(String, String)>,
+    pub authors: Vec<String>,
+    pub publisher: Option<String>,
+    pub url: Option<String>,
+    pub language: Option<String>,
+}
+
+fn meta<'a>(page: &'a Page, names: &[&str]) -> Option<(&'a str, &'a str)> {
+    for name in names {
+        if let Some((n, v)) = page
+            .meta
+            .iter()
+            .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
+        {
+            return Some((n.as_str(), v.trim()));
+        }
+    }
+    None
+}
+
+/// A stated timestamp normalised to RFC 3339 (date, local date-time, or with offset).
+pub fn normalise_time(s: &str) -> Option<String> {
+    let s = s.trim();
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        // Keep the page's own offset when it gives one.
+        return Some(
+            fixed_offset(s).unwrap_or_else(|| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        );
+    }
+    if s.len() == 10
+        && let Ok(d) = s.parse::<jiff::civil::Date>()
+    {
+        return Some(d.to_string());
+    }
+    if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
+        return Some(dt.strftime("%Y-%m-%dT%H:%M:%S").to_string());
+    }
+    super::dates::find(s).map(|f| super::head::format(&f, None))
+}
+
+/// "2019-11-19T10:48:00+05:00" keeps its offset (jiff's Timestamp would make it UTC).
+fn fixed_offset(s: &str) -> Option<String> {
+    let ts: jiff::Timestamp = s.parse().ok()?;
+    let tail = s.get(s.len().checked_sub(6)?..)?;
+    let (sign, rest) = tail.split_at(1);
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    let secs = (h * 3600 + m * 60)
+        * if sign == "-" {
+            -1
+        } else if sign == "+" {
+            1
+        } else {
+            return None;
+        };
+    let off = jiff::tz::Offset::from_seconds(secs).ok()?;
+    Some(
+        ts.to_zoned(jiff::tz::TimeZone::fixed(off))
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+    )
+}
+
+/// Reads the page's own statements.
+pub fn facts(page: &Page) -> Facts {
+    let mut f = Facts::default();
+    let ld: Vec<Value> = page
+        .json_ld
+        .iter()
+        .filter_map(|s| serde_json::from_str::<Value>(s).ok())
+        .flat_map(flatten_ld)
+        .filter(is_article)
+        .collect();
+    let ld = ld.first();
+
+    f.title = meta(page, &["og:title", "twitter:title"])
+        .map(|(_, v)| v.to_string())
+        .or_else(|| ld.and_then(|v| str_of(v.get("headline"))))
+        .or_else(|| page.title.clone())
+        .map(|t| squeeze(&t));
+
+    let stated_time = meta(
+        page,
+        &[
+            "article:published_time",
+            "og:published_time",
+            "datePublished",
+            "pubdate",
+            "publishdate",
+            "date",
+            "dc.date",
+            "dcterms.created",
+            "sailthru.date",
+        ],
+    )
+    .map(|(n, v)| (v.to_string(), format!("meta {n}")))
+    .or_else(|| {
+        ld.and_then(|v| str_of(v.get("datePublished")))
+            .map(|s| (s, "json-ld datePublished".to_string()))
+    })
+    .or_else(|| {
+        page.times
+            .first()
+            .map(|t| (t.clone(), "time element".to_string()))
+    });
+    f.published = stated_time.and_then(|(s, origin)| normalise_time(&s).map(|n| (n, origin)));
+
+    if let Some(v) = ld {
+        f.authors = names_of(v.get("author"));
+        f.publisher = v
+            .get("publisher")
+            .and_then(|p| str_of(p.get("name")).or_else(|| str_of(Some(p))));
+    }
+    if f.authors.is_empty()
+        && let Some((_, a)) = meta(page, &["author", "article:author", "byl", "dc.creator"])
+        && !a.starts_with("http")
+    {
+        f.authors = vec![
+            a.trim_start_matches("By ")
+                .trim_start_matches("by ")
+                .to_string(),
+        ];
+    }
+    f.publisher = meta(page, &["og:site_name", "application-name"])
+        .map(|(_, v)| v.to_string())
+        .or(f.publisher);
+    f.url = page
+        .canonical
+        .clone()
+        .or_else(|| meta(page, &["og:url"]).map(|(_, v)| v.to_string()));
+    f.language = page
+        .lang
+        .as_ref()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty());
+    f
+}
+
+fn flatten_ld(v: Value) -> Vec<Value> {
+    match v {
+        Value::Array(items) => items.into_iter().flat_map(flatten_ld).collect(),
+        Value::Object(ref o) if o.contains_key("@graph") => match o.get("@graph") {
+            Some(Value::Array(items)) => items.clone(),
+            _ => vec![v],
+        },
+        other => vec![other],
+    }
+}
+
+fn is_article(v: &Value) -> bool {
+    let kinds = match v.get("@type") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => return false,
+    };
+    kinds
+        .iter()
+        .any(|k| k.ends_with("Article") || *k == "BlogPosting" || *k == "Report" || *k == "WebPage")
+}
+
+fn str_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+fn names_of(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) if !s.trim().is_empty() => vec![s.trim().to_string()],
+        Some(Value::Object(o)) => str_of(o.get("name")).into_iter().collect(),
+        Some(Value::Array(a)) => a.iter().flat_map(|x| names_of(Some(x))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn squeeze(t: &str) -> String {
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_and_json_ld() {
+        let page = Page {
+            title: Some("Site | Story".into()),
+            meta: vec![
+                ("og:title".into(), "The Story".into()),
+                ("article:published_time".into(), "2019-11-19T10:48:00+05:00".into()),
+                ("og:site_name".into(), "The Site".into()),
+            ],
+            json_ld: vec![r#"{"@context":"https://schema.org","@type":"NewsArticle","headline":"H","author":[{"@type":"Person","name":"Jane Roe"}],"articleBody":"partial"}"#.into()],
+            ..Page::default()
+        };
+        let f = facts(&page);
+        assert_eq!(f.title.as_deref(), Some("The Story"));
+        assert_eq!(
+            f.published,
+            Some((
+                "2019-11-19T10:48:00+05:00".into(),
+                "meta article:published_time".into()
+            ))
+        );
+        assert_eq!(f.authors, vec!["Jane Roe".to_string()]);
+        assert_eq!(f.publisher.as_deref(), Some("The Site"));
+    }
+
+    #[test]
+    fn times_normalise() {
+        assert_eq!(
+            normalise_time("2019-11-19T05:48:00Z").as_deref(),
+            Some("2019-11-19T05:48:00Z")
+        );
+        assert_eq!(normalise_time("2019-11-19").as_deref(), Some("2019-11-19"));
+        assert_eq!(
+            normalise_time("2019-11-19T10:48:00").as_deref(),
+            Some("2019-11-19T10:48:00")
+        );
+    }
+}
