@@ -3,6 +3,15 @@
 //! bytes → (gunzip) → text (BOM, UTF-8, else a detected legacy encoding) → blocks by format
 //! (`.txt`/`.md` lines, `.html` DOM, `.json` fields). Pure: the caller reads the file and
 //! checks its size on disk first; this crate never panics on any input (a proptest checks).
+//!
+//! Modules: `decode` turns bytes into clean text (gzip, binary sniffing,
+//! encodings); `text`, `markdown`, `html` and `json` turn text into blocks, one per format.
+
+mod decode;
+mod html;
+mod json;
+mod markdown;
+mod text;
 
 use newsdrop_core::{Article, Format, Source};
 
@@ -13,16 +22,33 @@ pub struct Limits {
     pub max_bytes: u64,
 }
 
+impl Limits {
+    /// The default size limit, 10 MiB (the same as the config's default).
+    pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
 /// Why a file could not be read. Each message is meant for `failed/<file>.error.json`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     #[error("empty file")]
     Empty,
+    /// For gzip input over the limit after decompression, `size` is a lower bound: the
+    /// reader stops decompressing at `limit + 1` bytes rather than inflate a gzip bomb.
     #[error("file is {size} bytes, over the limit of {limit} bytes")]
     TooLarge { size: u64, limit: u64 },
     #[error("binary file: {0}")]
     Binary(String),
-    #[error("unsupported file type {0:?}: expected .txt, .md, .html, .htm or .json, optionally .gz")]
+    #[error(
+        "unsupported file type {0:?}: expected .txt, .md, .html, .htm or .json, optionally .gz"
+    )]
     Unsupported(String),
     #[error("gzip: {0}")]
     Gzip(String),
@@ -33,13 +59,73 @@ pub enum ReadError {
 }
 
 /// The format of a file from its name, and whether it is gzip-compressed.
+///
+/// The extension is matched case-insensitively after stripping one trailing `.gz`; the
+/// error carries the extension found (with its dot), or the name if it has none.
 pub fn format_of(name: &str) -> Result<(Format, bool), ReadError> {
-    let _ = name;
-    Err(ReadError::Unsupported(String::new()))
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let lower = file.to_ascii_lowercase();
+    let (stem, gz) = match lower.strip_suffix(".gz") {
+        Some(stem) => (stem, true),
+        None => (lower.as_str(), false),
+    };
+    let Some((_, ext)) = stem.rsplit_once('.') else {
+        return Err(ReadError::Unsupported(file.to_string()));
+    };
+    let format = match ext {
+        "txt" => Format::Text,
+        "md" | "markdown" => Format::Markdown,
+        "html" | "htm" => Format::Html,
+        "json" => Format::Json,
+        _ => return Err(ReadError::Unsupported(format!(".{ext}"))),
+    };
+    Ok((format, gz))
 }
 
 /// Reads `bytes` dropped as `source.name` into an article; sets `source.encoding`.
-pub fn read_article(bytes: &[u8], source: Source, limits: &Limits) -> Result<Article, ReadError> {
-    let _ = (bytes, source, limits);
-    Err(ReadError::Empty)
+///
+/// Checks, in order: a supported name, not empty, not over `limits.max_bytes`, then for
+/// `.gz` a bounded gunzip (the limit applies to the decompressed bytes too), then no binary
+/// format, then decodable text; then parses by format.
+pub fn read_article(
+    bytes: &[u8],
+    mut source: Source,
+    limits: &Limits,
+) -> Result<Article, ReadError> {
+    let (format, gz) = format_of(&source.name)?;
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let size = bytes.len() as u64;
+    if size > limits.max_bytes {
+        return Err(ReadError::TooLarge {
+            size,
+            limit: limits.max_bytes,
+        });
+    }
+    let inflated;
+    let bytes = if gz {
+        inflated = decode::gunzip(bytes, limits.max_bytes)?;
+        if inflated.is_empty() {
+            return Err(ReadError::Empty);
+        }
+        inflated.as_slice()
+    } else {
+        bytes
+    };
+    decode::sniff_binary(bytes)?;
+    let decoded = decode::decode(bytes, format == Format::Html)?;
+    let text = decoded.text;
+    if matches!(format, Format::Text | Format::Markdown) && text.trim().is_empty() {
+        return Err(ReadError::Empty);
+    }
+    source.encoding = decoded.encoding.to_string();
+    let mut article = Article::new(source, format);
+    match format {
+        Format::Text => article.blocks = text::blocks(&text),
+        Format::Markdown => article.blocks = markdown::blocks(&text),
+        Format::Html => (article.blocks, article.page) = html::read(&text),
+        Format::Json => (article.blocks, article.meta) = json::read(&text)?,
+    }
+    Ok(article)
 }

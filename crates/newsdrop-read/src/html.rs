@@ -1,0 +1,826 @@
+//! HTML (`.html`/`.htm`): an html5ever DOM (via dom_query) walked once into text blocks.
+//!
+//! The classic approach of readability-style extractors: walk the tree, accumulate inline
+//! text with whitespace collapsed as a browser would, and flush a block at every block-level
+//! boundary (and at `<br><br>`). Each block records the element that produced it, its
+//! ancestor path and how much of it is link text ([`DomHints`]), which is what the
+//! boilerplate rule needs to tell navigation and comments from the story. The path runs
+//! from `body` down to and including that element, as `tag#id.class` steps (at most three
+//! classes a step, twelve steps a path: the first five and the last seven, with `…` between).
+//! Invisible content (scripts, styles, `hidden`, form controls) is skipped. The same walk
+//! collects what the page states about itself ([`Page`]: title, lang, canonical, meta tags, JSON-LD, `<time>`).
+//!
+//! The walk is iterative over the arena (sibling and first-child links), with O(1) work per
+//! node and O(path cap) per block, so deep or huge malformed documents cost linear time and
+//! no call stack.
+
+use dom_query::{Document, LocalName, NodeData, NodeId, Tree, TreeNode};
+use newsdrop_core::{Block, BlockKind, DomHints, Page};
+
+const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
+/// Most steps kept in a block's `path`: the first [`PATH_HEAD`] and the last ones.
+const PATH_CAP: usize = 12;
+const PATH_HEAD: usize = 5;
+/// Classes kept per path step.
+const CLASS_CAP: usize = 3;
+
+/// Parses an HTML document into blocks and page facts. Never fails: html5ever recovers
+/// from any malformed input.
+pub(crate) fn read(text: &str) -> (Vec<Block>, Page) {
+    let doc = Document::from(text);
+    let mut walker = Walker::new(&doc.tree);
+    walker.walk();
+    (walker.blocks, walker.page)
+}
+
+/// Elements whose content is never visible text.
+fn is_skipped(tag: &str) -> bool {
+    matches!(
+        tag,
+        "head"
+            | "title"
+            | "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "math"
+            | "iframe"
+            | "frame"
+            | "object"
+            | "embed"
+            | "canvas"
+            | "video"
+            | "audio"
+            | "map"
+            | "select"
+            | "option"
+            | "optgroup"
+            | "datalist"
+            | "button"
+            | "input"
+            | "textarea"
+    )
+}
+
+/// Elements that start and end a block of text.
+fn is_block(tag: &str) -> bool {
+    matches!(
+        tag,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "legend"
+            | "li"
+            | "listing"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "p"
+            | "plaintext"
+            | "pre"
+            | "search"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+            | "xmp"
+    )
+}
+
+fn is_preformatted(tag: &str) -> bool {
+    matches!(tag, "pre" | "listing" | "xmp" | "plaintext")
+}
+
+/// The kind a block element gives its own text, if it has one of its own.
+fn own_kind(tag: &str) -> Option<BlockKind> {
+    Some(match tag {
+        "h1" => BlockKind::Heading(1),
+        "h2" => BlockKind::Heading(2),
+        "h3" => BlockKind::Heading(3),
+        "h4" => BlockKind::Heading(4),
+        "h5" => BlockKind::Heading(5),
+        "h6" => BlockKind::Heading(6),
+        "li" => BlockKind::ListItem,
+        "blockquote" => BlockKind::Quote,
+        "figcaption" => BlockKind::Caption,
+        "td" | "th" | "tr" | "caption" => BlockKind::Table,
+        t if is_preformatted(t) => BlockKind::Code,
+        _ => return None,
+    })
+}
+
+/// What a generic block inherits from its enclosing block: a `<p>` in an `<li>` is a list
+/// item, in a `<blockquote>` a quote. Table cells do not pass on their kind, since layout
+/// tables hold whole pages.
+fn inherited(parent: BlockKind) -> BlockKind {
+    match parent {
+        BlockKind::Table | BlockKind::Line => BlockKind::Paragraph,
+        kind => kind,
+    }
+}
+
+/// HTML whitespace as a browser collapses it (plus the no-break space, which is layout,
+/// not content, in the text we want).
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0c}' | '\u{a0}')
+}
+
+/// An open block element.
+struct Ctx {
+    tag: LocalName,
+    kind: BlockKind,
+    /// Length of `Walker::elems` including this element: its path.
+    depth: usize,
+}
+
+/// Text being captured for a page fact rather than for the body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Capture {
+    Title,
+    JsonLd,
+}
+
+/// What entering an element changed, to undo when leaving it.
+#[derive(Default, Clone, Copy)]
+struct Undo {
+    elem: bool,
+    block: bool,
+    link: bool,
+    pre: bool,
+    suppress: bool,
+    capture: Option<Capture>,
+}
+
+/// An element whose children are being walked.
+struct Frame {
+    next: Option<NodeId>,
+    undo: Undo,
+}
+
+/// The next step of the walk after visiting one node.
+struct Step {
+    first_child: Option<NodeId>,
+    next_sibling: Option<NodeId>,
+    undo: Option<Undo>,
+}
+
+struct Walker<'t> {
+    tree: &'t Tree,
+    blocks: Vec<Block>,
+    page: Page,
+    /// The current inline text run.
+    buf: String,
+    /// Characters of `buf` that came from inside `<a>`.
+    link_chars: u32,
+    /// Whitespace seen since the last character, and whether it was inside a link.
+    pending_space: Option<bool>,
+    /// `<br>`s since the last character: one is a line break, two a block break.
+    brs: u32,
+    /// Elements from `<body>` down (visible ones only), for paths.
+    elems: Vec<NodeId>,
+    blocks_open: Vec<Ctx>,
+    in_body: bool,
+    suppress: usize,
+    link_depth: usize,
+    pre_depth: usize,
+    capture: Option<Capture>,
+    captured: String,
+}
+
+impl<'t> Walker<'t> {
+    fn new(tree: &'t Tree) -> Self {
+        Walker {
+            tree,
+            blocks: Vec::new(),
+            page: Page::default(),
+            buf: String::new(),
+            link_chars: 0,
+            pending_space: None,
+            brs: 0,
+            elems: Vec::new(),
+            blocks_open: Vec::new(),
+            in_body: false,
+            suppress: 0,
+            link_depth: 0,
+            pre_depth: 0,
+            capture: None,
+            captured: String::new(),
+        }
+    }
+
+    /// Depth-first over the whole document, without recursion.
+    fn walk(&mut self) {
+        let tree = self.tree;
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut next = tree
+            .query_node(&tree.root_id(), |n| n.first_child)
+            .flatten();
+        loop {
+            let Some(id) = next else {
+                let Some(frame) = frames.pop() else { break };
+                self.leave(frame.undo);
+                next = frame.next;
+                continue;
+            };
+            let Some(step) = tree.query_node(&id, |node| self.visit(node)) else {
+                break;
+            };
+            match (step.undo, step.first_child) {
+                (Some(undo), Some(child)) => {
+                    frames.push(Frame {
+                        next: step.next_sibling,
+                        undo,
+                    });
+                    next = Some(child);
+                }
+                (Some(undo), None) => {
+                    self.leave(undo);
+                    next = step.next_sibling;
+                }
+                (None, _) => next = step.next_sibling,
+            }
+        }
+        self.flush();
+    }
+
+    fn visit(&mut self, node: &TreeNode) -> Step {
+        let undo = match &node.data {
+            NodeData::Text { contents } => {
+                self.text(contents);
+                None
+            }
+            NodeData::Element(el) => Some(self.enter(node.id, el)),
+            _ => None,
+        };
+        Step {
+            first_child: node.first_child,
+            next_sibling: node.next_sibling,
+            undo,
+        }
+    }
+
+    fn enter(&mut self, id: NodeId, el: &dom_query::Element) -> Undo {
+        let mut undo = Undo::default();
+        let tag: &str = &el.name.local;
+        if &*el.name.ns != HTML_NS {
+            // SVG and MathML: `<svg><title>` is not the page title, and none of it is text.
+            undo.suppress = true;
+            self.suppress += 1;
+            return undo;
+        }
+        let mut hidden = false;
+        let (mut name, mut property, mut itemprop, mut content) = (None, None, None, None);
+        let (mut rel, mut href, mut kind, mut datetime, mut lang) = (None, None, None, None, None);
+        for attr in &el.attrs {
+            let value: &str = &attr.value;
+            match &*attr.name.local {
+                "hidden" => hidden = true,
+                "aria-hidden" => hidden |= value.trim().eq_ignore_ascii_case("true"),
+                "style" => hidden |= hides(value),
+                "name" => name = Some(value),
+                "property" => property = Some(value),
+                "itemprop" => itemprop = Some(value),
+                "content" => content = Some(value),
+                "rel" => rel = Some(value),
+                "href" => href = Some(value),
+                "type" => kind = Some(value),
+                "datetime" => datetime = Some(value),
+                "lang" => lang = Some(value),
+                _ => {}
+            }
+        }
+
+        // Page facts, wherever they sit.
+        match tag {
+            "html" if self.page.lang.is_none() => self.page.lang = non_blank(lang),
+            "title" if self.page.title.is_none() && self.capture.is_none() => {
+                undo.capture = Some(Capture::Title);
+            }
+            "meta" => {
+                let key = [name, property, itemprop]
+                    .into_iter()
+                    .flatten()
+                    .map(str::trim)
+                    .find(|k| !k.is_empty());
+                if let (Some(key), Some(content)) = (key, content) {
+                    self.page
+                        .meta
+                        .push((key.to_lowercase(), content.trim().to_string()));
+                }
+            }
+            "link" if self.page.canonical.is_none() => {
+                let canonical = rel.is_some_and(|r| {
+                    r.split_ascii_whitespace()
+                        .any(|t| t.eq_ignore_ascii_case("canonical"))
+                });
+                if canonical {
+                    self.page.canonical = non_blank(href);
+                }
+            }
+            "script" if self.capture.is_none() => {
+                let ld = kind.is_some_and(|k| {
+                    k.trim()
+                        .get(..19)
+                        .is_some_and(|k| k.eq_ignore_ascii_case("application/ld+json"))
+                });
+                if ld {
+                    undo.capture = Some(Capture::JsonLd);
+                }
+            }
+            "time" => {
+                if let Some(dt) = non_blank(datetime) {
+                    self.page.times.push(dt);
+                }
+            }
+            _ => {}
+        }
+        if let Some(capture) = undo.capture {
+            self.capture = Some(capture);
+            self.captured.clear();
+        }
+
+        // Body text.
+        if self.suppress > 0 || hidden || is_skipped(tag) {
+            undo.suppress = true;
+            self.suppress += 1;
+            return undo;
+        }
+        if tag == "body" {
+            self.in_body = true;
+        }
+        if !self.in_body {
+            return undo;
+        }
+        undo.elem = true;
+        self.elems.push(id);
+        match tag {
+            "a" => {
+                undo.link = true;
+                self.link_depth += 1;
+            }
+            "br" => self.br(),
+            _ => {}
+        }
+        if is_block(tag) {
+            self.flush();
+            let parent = self
+                .blocks_open
+                .last()
+                .map_or(BlockKind::Paragraph, |c| c.kind);
+            let kind = own_kind(tag).unwrap_or_else(|| inherited(parent));
+            undo.block = true;
+            self.blocks_open.push(Ctx {
+                tag: el.name.local.clone(),
+                kind,
+                depth: self.elems.len(),
+            });
+            if is_preformatted(tag) {
+                undo.pre = true;
+                self.pre_depth += 1;
+            }
+        }
+        undo
+    }
+
+    fn leave(&mut self, undo: Undo) {
+        if undo.block {
+            self.flush();
+            self.blocks_open.pop();
+        }
+        if undo.pre {
+            self.pre_depth = self.pre_depth.saturating_sub(1);
+        }
+        if undo.link {
+            self.link_depth = self.link_depth.saturating_sub(1);
+        }
+        if undo.elem {
+            self.elems.pop();
+            if self.elems.is_empty() {
+                self.in_body = false;
+            }
+        }
+        if undo.suppress {
+            self.suppress = self.suppress.saturating_sub(1);
+        }
+        if let Some(capture) = undo.capture {
+            self.capture = None;
+            let text = std::mem::take(&mut self.captured);
+            match capture {
+                Capture::Title => {
+                    let title = collapse(&text);
+                    if !title.is_empty() {
+                        self.page.title = Some(title);
+                    }
+                }
+                Capture::JsonLd => {
+                    let raw = text.trim();
+                    if !raw.is_empty() {
+                        self.page.json_ld.push(raw.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    fn br(&mut self) {
+        if self.pre_depth > 0 {
+            self.push_char('\n');
+        } else {
+            self.brs += 1;
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.capture.is_some() {
+            self.captured.push_str(text);
+            return;
+        }
+        if self.suppress > 0 || !self.in_body {
+            return;
+        }
+        if self.pre_depth > 0 {
+            for c in text.chars() {
+                self.push_char(c);
+            }
+            return;
+        }
+        for c in text.chars() {
+            if is_space(c) {
+                if self.pending_space != Some(true) {
+                    self.pending_space = Some(self.link_depth > 0);
+                }
+                continue;
+            }
+            if self.brs > 0 {
+                if self.brs >= 2 {
+                    self.flush();
+                } else if !self.buf.is_empty() {
+                    self.push_char('\n');
+                    self.pending_space = None;
+                }
+                self.brs = 0;
+            }
+            if let Some(in_link) = self.pending_space.take()
+                && !self.buf.is_empty()
+                && !self.buf.ends_with('\n')
+            {
+                self.buf.push(' ');
+                if in_link {
+                    self.link_chars = self.link_chars.saturating_add(1);
+                }
+            }
+            self.push_char(c);
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.buf.push(c);
+        if self.link_depth > 0 {
+            self.link_chars = self.link_chars.saturating_add(1);
+        }
+    }
+
+    /// Ends the current text run as a block of the innermost open block element.
+    fn flush(&mut self) {
+        self.brs = 0;
+        self.pending_space = None;
+        if self.buf.is_empty() {
+            return;
+        }
+        let (kind, tag, depth) = match self.blocks_open.last() {
+            Some(ctx) => (ctx.kind, ctx.tag.to_string(), ctx.depth),
+            None => (BlockKind::Paragraph, "body".to_string(), self.elems.len()),
+        };
+        let text = if kind == BlockKind::Code {
+            self.buf.trim_end().trim_start_matches('\n')
+        } else {
+            self.buf.trim_matches(is_space)
+        };
+        if !text.is_empty() {
+            let text = text.to_string();
+            let link_chars = if self.link_chars > 0 {
+                let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
+                self.link_chars.min(chars)
+            } else {
+                0
+            };
+            let mut block = Block::new(text, kind);
+            block.dom = Some(DomHints {
+                tag,
+                path: self.path(depth),
+                link_chars,
+            });
+            self.blocks.push(block);
+        }
+        self.buf.clear();
+        self.link_chars = 0;
+    }
+
+    /// `tag#id.class` steps from `<body>` down to the `depth`th element, capped.
+    fn path(&self, depth: usize) -> String {
+        let elems = &self.elems[..depth.min(self.elems.len())];
+        let mut path = String::new();
+        let push = |id: &NodeId, path: &mut String| {
+            if !path.is_empty() {
+                path.push('>');
+            }
+            self.tree.query_node(id, |node| {
+                if let NodeData::Element(el) = &node.data {
+                    step(el, path);
+                }
+            });
+        };
+        if elems.len() <= PATH_CAP {
+            for id in elems {
+                push(id, &mut path);
+            }
+        } else {
+            for id in &elems[..PATH_HEAD] {
+                push(id, &mut path);
+            }
+            path.push_str(">…");
+            for id in &elems[elems.len() - (PATH_CAP - PATH_HEAD)..] {
+                push(id, &mut path);
+            }
+        }
+        path
+    }
+}
+
+/// Appends one path step, `tag#id.class1.class2.class3`.
+fn step(el: &dom_query::Element, out: &mut String) {
+    out.push_str(&el.name.local);
+    for attr in &el.attrs {
+        match &*attr.name.local {
+            "id" => {
+                let id = attr.value.trim();
+                if !id.is_empty() {
+                    out.push('#');
+                    out.push_str(id);
+                }
+            }
+            "class" => {
+                for class in attr.value.split_ascii_whitespace().take(CLASS_CAP) {
+                    out.push('.');
+                    out.push_str(class);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether an inline style hides the element.
+fn hides(style: &str) -> bool {
+    let compact: String = style
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    compact.contains("display:none") || compact.contains("visibility:hidden")
+}
+
+fn non_blank(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// Runs of whitespace to one space, trimmed.
+fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(is_space).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+
+    /// (kind, tag, text, link_chars) of each block.
+    fn summary(html: &str) -> Vec<(BlockKind, String, String, u32)> {
+        read(html)
+            .0
+            .into_iter()
+            .map(|b| {
+                let dom = b.dom.unwrap_or_default();
+                assert!(b.gap_before);
+                (b.kind, dom.tag, b.text, dom.link_chars)
+            })
+            .collect()
+    }
+
+    #[track_caller]
+    fn check(html: &str, expected: &[(BlockKind, &str, &str, u32)]) {
+        let expected: Vec<(BlockKind, String, String, u32)> = expected
+            .iter()
+            .map(|(k, tag, t, l)| (*k, tag.to_string(), t.to_string(), *l))
+            .collect();
+        assert_eq!(summary(html), expected);
+    }
+
+    use BlockKind::*;
+
+    #[test]
+    fn blocks_kinds_and_whitespace() {
+        check(
+            "<html><body><h1>  The   <em>big</em>\n story </h1>\
+             <div>lead <p>First  para&nbsp;&amp; more.</p> tail</div>\
+             <ul><li>one</li><li><p>two</p></li></ul>\
+             <blockquote><p>quoted</p></blockquote>\
+             <pre>  code\n    indented\n</pre>\
+             <table><tr><th>h</th><td>cell</td></tr></table>\
+             <figure><img src=x alt=pic><figcaption>Photo: AP</figcaption></figure>\
+             </body></html>",
+            &[
+                (Heading(1), "h1", "The big story", 0),
+                (Paragraph, "div", "lead", 0),
+                (Paragraph, "p", "First para & more.", 0),
+                (Paragraph, "div", "tail", 0),
+                (ListItem, "li", "one", 0),
+                (ListItem, "p", "two", 0),
+                (Quote, "p", "quoted", 0),
+                (Code, "pre", "  code\n    indented", 0),
+                (Table, "th", "h", 0),
+                (Table, "td", "cell", 0),
+                (Caption, "figcaption", "Photo: AP", 0),
+            ],
+        );
+    }
+
+    #[test]
+    fn invisible_content_is_skipped() {
+        check(
+            "<body><p>a<script>var x = 1;</script>b</p><style>p{}</style>\
+             <noscript>enable js</noscript><template><p>tpl</p></template>\
+             <div hidden>h1</div><div aria-hidden=\"true\">h2</div>\
+             <div style=\"color:red; DISPLAY: none\">h3</div>\
+             <form><select><option>opt</option></select><button>Go</button>\
+             <textarea>ta</textarea><label>Name</label></form>\
+             <svg><title>icon</title><text>svg</text></svg><iframe>frame</iframe>\
+             <p>visible</p></body>",
+            &[
+                (Paragraph, "p", "ab", 0),
+                (Paragraph, "form", "Name", 0),
+                (Paragraph, "p", "visible", 0),
+            ],
+        );
+    }
+
+    #[test]
+    fn line_breaks() {
+        check(
+            "<p>one<br>two<br>\n<br> three <br><br><br>four<br></p>",
+            &[
+                (Paragraph, "p", "one\ntwo", 0),
+                (Paragraph, "p", "three", 0),
+                (Paragraph, "p", "four", 0),
+            ],
+        );
+    }
+
+    #[test]
+    fn links_are_counted_and_paths_recorded() {
+        let html = "<body><nav class=\"menu main top extra\"><ul><li><a href=/>Home</a></li>\
+            <li><a href=/w>World news</a></li></ul></nav>\
+            <main><article id=story class=\"post\"><p>Read <a href=/x>the report</a> now.</p>\
+            </article></main><footer>&copy; 2024 <a href=/about>About</a></footer></body>";
+        let (blocks, _) = read(html);
+        let dom: Vec<(String, String, u32)> = blocks
+            .iter()
+            .map(|b| {
+                let d = b.dom.clone().unwrap_or_default();
+                (b.text.clone(), d.path, d.link_chars)
+            })
+            .collect();
+        assert_eq!(
+            dom,
+            [
+                ("Home".into(), "body>nav.menu.main.top>ul>li".into(), 4),
+                (
+                    "World news".into(),
+                    "body>nav.menu.main.top>ul>li".into(),
+                    10
+                ),
+                (
+                    "Read the report now.".into(),
+                    "body>main>article#story.post>p".into(),
+                    10
+                ),
+                ("© 2024 About".into(), "body>footer".into(), 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn deep_paths_are_capped() {
+        let html = format!(
+            "<body>{}deep{}</body>",
+            "<div>".repeat(30),
+            "</div>".repeat(30)
+        );
+        let (blocks, _) = read(&html);
+        assert_eq!(blocks.len(), 1);
+        let path = blocks[0].dom.clone().unwrap_or_default().path;
+        assert_eq!(path.split('>').count(), PATH_CAP + 1, "{path}");
+        assert!(path.starts_with("body>div>div>div>div>…>div"), "{path}");
+    }
+
+    #[test]
+    fn very_deep_documents_do_not_overflow() {
+        let html = format!("<body>{}deep", "<span><div>".repeat(3_000));
+        let (blocks, _) = read(&html);
+        assert_eq!(blocks.len(), 1);
+    }
+
+    #[test]
+    fn page_facts_are_collected() {
+        let html = r#"<!doctype html><html lang="en-GB"><head>
+            <title>  Talks &amp; more
+              | Site </title>
+            <meta charset="utf-8">
+            <meta name="Author" content="A. Writer">
+            <meta property="og:title" content=" OG title ">
+            <meta itemprop="datePublished" content="2024-09-20">
+            <link rel="stylesheet" href="/s.css"><link rel="Canonical" href=" https://x/a ">
+            <script type="application/ld+json"> {"@type":"NewsArticle"} </script>
+            <script>var notld = 1;</script>
+            </head><body><svg><title>not the title</title></svg>
+            <p>Posted <time datetime="2024-09-20T10:00:00Z">Friday</time></p>
+            <script type="application/ld+json; charset=utf-8">{"b":2}</script>
+            <time>no datetime</time></body></html>"#;
+        let (blocks, page) = read(html);
+        assert_eq!(page.title.as_deref(), Some("Talks & more | Site"));
+        assert_eq!(page.lang.as_deref(), Some("en-GB"));
+        assert_eq!(page.canonical.as_deref(), Some("https://x/a"));
+        assert_eq!(
+            page.meta,
+            [
+                ("author".to_string(), "A. Writer".to_string()),
+                ("og:title".into(), "OG title".into()),
+                ("datepublished".into(), "2024-09-20".into()),
+            ]
+        );
+        assert_eq!(page.json_ld, [r#"{"@type":"NewsArticle"}"#, r#"{"b":2}"#]);
+        assert_eq!(page.times, ["2024-09-20T10:00:00Z"]);
+        let texts: Vec<&str> = blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, ["Posted Friday", "no datetime"]);
+    }
+
+    #[test]
+    fn malformed_and_empty_html() {
+        check(
+            "<p>unclosed <b>bold <i>both</p>after",
+            &[
+                (Paragraph, "p", "unclosed bold both", 0),
+                (Paragraph, "body", "after", 0),
+            ],
+        );
+        check("", &[]);
+        check(
+            "<html><head><title>t</title></head><body>  </body></html>",
+            &[],
+        );
+        check("<<<>>>&&&;;", &[(Paragraph, "body", "<<<>>>&&&;;", 0)]);
+    }
+}
