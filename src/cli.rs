@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "newsdrop", version, about = "Turns a folder of dropped news articles into clean, tagged, deduplicated JSON")]
+#[command(
+    name = "newsdrop",
+    version,
+    about = "Turns a folder of dropped news articles into clean, tagged, deduplicated JSON"
+)]
 pub struct Cli {
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]

@@ -9,7 +9,7 @@ use anyhow::Context;
 use newsdrop_core::ConfigErrors;
 use newsdrop_core::config::DEFAULT_TOML;
 use newsdrop_daemon::layout::Layout;
-use newsdrop_daemon::{DaemonError, build_settings, load_config};
+use newsdrop_daemon::{DaemonError, load};
 use newsdrop_rules::Registry;
 
 use crate::cli::Command;
@@ -20,9 +20,15 @@ const EXIT_CONFIG: u8 = 78;
 pub fn dispatch(command: Command) -> ExitCode {
     match command {
         Command::Run { config } => run(config),
-        Command::Process { config, state, paths } => process(config.as_deref(), state.as_deref(), &paths),
+        Command::Process {
+            config,
+            state,
+            paths,
+        } => process(config.as_deref(), state.as_deref(), &paths),
         Command::Check { config } => check(config.as_deref()),
-        Command::Init { dir, force } => report(init(dir.as_deref().unwrap_or(Path::new(".")), force)),
+        Command::Init { dir, force } => {
+            report(init(dir.as_deref().unwrap_or(Path::new(".")), force))
+        }
     }
 }
 
@@ -49,15 +55,14 @@ fn report(result: anyhow::Result<()>) -> ExitCode {
 }
 
 fn run(config_path: Option<PathBuf>) -> ExitCode {
-    let config = match load_config(config_path.as_deref()) {
-        Ok(c) => c,
-        Err(errors) => return config_error(&errors),
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return report(Err(e).context("cannot start the runtime")),
     };
-    match runtime.block_on(newsdrop_daemon::run(config_path, config, Arc::new(registry()))) {
+    match runtime.block_on(newsdrop_daemon::run(config_path, Arc::new(registry()))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(DaemonError::Config(errors)) => config_error(&errors),
         Err(e) => report(Err(e.into())),
@@ -65,13 +70,9 @@ fn run(config_path: Option<PathBuf>) -> ExitCode {
 }
 
 fn process(config_path: Option<&Path>, state: Option<&Path>, paths: &[PathBuf]) -> ExitCode {
-    let config = match load_config(config_path) {
-        Ok(c) => c,
-        Err(errors) => return config_error(&errors),
-    };
     let _state = state; // Rules that keep state (dedup, learnt chrome) will open it here.
-    let settings = match build_settings(&config, &registry()) {
-        Ok(s) => s,
+    let (_, settings) = match load(config_path, &registry()) {
+        Ok(loaded) => loaded,
         Err(errors) => return config_error(&errors),
     };
     let files = match newsdrop_daemon::process::expand(paths) {
@@ -84,7 +85,11 @@ fn process(config_path: Option<&Path>, state: Option<&Path>, paths: &[PathBuf]) 
     match newsdrop_daemon::process::process(&files, &settings, &mut out, &mut err) {
         Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
         Ok(summary) => {
-            eprintln!("newsdrop: {} of {} files failed", summary.failed, files.len());
+            eprintln!(
+                "newsdrop: {} of {} files failed",
+                summary.failed,
+                files.len()
+            );
             ExitCode::FAILURE
         }
         Err(e) => report(Err(e.into())),
@@ -92,12 +97,8 @@ fn process(config_path: Option<&Path>, state: Option<&Path>, paths: &[PathBuf]) 
 }
 
 fn check(config_path: Option<&Path>) -> ExitCode {
-    let config = match load_config(config_path) {
-        Ok(c) => c,
-        Err(errors) => return config_error(&errors),
-    };
-    let settings = match build_settings(&config, &registry()) {
-        Ok(s) => s,
+    let (config, settings) = match load(config_path, &registry()) {
+        Ok(loaded) => loaded,
         Err(errors) => return config_error(&errors),
     };
     let layout = Layout::of(&config);
@@ -109,7 +110,11 @@ fn check(config_path: Option<&Path>) -> ExitCode {
     for (i, stage) in settings.pipeline.stages().iter().enumerate() {
         let about = stage.stage.describe();
         let _ = write!(out, "  {}. {} (rule {})", i + 1, stage.name, stage.rule);
-        let _ = if about.is_empty() { writeln!(out) } else { writeln!(out, ": {about}") };
+        let _ = if about.is_empty() {
+            writeln!(out)
+        } else {
+            writeln!(out, ": {about}")
+        };
     }
     ExitCode::SUCCESS
 }
@@ -120,10 +125,14 @@ fn init(dir: &Path, force: bool) -> anyhow::Result<()> {
     if file.exists() && !force {
         anyhow::bail!("{} exists; use --force to overwrite it", file.display());
     }
-    std::fs::write(&file, DEFAULT_TOML).with_context(|| format!("cannot write {}", file.display()))?;
-    let config = load_config(Some(&file)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(&file, DEFAULT_TOML)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    let (config, _) = load(Some(&file), &registry()).map_err(|e| anyhow::anyhow!("{e}"))?;
     Layout::of(&config).create()?;
-    println!("wrote {} and the folders inbox/, outbox/, archive/, failed/, .newsdrop/", file.display());
+    println!(
+        "wrote {} and the folders inbox/, outbox/, archive/, failed/, .newsdrop/",
+        file.display()
+    );
     println!("run it with: newsdrop run --config {}", file.display());
     Ok(())
 }

@@ -30,7 +30,10 @@ mod tests {
         let h = sha256_hex(b"hello");
         assert_eq!(article_id(&h, "a.txt"), article_id(&h, "a.txt"));
         assert_ne!(article_id(&h, "a.txt"), article_id(&h, "b.txt"));
-        assert_ne!(article_id(&h, "a.txt"), article_id(&sha256_hex(b"hello!"), "a.txt"));
+        assert_ne!(
+            article_id(&h, "a.txt"),
+            article_id(&sha256_hex(b"hello!"), "a.txt")
+        );
         assert_eq!(article_id(&h, "a.txt").len(), 32);
     }
 }

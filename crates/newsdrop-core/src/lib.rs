@@ -17,7 +17,7 @@ pub use article::{
     Article, Block, BlockKind, DedupStatus, DedupVerdict, DomHints, Format, Mark, Meta, Page,
     Source, Tag,
 };
-pub use config::{Config, ConfigError, ConfigErrors, LoadedConfig, StageSpec};
+pub use config::{Config, ConfigError, ConfigErrors, InvalidConfig, LoadedConfig, StageSpec};
 pub use id::article_id;
 pub use output::{ArticleRecord, SCHEMA_VERSION};
 pub use pipeline::{Pipeline, PipelineStage, StageFailure};

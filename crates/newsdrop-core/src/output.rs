@@ -77,7 +77,11 @@ impl ArticleRecord {
                 .map(|b| Removed {
                     text: b.text.clone(),
                     rule: b.mark.as_ref().map(|m| m.rule.clone()).unwrap_or_default(),
-                    reason: b.mark.as_ref().map(|m| m.reason.clone()).unwrap_or_default(),
+                    reason: b
+                        .mark
+                        .as_ref()
+                        .map(|m| m.reason.clone())
+                        .unwrap_or_default(),
                 })
                 .collect()
         });

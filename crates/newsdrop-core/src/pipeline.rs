@@ -138,7 +138,10 @@ mod tests {
 
     #[test]
     fn a_panicking_stage_fails_the_article_with_its_name_and_message() {
-        let p = Pipeline::new(vec![slot("drop", Box::new(DropAll)), slot("bad", Box::new(Panics))]);
+        let p = Pipeline::new(vec![
+            slot("drop", Box::new(DropAll)),
+            slot("bad", Box::new(Panics)),
+        ]);
         let err = p.run(&mut article()).expect_err("must fail");
         assert_eq!(err.stage, "bad");
         assert!(err.panicked);
@@ -147,7 +150,10 @@ mod tests {
 
     #[test]
     fn an_erroring_stage_stops_the_pipeline() {
-        let p = Pipeline::new(vec![slot("fails", Box::new(Fails)), slot("drop", Box::new(DropAll))]);
+        let p = Pipeline::new(vec![
+            slot("fails", Box::new(Fails)),
+            slot("drop", Box::new(DropAll)),
+        ]);
         let mut a = article();
         let err = p.run(&mut a).expect_err("must fail");
         assert!(!err.panicked);
@@ -162,7 +168,10 @@ mod tests {
         assert_eq!(p.run(&mut a), Ok(Verdict::Continue));
         assert_eq!(a.blocks.len(), 1);
         assert!(!a.blocks[0].keep);
-        assert_eq!(a.blocks[0].mark.as_ref().map(|m| m.rule.as_str()), Some("drop-all"));
+        assert_eq!(
+            a.blocks[0].mark.as_ref().map(|m| m.rule.as_str()),
+            Some("drop-all")
+        );
         assert_eq!(a.body(), "");
     }
 }

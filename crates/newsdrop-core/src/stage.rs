@@ -11,7 +11,9 @@ use crate::Article;
 pub enum Verdict {
     Continue,
     /// Do not emit the article; the input is archived and the reason kept in the ledger.
-    Drop { reason: String },
+    Drop {
+        reason: String,
+    },
 }
 
 /// A stage's failure on one article: a message for `failed/<file>.error.json`.

@@ -74,7 +74,10 @@ pub fn open_regular(path: &Path) -> io::Result<(File, Metadata)> {
         .open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
     }
     Ok((file, meta))
 }
@@ -82,7 +85,8 @@ pub fn open_regular(path: &Path) -> io::Result<(File, Metadata)> {
 /// Reads a whole input after checking its size on disk against the limit, so a huge file
 /// fails without being read.
 pub fn read_input(path: &Path, limits: &Limits) -> Result<Vec<u8>, Failure> {
-    let (file, meta) = open_regular(path).map_err(|e| Failure::step("intake", None, e.to_string()))?;
+    let (file, meta) =
+        open_regular(path).map_err(|e| Failure::step("intake", None, e.to_string()))?;
     if meta.len() > limits.max_bytes {
         let e = ReadError::TooLarge {
             size: meta.len(),
@@ -104,7 +108,12 @@ pub fn run_article(bytes: &[u8], input: &Input, settings: &Settings) -> Result<F
 }
 
 /// As [`run_article`], with the content hash already known.
-pub fn run_hashed(bytes: &[u8], sha256: String, input: &Input, settings: &Settings) -> Result<Finished, Failure> {
+pub fn run_hashed(
+    bytes: &[u8],
+    sha256: String,
+    input: &Input,
+    settings: &Settings,
+) -> Result<Finished, Failure> {
     let source = Source {
         name: input.name.clone(),
         folder: input.folder.clone(),
@@ -114,8 +123,8 @@ pub fn run_hashed(bytes: &[u8], sha256: String, input: &Input, settings: &Settin
         encoding: String::new(),
     };
     let id = newsdrop_core::article_id(&source.sha256, &source.name);
-    let mut article =
-        read_article(bytes, source, &settings.limits).map_err(|e| Failure::step("read", Some(&id), e.to_string()))?;
+    let mut article = read_article(bytes, source, &settings.limits)
+        .map_err(|e| Failure::step("read", Some(&id), e.to_string()))?;
     match settings.pipeline.run(&mut article) {
         Ok(Verdict::Continue) => {}
         Ok(Verdict::Drop { reason }) => return Ok(Finished::Drop { id, reason }),
@@ -130,7 +139,8 @@ pub fn run_hashed(bytes: &[u8], sha256: String, input: &Input, settings: &Settin
         }
     }
     let record = ArticleRecord::from_article(&article, settings.with_removed);
-    let mut json = serde_json::to_vec(&record).map_err(|e| Failure::step("emit", Some(&id), e.to_string()))?;
+    let mut json =
+        serde_json::to_vec(&record).map_err(|e| Failure::step("emit", Some(&id), e.to_string()))?;
     json.push(b'\n');
     Ok(Finished::Emit { id, json })
 }

@@ -25,7 +25,13 @@ use crate::worker::{Done, Outcome};
 const MAX_BATCH: usize = 512;
 
 /// Commits until every worker is gone.
-pub fn run(done: &Receiver<Done>, layout: &Layout, store: &Store, on_success: OnSuccess, mut jsonl: Option<JsonlSink>) {
+pub fn run(
+    done: &Receiver<Done>,
+    layout: &Layout,
+    store: &Store,
+    on_success: OnSuccess,
+    mut jsonl: Option<JsonlSink>,
+) {
     while let Ok(first) = done.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -53,7 +59,13 @@ struct ErrorRecord<'a> {
     time: String,
 }
 
-fn commit(batch: Vec<Done>, layout: &Layout, store: &Store, on_success: OnSuccess, jsonl: Option<&mut JsonlSink>) {
+fn commit(
+    batch: Vec<Done>,
+    layout: &Layout,
+    store: &Store,
+    on_success: OnSuccess,
+    jsonl: Option<&mut JsonlSink>,
+) {
     let mut settled = Vec::with_capacity(batch.len());
     let mut put_away = Vec::with_capacity(batch.len());
     let mut lines: Vec<(&str, &[u8])> = Vec::new();
@@ -75,7 +87,9 @@ fn commit(batch: Vec<Done>, layout: &Layout, store: &Store, on_success: OnSucces
                     });
                     put_away.push(done);
                 }
-                Err(e) => tracing::error!(file = %done.item.relative, error = %with_path(e, &dest), "cannot publish output; input stays in work/"),
+                Err(e) => {
+                    tracing::error!(file = %done.item.relative, error = %with_path(e, &dest), "cannot publish output; input stays in work/")
+                }
             }
         }
     }
@@ -105,7 +119,9 @@ fn commit(batch: Vec<Done>, layout: &Layout, store: &Store, on_success: OnSucces
                         });
                     }
                 }
-                Err(e) => tracing::error!(file = %done.item.relative, error = %e, "cannot move failed input; it stays in work/"),
+                Err(e) => {
+                    tracing::error!(file = %done.item.relative, error = %e, "cannot move failed input; it stays in work/")
+                }
             }
         }
     }
@@ -145,8 +161,12 @@ fn commit(batch: Vec<Done>, layout: &Layout, store: &Store, on_success: OnSucces
             continue;
         }
         match &done.outcome {
-            Outcome::Emitted { id, .. } => tracing::info!(file = %done.item.relative, id = %id, "emitted"),
-            Outcome::Dropped { id, reason } => tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "dropped"),
+            Outcome::Emitted { id, .. } => {
+                tracing::info!(file = %done.item.relative, id = %id, "emitted")
+            }
+            Outcome::Dropped { id, reason } => {
+                tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "dropped")
+            }
             Outcome::AlreadyDone { id, status } => {
                 tracing::info!(file = %done.item.relative, id = %id, status = status.as_str(), "already processed; input archived");
             }
@@ -157,7 +177,10 @@ fn commit(batch: Vec<Done>, layout: &Layout, store: &Store, on_success: OnSucces
 
 /// Writes the error record, then moves the input beside it; returns the input's new path.
 fn fail(done: &Done, failure: &Failure, attempts: u32, layout: &Layout) -> std::io::Result<String> {
-    let tag = failure.id.as_deref().map_or("x", |id| &id[..8.min(id.len())]);
+    let tag = failure
+        .id
+        .as_deref()
+        .map_or("x", |id| &id[..8.min(id.len())]);
     let name = reuse_or_free(&layout.failed, &done.name, tag);
     let record = ErrorRecord {
         file: &done.name,
@@ -200,7 +223,9 @@ fn put_away_input(done: &Done, layout: &Layout, on_success: OnSuccess) -> std::i
                 d
             };
             let tag = match &done.outcome {
-                Outcome::Emitted { id, .. } | Outcome::Dropped { id, .. } | Outcome::AlreadyDone { id, .. } => &id[..8.min(id.len())],
+                Outcome::Emitted { id, .. }
+                | Outcome::Dropped { id, .. }
+                | Outcome::AlreadyDone { id, .. } => &id[..8.min(id.len())],
                 _ => "x",
             };
             let dest = dir.join(free_name(&dir, &done.name, tag));

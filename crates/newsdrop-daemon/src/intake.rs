@@ -98,22 +98,26 @@ pub fn hint_channel() -> (HintSender, Receiver<Hint>, Arc<AtomicBool>) {
 }
 
 /// Starts watching the inbox; events become hints.
-pub fn watch(config: &IntakeConfig, hints: HintSender) -> notify::Result<notify::RecommendedWatcher> {
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
-        Ok(event) => {
-            if event.need_rescan() {
+pub fn watch(
+    config: &IntakeConfig,
+    hints: HintSender,
+) -> notify::Result<notify::RecommendedWatcher> {
+    let mut watcher =
+        notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+            Ok(event) => {
+                if event.need_rescan() {
+                    hints.send(Hint::Rescan);
+                    return;
+                }
+                for hint in classify(&event) {
+                    hints.send(hint);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "watch error; rescanning");
                 hints.send(Hint::Rescan);
-                return;
             }
-            for hint in classify(&event) {
-                hints.send(hint);
-            }
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "watch error; rescanning");
-            hints.send(Hint::Rescan);
-        }
-    })?;
+        })?;
     let mode = if config.recursive {
         RecursiveMode::Recursive
     } else {
@@ -126,17 +130,25 @@ pub fn watch(config: &IntakeConfig, hints: HintSender) -> notify::Result<notify:
 fn classify(event: &notify::Event) -> Vec<Hint> {
     let paths = || event.paths.iter().cloned();
     match event.kind {
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => paths().map(Hint::Ready).collect(),
-        EventKind::Modify(ModifyKind::Name(RenameMode::To)) => paths().map(Hint::Ready).collect(),
-        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
-            event.paths.get(1).cloned().map(Hint::Ready).into_iter().collect()
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+            paths().map(Hint::Ready).collect()
         }
+        EventKind::Modify(ModifyKind::Name(RenameMode::To)) => paths().map(Hint::Ready).collect(),
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => event
+            .paths
+            .get(1)
+            .cloned()
+            .map(Hint::Ready)
+            .into_iter()
+            .collect(),
         // A new folder: files may have landed in it before its watch was added.
         EventKind::Create(CreateKind::Folder) => vec![Hint::Rescan],
         EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
             paths().map(Hint::Changed).collect()
         }
-        EventKind::Modify(ModifyKind::Name(RenameMode::Any)) => paths().map(Hint::Changed).collect(),
+        EventKind::Modify(ModifyKind::Name(RenameMode::Any)) => {
+            paths().map(Hint::Changed).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -197,7 +209,8 @@ impl Intake {
         }
         self.scan();
         let mut next_scan = Instant::now() + self.config.scan_interval;
-        let tick = (self.config.settle / 4).clamp(Duration::from_millis(20), Duration::from_millis(250));
+        let tick =
+            (self.config.settle / 4).clamp(Duration::from_millis(20), Duration::from_millis(250));
         loop {
             if self.stopping.load(Ordering::Relaxed) {
                 return;
@@ -242,7 +255,9 @@ impl Intake {
                     return;
                 }
                 let path = entry.path();
-                let Ok(file_type) = entry.file_type() else { continue };
+                let Ok(file_type) = entry.file_type() else {
+                    continue;
+                };
                 let name = entry.file_name();
                 if is_ignored(&name.to_string_lossy()) {
                     continue;
@@ -260,7 +275,9 @@ impl Intake {
 
     /// Decides about one path: claim it now, track it until it settles, or skip it.
     fn consider(&mut self, path: &Path, ready: bool) {
-        let Some(relative) = self.relative(path) else { return };
+        let Some(relative) = self.relative(path) else {
+            return;
+        };
         let meta = match fs::symlink_metadata(path) {
             Ok(m) => m,
             Err(_) => {
@@ -269,7 +286,10 @@ impl Intake {
             }
         };
         if !meta.file_type().is_file() {
-            if !meta.is_dir() && self.reported.len() < MAX_SETTLING && self.reported.insert(path.to_path_buf(), ()).is_none() {
+            if !meta.is_dir()
+                && self.reported.len() < MAX_SETTLING
+                && self.reported.insert(path.to_path_buf(), ()).is_none()
+            {
                 tracing::warn!(file = %relative, "skipping: not a regular file (symlink, FIFO or device); it is never opened");
             }
             return;

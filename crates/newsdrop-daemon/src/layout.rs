@@ -22,14 +22,19 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The folders of `config`, made absolute (watch events and logs use absolute paths).
     pub fn of(config: &LoadedConfig) -> Self {
         let p = &config.config.paths;
-        let state = config.resolve(&p.state);
+        let abs = |path: &Path| {
+            let resolved = config.resolve(path);
+            std::path::absolute(&resolved).unwrap_or(resolved)
+        };
+        let state = abs(&p.state);
         Layout {
-            inbox: config.resolve(&p.inbox),
-            outbox: config.resolve(&p.outbox),
-            archive: config.resolve(&p.archive),
-            failed: config.resolve(&p.failed),
+            inbox: abs(&p.inbox),
+            outbox: abs(&p.outbox),
+            archive: abs(&p.archive),
+            failed: abs(&p.failed),
             work: state.join("work"),
             state,
         }
@@ -37,10 +42,22 @@ impl Layout {
 
     /// Creates every folder that is missing.
     pub fn create(&self) -> io::Result<()> {
-        for dir in [&self.inbox, &self.outbox, &self.archive, &self.failed, &self.state, &self.work] {
+        for dir in [
+            &self.inbox,
+            &self.outbox,
+            &self.archive,
+            &self.failed,
+            &self.state,
+            &self.work,
+        ] {
             fs::create_dir_all(dir).map_err(|e| with_path(e, dir))?;
         }
         Ok(())
+    }
+
+    /// The inbox with symlinks resolved: the watcher reports paths under the real folder.
+    pub fn canonical_inbox(&self) -> io::Result<PathBuf> {
+        fs::canonicalize(&self.inbox).map_err(|e| with_path(e, &self.inbox))
     }
 }
 
@@ -51,7 +68,9 @@ pub fn with_path(e: io::Error, path: &Path) -> io::Error {
 
 /// Flushes a folder's entries (renames into it) to disk.
 pub fn fsync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| with_path(e, dir))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| with_path(e, dir))
 }
 
 /// Writes `bytes` to `dir/.<name>.tmp` and fsyncs it; returns the temp path. The caller

@@ -9,7 +9,9 @@ pub fn is_ignored(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     name.starts_with('.')
         || name.ends_with('~')
-        || [".tmp", ".part", ".crdownload"].iter().any(|s| lower.ends_with(s))
+        || [".tmp", ".part", ".crdownload"]
+            .iter()
+            .any(|s| lower.ends_with(s))
 }
 
 /// The name a claimed file gets in the work folder: a claim number, then its path relative
@@ -63,7 +65,14 @@ mod tests {
 
     #[test]
     fn temporary_and_hidden_names_are_ignored() {
-        for name in [".hidden.txt", "a.txt.tmp", "a.TMP", "b.part", "c.txt~", "d.crdownload"] {
+        for name in [
+            ".hidden.txt",
+            "a.txt.tmp",
+            "a.TMP",
+            "b.part",
+            "c.txt~",
+            "d.crdownload",
+        ] {
             assert!(is_ignored(name), "{name}");
         }
         for name in ["a.txt", "story.html", "x.tmp.txt", "n.json.gz"] {
@@ -79,7 +88,10 @@ mod tests {
             assert_eq!(parse_work_name(&w).as_deref(), Some(rel));
         }
         assert_eq!(parse_work_name("random.txt"), None);
-        assert_eq!(split_relative("site/sub/b.html"), ("site/sub".into(), "b.html".into()));
+        assert_eq!(
+            split_relative("site/sub/b.html"),
+            ("site/sub".into(), "b.html".into())
+        );
         assert_eq!(split_relative("b.html"), (String::new(), "b.html".into()));
     }
 

@@ -42,10 +42,18 @@ pub fn expand(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
 
 /// Processes `files` in order, writing one JSON line per emitted article to `out` and one
 /// line per failure or drop to `errors`.
-pub fn process(files: &[PathBuf], settings: &Settings, out: &mut dyn Write, errors: &mut dyn Write) -> io::Result<Summary> {
+pub fn process(
+    files: &[PathBuf],
+    settings: &Settings,
+    out: &mut dyn Write,
+    errors: &mut dyn Write,
+) -> io::Result<Summary> {
     let mut summary = Summary::default();
     for file in files {
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let received_at = std::fs::metadata(file)
             .and_then(|m| m.modified())
             .ok()
@@ -56,7 +64,8 @@ pub fn process(files: &[PathBuf], settings: &Settings, out: &mut dyn Write, erro
             folder: String::new(),
             received_at,
         };
-        let outcome = read_input(&resolve(file), &settings.limits).and_then(|bytes| run_article(&bytes, &input, settings));
+        let outcome = read_input(&resolve(file), &settings.limits)
+            .and_then(|bytes| run_article(&bytes, &input, settings));
         match outcome {
             Ok(Finished::Emit { json, .. }) => {
                 out.write_all(&json)?;
@@ -67,7 +76,13 @@ pub fn process(files: &[PathBuf], settings: &Settings, out: &mut dyn Write, erro
                 summary.dropped += 1;
             }
             Err(f) => {
-                writeln!(errors, "newsdrop: {}: {} failed: {}", file.display(), f.stage, f.message)?;
+                writeln!(
+                    errors,
+                    "newsdrop: {}: {} failed: {}",
+                    file.display(),
+                    f.stage,
+                    f.message
+                )?;
                 summary.failed += 1;
             }
         }

@@ -17,7 +17,10 @@ pub fn recover(layout: &Layout) -> io::Result<Vec<Claimed>> {
         removed += remove_temps(dir)?;
     }
     if removed > 0 {
-        tracing::info!(count = removed, "removed temp files left by an interrupted run");
+        tracing::info!(
+            count = removed,
+            "removed temp files left by an interrupted run"
+        );
     }
     let mut names = Vec::new();
     for entry in fs::read_dir(&layout.work).map_err(|e| with_path(e, &layout.work))? {
@@ -37,7 +40,10 @@ pub fn recover(layout: &Layout) -> io::Result<Vec<Claimed>> {
         })
         .collect();
     if !leftovers.is_empty() {
-        tracing::info!(count = leftovers.len(), "resuming files left in the work folder");
+        tracing::info!(
+            count = leftovers.len(),
+            "resuming files left in the work folder"
+        );
     }
     Ok(leftovers)
 }

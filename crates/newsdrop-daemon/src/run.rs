@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use newsdrop_core::{ConfigErrors, LoadedConfig};
+use newsdrop_core::{ConfigErrors, InvalidConfig, LoadedConfig};
 use newsdrop_read::Limits;
 use newsdrop_rules::Registry;
 use newsdrop_store::{Store, StoreError};
@@ -33,11 +33,15 @@ pub enum DaemonError {
     Watch(#[from] notify::Error),
 }
 
-/// Reads and validates a config file, or the embedded default when `path` is `None`
-/// (relative paths then resolve against the working directory).
-pub fn load_config(path: Option<&Path>) -> Result<LoadedConfig, ConfigErrors> {
-    match path {
-        None => Ok(LoadedConfig::embedded(Path::new(""))),
+/// Reads a config file (or takes the embedded default when `path` is `None`, relative paths
+/// then resolving against the working directory), validates it and builds its pipeline.
+/// Every error comes back at once: those of the sections and those of every stage's rule.
+pub fn load(
+    path: Option<&Path>,
+    registry: &Registry,
+) -> Result<(LoadedConfig, Settings), ConfigErrors> {
+    let (config, mut errors) = match path {
+        None => (LoadedConfig::embedded(Path::new("")), Vec::new()),
         Some(path) => {
             let src = std::fs::read_to_string(path).map_err(|e| {
                 ConfigErrors(vec![newsdrop_core::ConfigError {
@@ -48,13 +52,35 @@ pub fn load_config(path: Option<&Path>) -> Result<LoadedConfig, ConfigErrors> {
                     message: format!("cannot read: {e}"),
                 }])
             })?;
-            LoadedConfig::parse(&src, path)
+            match LoadedConfig::parse(&src, path) {
+                Ok(config) => (config, Vec::new()),
+                Err(InvalidConfig {
+                    errors,
+                    partial: Some(partial),
+                }) => (*partial, errors.0),
+                Err(InvalidConfig {
+                    errors,
+                    partial: None,
+                }) => return Err(errors),
+            }
+        }
+    };
+    match build_settings(&config, registry) {
+        Ok(settings) if errors.is_empty() => Ok((config, settings)),
+        Ok(_) => Err(ConfigErrors(errors)),
+        Err(mut rule_errors) => {
+            errors.append(&mut rule_errors.0);
+            errors.sort_by_key(|e| (e.line, e.column));
+            Err(ConfigErrors(errors))
         }
     }
 }
 
 /// Builds the processing settings of a config: its pipeline, limits and output options.
-pub fn build_settings(config: &LoadedConfig, registry: &Registry) -> Result<Settings, ConfigErrors> {
+pub fn build_settings(
+    config: &LoadedConfig,
+    registry: &Registry,
+) -> Result<Settings, ConfigErrors> {
     Ok(Settings {
         pipeline: registry.build(config)?,
         limits: Limits {
@@ -66,15 +92,19 @@ pub fn build_settings(config: &LoadedConfig, registry: &Registry) -> Result<Sett
 }
 
 /// Runs the daemon until SIGTERM or SIGINT.
-pub async fn run(config_path: Option<PathBuf>, config: LoadedConfig, registry: Arc<Registry>) -> Result<(), DaemonError> {
+pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Result<(), DaemonError> {
+    let (config, settings) = load(config_path.as_deref(), &registry)?;
     let layout = Layout::of(&config);
     layout.create()?;
-    let settings: SharedSettings = Arc::new(RwLock::new(Arc::new(build_settings(&config, &registry)?)));
+    let settings: SharedSettings = Arc::new(RwLock::new(Arc::new(settings)));
     let store = Arc::new(Store::open(&layout.state)?);
     let leftovers = crate::recover::recover(&layout)?;
     let c = &config.config;
     let jsonl = match &c.output.jsonl {
-        Some(path) => Some(JsonlSink::open(&config.resolve(path), !leftovers.is_empty())?),
+        Some(path) => Some(JsonlSink::open(
+            &config.resolve(path),
+            !leftovers.is_empty(),
+        )?),
         None => None,
     };
     let threads = match c.workers.threads {
@@ -92,8 +122,13 @@ pub async fn run(config_path: Option<PathBuf>, config: LoadedConfig, registry: A
     };
     let mut workers = Vec::with_capacity(threads);
     for i in 0..threads {
-        let (queue, settings, store, outbox, done) =
-            (queue_rx.clone(), settings.clone(), store.clone(), layout.outbox.clone(), done_tx.clone());
+        let (queue, settings, store, outbox, done) = (
+            queue_rx.clone(),
+            settings.clone(),
+            store.clone(),
+            layout.outbox.clone(),
+            done_tx.clone(),
+        );
         workers.push(
             std::thread::Builder::new()
                 .name(format!("worker-{i}"))
@@ -103,7 +138,7 @@ pub async fn run(config_path: Option<PathBuf>, config: LoadedConfig, registry: A
     drop((queue_rx, done_tx));
 
     let intake_config = IntakeConfig {
-        inbox: layout.inbox.clone(),
+        inbox: layout.canonical_inbox()?,
         work: layout.work.clone(),
         settle: Duration::from_millis(c.intake.settle_ms),
         scan_interval: Duration::from_secs(c.intake.scan_interval_secs),
@@ -113,7 +148,13 @@ pub async fn run(config_path: Option<PathBuf>, config: LoadedConfig, registry: A
     let watcher = watch(&intake_config, hints.clone())?;
     let stopping = Arc::new(AtomicBool::new(false));
     let intake = {
-        let intake = Intake::new(intake_config, queue_tx, hints_rx, overflow, stopping.clone());
+        let intake = Intake::new(
+            intake_config,
+            queue_tx,
+            hints_rx,
+            overflow,
+            stopping.clone(),
+        );
         std::thread::Builder::new()
             .name("intake".into())
             .spawn(move || intake.run(leftovers))?
@@ -161,21 +202,22 @@ pub async fn run(config_path: Option<PathBuf>, config: LoadedConfig, registry: A
 }
 
 fn stage_names(settings: &SharedSettings) -> String {
-    let current = settings.read().map_or_else(|p| p.into_inner().clone(), |s| s.clone());
-    current.pipeline.stages().iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" → ")
+    let current = settings
+        .read()
+        .map_or_else(|p| p.into_inner().clone(), |s| s.clone());
+    current
+        .pipeline
+        .stages()
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 /// SIGHUP: validate the new config fully, then swap it in; on any error keep the old one.
 fn reload(path: Option<&Path>, registry: &Registry, layout: &Layout, settings: &SharedSettings) {
-    let loaded = match load_config(path) {
-        Ok(c) => c,
-        Err(errors) => {
-            tracing::error!(errors = %errors, "reload failed; keeping the running config");
-            return;
-        }
-    };
-    let new = match build_settings(&loaded, registry) {
-        Ok(s) => s,
+    let (loaded, new) = match load(path, registry) {
+        Ok(loaded) => loaded,
         Err(errors) => {
             tracing::error!(errors = %errors, "reload failed; keeping the running config");
             return;

@@ -59,7 +59,9 @@ impl JsonlSink {
         if buf.is_empty() {
             return Ok(());
         }
-        self.file.write_all(&buf).map_err(|e| with_path(e, &self.path))?;
+        self.file
+            .write_all(&buf)
+            .map_err(|e| with_path(e, &self.path))?;
         self.file.sync_data().map_err(|e| with_path(e, &self.path))
     }
 }
@@ -100,7 +102,8 @@ mod tests {
         let path = dir.path().join("out.jsonl");
         std::fs::write(&path, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\",\"bo").expect("write");
         let mut sink = JsonlSink::open(&path, true).expect("open");
-        sink.append(&[("b", b"{\"id\":\"b\"}\n"), ("c", b"{\"id\":\"c\"}\n")]).expect("append");
+        sink.append(&[("b", b"{\"id\":\"b\"}\n"), ("c", b"{\"id\":\"c\"}\n")])
+            .expect("append");
         let text = std::fs::read_to_string(&path).expect("read");
         assert_eq!(text, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n");
     }

@@ -21,14 +21,29 @@ pub type SharedSettings = Arc<RwLock<Arc<Settings>>>;
 #[derive(Debug)]
 pub enum Outcome {
     /// The output is written to `temp`, fsynced, not yet visible.
-    Emitted { id: String, temp: PathBuf, json: Vec<u8> },
-    Dropped { id: String, reason: String },
+    Emitted {
+        id: String,
+        temp: PathBuf,
+        json: Vec<u8>,
+    },
+    Dropped {
+        id: String,
+        reason: String,
+    },
     /// The ledger already has a final status (a restart after commit, or the same file
     /// dropped again): only the input needs to be put away.
-    AlreadyDone { id: String, status: Status },
-    Failed { failure: Failure, attempts: u32 },
+    AlreadyDone {
+        id: String,
+        status: Status,
+    },
+    Failed {
+        failure: Failure,
+        attempts: u32,
+    },
     /// The store could not be reached; the input stays in `work/` for the next start.
-    Deferred { reason: String },
+    Deferred {
+        reason: String,
+    },
 }
 
 /// A claimed file and its outcome, for the committer.
@@ -41,32 +56,68 @@ pub struct Done {
 }
 
 /// Works through the queue until it is closed and empty.
-pub fn run(queue: &async_channel::Receiver<Claimed>, settings: &SharedSettings, store: &Store, outbox: &Path, done: &SyncSender<Done>) {
+pub fn run(
+    queue: &async_channel::Receiver<Claimed>,
+    settings: &SharedSettings,
+    store: &Store,
+    outbox: &Path,
+    done: &SyncSender<Done>,
+) {
     while let Ok(item) = queue.recv_blocking() {
-        let current = settings.read().map_or_else(|p| p.into_inner().clone(), |s| s.clone());
+        let current = settings
+            .read()
+            .map_or_else(|p| p.into_inner().clone(), |s| s.clone());
         let (folder, name) = split_relative(&item.relative);
-        let span = tracing::info_span!("article", file = %item.relative, id = tracing::field::Empty);
+        let span =
+            tracing::info_span!("article", file = %item.relative, id = tracing::field::Empty);
         let outcome = span.in_scope(|| work(&item, &name, &folder, &current, store, outbox));
-        if done.send(Done { item, name, folder, outcome }).is_err() {
+        if done
+            .send(Done {
+                item,
+                name,
+                folder,
+                outcome,
+            })
+            .is_err()
+        {
             return;
         }
     }
 }
 
-fn work(item: &Claimed, name: &str, folder: &str, settings: &Settings, store: &Store, outbox: &Path) -> Outcome {
+fn work(
+    item: &Claimed,
+    name: &str,
+    folder: &str,
+    settings: &Settings,
+    store: &Store,
+    outbox: &Path,
+) -> Outcome {
     let bytes = match read_input(&item.work_path, &settings.limits) {
         Ok(b) => b,
-        Err(failure) => return Outcome::Failed { failure, attempts: 1 },
+        Err(failure) => {
+            return Outcome::Failed {
+                failure,
+                attempts: 1,
+            };
+        }
     };
     let sha256 = sha256_hex(&bytes);
     let id = newsdrop_core::article_id(&sha256, name);
     tracing::Span::current().record("id", id.as_str());
     let attempt = match store.begin_attempt(&id, &sha256, name) {
         Ok(a) => a,
-        Err(e) => return Outcome::Deferred { reason: e.to_string() },
+        Err(e) => {
+            return Outcome::Deferred {
+                reason: e.to_string(),
+            };
+        }
     };
     if attempt.status.is_final() {
-        return Outcome::AlreadyDone { id, status: attempt.status };
+        return Outcome::AlreadyDone {
+            id,
+            status: attempt.status,
+        };
     }
     if attempt.attempts > settings.max_attempts {
         let message = format!(

@@ -168,7 +168,9 @@ mod tests {
     fn an_unknown_rule_and_a_bad_rule_key_are_both_reported_with_lines() {
         let src =
             "[[stage]]\nrule = \"boilerplat\"\n\n[[stage]]\nrule = \"metadata\"\nbogus_key = 1\n";
-        let config = LoadedConfig::parse(src, Path::new("cfg.toml")).expect("parses");
+        let config = LoadedConfig::parse(src, Path::new("cfg.toml"))
+            .map_err(|e| e.errors)
+            .expect("parses");
         let errors = Registry::builtin()
             .build(&config)
             .err()

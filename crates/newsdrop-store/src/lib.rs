@@ -145,7 +145,8 @@ impl Store {
         let label = path.display().to_string();
         let open = |sync: &str| -> Result<Connection, StoreError> {
             let conn = Connection::open(&path).map_err(|e| sqlite(&label, e))?;
-            conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| sqlite(&label, e))?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))
+                .map_err(|e| sqlite(&label, e))?;
             conn.execute_batch(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
             ))
@@ -167,7 +168,10 @@ impl Store {
         // Both handles must see one database: a shared-cache in-memory URI unique to this store.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let uri = format!("file:newsdrop-mem-{}-{n}?mode=memory&cache=shared", std::process::id());
+        let uri = format!(
+            "file:newsdrop-mem-{}-{n}?mode=memory&cache=shared",
+            std::process::id()
+        );
         let label = "<memory>".to_string();
         let open = || {
             Connection::open_with_flags(
@@ -267,19 +271,21 @@ impl Store {
             )
             .optional()
             .map_err(|e| sqlite(&self.label, e))?;
-        row.map(|(id, sha256, name, status, attempts, output, message, first_seen, updated)| {
-            Ok(Entry {
-                id,
-                sha256,
-                name,
-                status: status.parse()?,
-                attempts,
-                output,
-                message,
-                first_seen,
-                updated,
-            })
-        })
+        row.map(
+            |(id, sha256, name, status, attempts, output, message, first_seen, updated)| {
+                Ok(Entry {
+                    id,
+                    sha256,
+                    name,
+                    status: status.parse()?,
+                    attempts,
+                    output,
+                    message,
+                    first_seen,
+                    updated,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -318,8 +324,10 @@ fn migrate(conn: &Connection, label: &str) -> Result<(), StoreError> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let version = i as i64 + 1;
-        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {version}; COMMIT;"))
-            .map_err(|e| sqlite(label, e))?;
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {version}; COMMIT;"
+        ))
+        .map_err(|e| sqlite(label, e))?;
     }
     Ok(())
 }
@@ -357,11 +365,25 @@ mod tests {
     #[test]
     fn attempts_count_up_while_pending_and_stop_once_final() {
         let store = Store::in_memory().expect("store");
-        assert_eq!(store.begin_attempt("a", "h", "a.txt").expect("1").attempts, 1);
-        assert_eq!(store.begin_attempt("a", "h", "a.txt").expect("2").attempts, 2);
-        store.settle(&[settled("a", Status::Emitted)]).expect("settle");
+        assert_eq!(
+            store.begin_attempt("a", "h", "a.txt").expect("1").attempts,
+            1
+        );
+        assert_eq!(
+            store.begin_attempt("a", "h", "a.txt").expect("2").attempts,
+            2
+        );
+        store
+            .settle(&[settled("a", Status::Emitted)])
+            .expect("settle");
         let again = store.begin_attempt("a", "h", "a.txt").expect("3");
-        assert_eq!(again, Attempt { attempts: 2, status: Status::Emitted });
+        assert_eq!(
+            again,
+            Attempt {
+                attempts: 2,
+                status: Status::Emitted
+            }
+        );
         let row = store.get("a").expect("get").expect("row");
         assert_eq!(row.output, "outbox/a.json");
         assert_eq!(row.status, Status::Emitted);
@@ -372,10 +394,15 @@ mod tests {
         let store = Store::in_memory().expect("store");
         store.begin_attempt("f", "h", "f.txt").expect("1");
         store.begin_attempt("f", "h", "f.txt").expect("2");
-        store.settle(&[settled("f", Status::Failed)]).expect("settle");
+        store
+            .settle(&[settled("f", Status::Failed)])
+            .expect("settle");
         assert_eq!(
             store.begin_attempt("f", "h", "f.txt").expect("again"),
-            Attempt { attempts: 1, status: Status::Pending }
+            Attempt {
+                attempts: 1,
+                status: Status::Pending
+            }
         );
     }
 
@@ -385,11 +412,19 @@ mod tests {
         {
             let store = Store::open(dir.path()).expect("open");
             store.begin_attempt("x", "h", "x.txt").expect("attempt");
-            store.settle(&[settled("x", Status::Duplicate)]).expect("settle");
+            store
+                .settle(&[settled("x", Status::Duplicate)])
+                .expect("settle");
         }
         let store = Store::open(dir.path()).expect("reopen");
-        assert_eq!(store.get("x").expect("get").map(|e| e.status), Some(Status::Duplicate));
-        assert_eq!(store.counts().expect("counts"), vec![(Status::Duplicate, 1)]);
+        assert_eq!(
+            store.get("x").expect("get").map(|e| e.status),
+            Some(Status::Duplicate)
+        );
+        assert_eq!(
+            store.counts().expect("counts"),
+            vec![(Status::Duplicate, 1)]
+        );
 
         let a = Store::in_memory().expect("a");
         let b = Store::in_memory().expect("b");
@@ -403,7 +438,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         {
             let conn = Connection::open(db_path(dir.path())).expect("open");
-            conn.execute_batch("PRAGMA user_version = 99;").expect("set");
+            conn.execute_batch("PRAGMA user_version = 99;")
+                .expect("set");
         }
         match Store::open(dir.path()) {
             Err(StoreError::TooNew { found: 99, .. }) => {}

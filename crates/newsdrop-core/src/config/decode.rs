@@ -120,7 +120,10 @@ fn parent_key(key: &str) -> Option<&str> {
 fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let before = &src[..offset.min(src.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
     (line, column)
 }
 
@@ -192,7 +195,11 @@ pub fn decode<T: DeserializeOwned>(
             Ok(_) => break,
             Err(e) => {
                 let path = tracked_path(&track.path());
-                let full = if path.is_empty() { prefix.to_string() } else { join(prefix, &path) };
+                let full = if path.is_empty() {
+                    prefix.to_string()
+                } else {
+                    join(prefix, &path)
+                };
                 errors.push(lines.error(&full, clean_message(&e.to_string())));
                 if path.is_empty() || !remove_path(&mut value, &path) {
                     break;
@@ -215,9 +222,9 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
         Path::Root => String::new(),
         Path::Seq { parent, index } => format!("{}[{index}]", ignored_path(parent)),
         Path::Map { parent, key } => join(&ignored_path(parent), key),
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
-            ignored_path(parent)
-        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => ignored_path(parent),
     }
 }
 

@@ -23,8 +23,7 @@ pub const DEFAULT_TOML: &str = include_str!("../../../../config/default.toml");
 pub const EMBEDDED: &str = "<embedded default>";
 
 /// The whole config, after decoding.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub paths: Paths,
     pub intake: Intake,
@@ -32,7 +31,6 @@ pub struct Config {
     pub output: Output,
     pub store: Store,
     /// `[[stage]]` tables in pipeline order.
-    #[serde(rename = "stage")]
     pub stages: Vec<StageSpec>,
 }
 
@@ -206,7 +204,10 @@ impl StageSpec {
 
 /// The pipeline that runs when a config has no `[[stage]]` tables.
 pub fn default_pipeline() -> Vec<StageSpec> {
-    ["metadata", "boilerplate"].into_iter().map(StageSpec::new).collect()
+    ["metadata", "boilerplate"]
+        .into_iter()
+        .map(StageSpec::new)
+        .collect()
 }
 
 /// A decoded config with what is needed to place errors and resolve paths.
@@ -233,30 +234,53 @@ impl LoadedConfig {
     }
 
     /// Decodes config text read from `file`; relative paths resolve against its folder.
-    pub fn parse(src: &str, file: &Path) -> Result<Self, ConfigErrors> {
+    pub fn parse(src: &str, file: &Path) -> Result<Self, InvalidConfig> {
         let label = file.display().to_string();
-        let lines = KeyLines::parse(src, &label).map_err(|e| ConfigErrors(vec![e]))?;
+        let syntax = |e: ConfigError| InvalidConfig {
+            errors: ConfigErrors(vec![e]),
+            partial: None,
+        };
+        let lines = KeyLines::parse(src, &label).map_err(syntax)?;
         let table: toml::Table = toml::from_str(src).map_err(|e| {
-            ConfigErrors(vec![ConfigError {
+            syntax(ConfigError {
                 file: label.clone(),
                 line: 0,
                 column: 0,
                 key: String::new(),
                 message: e.message().to_string(),
-            }])
+            })
         })?;
-        let config: Config = decode(toml::Value::Table(table), "", &lines).map_err(ConfigErrors)?;
-        let errors = validate(&config, &lines);
-        if !errors.is_empty() {
-            return Err(ConfigErrors(errors));
+        // Section by section, so that one bad section does not hide the errors of the
+        // others, and the stages still reach their rules for checking.
+        let mut errors = Vec::new();
+        let mut config = Config::default();
+        for (key, value) in table {
+            match key.as_str() {
+                "paths" => section(&mut config.paths, value, &key, &lines, &mut errors),
+                "intake" => section(&mut config.intake, value, &key, &lines, &mut errors),
+                "workers" => section(&mut config.workers, value, &key, &lines, &mut errors),
+                "output" => section(&mut config.output, value, &key, &lines, &mut errors),
+                "store" => section(&mut config.store, value, &key, &lines, &mut errors),
+                "stage" => section(&mut config.stages, value, &key, &lines, &mut errors),
+                other => errors.push(lines.error(other, format!("unknown key `{other}`"))),
+            }
         }
-        let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(LoadedConfig {
+        errors.extend(validate(&config, &lines));
+        errors.sort_by_key(|e| (e.line, e.column));
+        let loaded = LoadedConfig {
             config,
             lines,
             file: Some(file.to_path_buf()),
-            base_dir,
-        })
+            base_dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        if errors.is_empty() {
+            Ok(loaded)
+        } else {
+            Err(InvalidConfig {
+                errors: ConfigErrors(errors),
+                partial: Some(Box::new(loaded)),
+            })
+        }
     }
 
     /// `path` resolved against the config's folder.
@@ -270,6 +294,28 @@ impl LoadedConfig {
     }
 }
 
+/// A config with errors, and as much of it as could be decoded (defaults in place of the
+/// sections that failed), so that the stages' own options can be checked too.
+#[derive(Debug, Clone)]
+pub struct InvalidConfig {
+    pub errors: ConfigErrors,
+    /// `None` after a syntax error.
+    pub partial: Option<Box<LoadedConfig>>,
+}
+
+fn section<T: serde::de::DeserializeOwned>(
+    slot: &mut T,
+    value: toml::Value,
+    key: &str,
+    lines: &KeyLines,
+    errors: &mut Vec<ConfigError>,
+) {
+    match decode(value, key, lines) {
+        Ok(decoded) => *slot = decoded,
+        Err(mut e) => errors.append(&mut e),
+    }
+}
+
 /// Checks that span sections: values serde accepts but newsdrop cannot run with.
 fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
     let mut errors = Vec::new();
@@ -278,7 +324,10 @@ fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
             errors.push(lines.error(key, "must be greater than 0"));
         }
     };
-    positive("intake.scan_interval_secs", config.intake.scan_interval_secs);
+    positive(
+        "intake.scan_interval_secs",
+        config.intake.scan_interval_secs,
+    );
     positive("intake.max_file_bytes", config.intake.max_file_bytes);
     positive("intake.queue_capacity", config.intake.queue_capacity as u64);
     positive("store.max_attempts", u64::from(config.store.max_attempts));
@@ -320,7 +369,7 @@ mod tests {
     use super::*;
 
     fn parse(src: &str) -> Result<LoadedConfig, ConfigErrors> {
-        LoadedConfig::parse(src, Path::new("/etc/newsdrop/newsdrop.toml"))
+        LoadedConfig::parse(src, Path::new("/etc/newsdrop/newsdrop.toml")).map_err(|e| e.errors)
     }
 
     #[test]
@@ -333,10 +382,16 @@ mod tests {
     fn a_section_left_out_keeps_its_defaults_and_the_default_pipeline() {
         let loaded = parse("[intake]\nsettle_ms = 250\n").expect("valid");
         assert_eq!(loaded.config.intake.settle_ms, 250);
-        assert_eq!(loaded.config.intake.max_file_bytes, Intake::default().max_file_bytes);
+        assert_eq!(
+            loaded.config.intake.max_file_bytes,
+            Intake::default().max_file_bytes
+        );
         assert_eq!(loaded.config.paths, Paths::default());
         assert_eq!(loaded.config.stages, default_pipeline());
-        assert_eq!(loaded.resolve(Path::new("inbox")), Path::new("/etc/newsdrop/inbox"));
+        assert_eq!(
+            loaded.resolve(Path::new("inbox")),
+            Path::new("/etc/newsdrop/inbox")
+        );
     }
 
     #[test]
@@ -344,8 +399,15 @@ mod tests {
         let src = "[intake]\nsettel_ms = 5\n\n[output]\njsnl = \"x\"\n\n[bogus]\na = 1\n";
         let errors = parse(src).expect_err("must fail").0;
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.key.as_str())).collect();
-        assert_eq!(got, vec![(2, "intake.settel_ms"), (5, "output.jsnl"), (7, "bogus")]);
-        assert!(errors[0].to_string().starts_with("/etc/newsdrop/newsdrop.toml:2:1: key `intake.settel_ms`"));
+        assert_eq!(
+            got,
+            vec![(2, "intake.settel_ms"), (5, "output.jsnl"), (7, "bogus")]
+        );
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("/etc/newsdrop/newsdrop.toml:2:1: key `intake.settel_ms`")
+        );
     }
 
     #[test]
@@ -353,14 +415,23 @@ mod tests {
         let src = "[intake]\nsettle_ms = \"soon\"\nqueue_capacity = -3\n[workers]\nthreds = 2\n";
         let errors = parse(src).expect_err("must fail").0;
         let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
-        assert_eq!(keys, vec!["intake.settle_ms", "intake.queue_capacity", "workers.threds"]);
+        assert_eq!(
+            keys,
+            vec![
+                "intake.settle_ms",
+                "intake.queue_capacity",
+                "workers.threds"
+            ]
+        );
         assert_eq!(errors[0].line, 2);
         assert_eq!(errors[1].line, 3);
     }
 
     #[test]
     fn a_syntax_error_gives_its_line() {
-        let errors = parse("[intake]\nsettle_ms = = 3\n").expect_err("must fail").0;
+        let errors = parse("[intake]\nsettle_ms = = 3\n")
+            .expect_err("must fail")
+            .0;
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, 2);
     }
@@ -371,7 +442,8 @@ mod tests {
         let errors = parse(src).expect_err("duplicate names").0;
         assert_eq!(errors[0].key, "stage[1]");
         assert_eq!(errors[0].line, 5, "the second [[stage]] header");
-        let ok = parse("[[stage]]\nrule = \"tagging\"\ngazetteers = [\"a.toml\"]\n").expect("valid");
+        let ok =
+            parse("[[stage]]\nrule = \"tagging\"\ngazetteers = [\"a.toml\"]\n").expect("valid");
         assert_eq!(ok.config.stages.len(), 1);
         assert!(ok.config.stages[0].options.contains_key("gazetteers"));
         assert!(!ok.config.stages[0].options.contains_key("rule"));
@@ -379,7 +451,9 @@ mod tests {
 
     #[test]
     fn same_folder_twice_is_an_error() {
-        let errors = parse("[paths]\noutbox = \"inbox\"\n").expect_err("must fail").0;
+        let errors = parse("[paths]\noutbox = \"inbox\"\n")
+            .expect_err("must fail")
+            .0;
         assert_eq!(errors[0].key, "paths.outbox");
     }
 }

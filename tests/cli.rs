@@ -1,0 +1,119 @@
+//! The one-shot commands: `check`, `init`, `process`.
+
+use std::fs;
+
+use crate::util::{Env, seeds};
+
+#[test]
+fn check_reports_a_misspelt_key_with_file_line_and_key_and_exits_78() {
+    let env = Env::new("");
+    fs::write(env.config(), "[intake]\nsettle_ms = 300\n\n[output]\nremovd = true\n\n[[stage]]\nrule = \"metadata\"\nnope = 1\n")
+        .expect("write");
+    let out = env.newsdrop(&["check", "--config", "newsdrop.toml"]);
+    assert_eq!(out.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("newsdrop.toml:5:1: key `output.removd`: unknown key `removd`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("newsdrop.toml:9:1: key `stage[0].nope`"),
+        "{stderr}"
+    );
+    // `run` refuses the same config with the same code.
+    let run = env.newsdrop(&["run", "--config", "newsdrop.toml"]);
+    assert_eq!(run.status.code(), Some(78));
+}
+
+#[test]
+fn check_prints_the_default_pipeline() {
+    let env = Env::new("");
+    let out = env.newsdrop(&["check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("<embedded default> is valid"), "{stdout}");
+    assert!(stdout.contains("1. metadata (rule metadata)"), "{stdout}");
+    assert!(
+        stdout.contains("2. boilerplate (rule boilerplate)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn init_writes_the_commented_default_and_the_folders_and_refuses_to_overwrite() {
+    let env = Env::new("");
+    let out = env.newsdrop(&["init", "site"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = fs::read_to_string(env.path("site/newsdrop.toml")).expect("config");
+    assert_eq!(written, newsdrop_core::config::DEFAULT_TOML);
+    for dir in ["inbox", "outbox", "archive", "failed", ".newsdrop"] {
+        assert!(env.path("site").join(dir).is_dir(), "{dir}");
+    }
+    let again = env.newsdrop(&["init", "site"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let check = env.newsdrop(&["check", "--config", "site/newsdrop.toml"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn process_prints_one_line_per_file_in_name_order_and_repeats() {
+    let env = Env::new("");
+    for (name, bytes) in seeds().into_iter().rev() {
+        fs::write(env.path("staging").join(name), bytes).expect("write");
+    }
+    let first = env.newsdrop(&["process", "staging"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let names: Vec<String> = String::from_utf8_lossy(&first.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["source"]["name"]
+                .as_str()
+                .expect("name")
+                .to_string()
+        })
+        .collect();
+    let expected: Vec<String> = seeds().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, expected);
+    let second = env.newsdrop(&["process", "staging"]);
+    assert_eq!(first.stdout, second.stdout, "process must repeat exactly");
+    assert!(
+        env.list("staging").len() == 5,
+        "process must not move files"
+    );
+}
+
+#[test]
+fn process_reports_a_failing_file_and_goes_on() {
+    let env = Env::new("");
+    fs::write(env.path("staging/a.txt"), b"").expect("write");
+    fs::write(
+        env.path("staging/b.txt"),
+        "A fine article with enough words to be kept as the body.\n",
+    )
+    .expect("write");
+    let out = env.newsdrop(&["process", "staging/a.txt", "staging/b.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("staging/a.txt: read failed: empty file"),
+        "{stderr}"
+    );
+}

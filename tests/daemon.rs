@@ -1,0 +1,335 @@
+//! The daemon end to end: intake, reading, failures, signals, reload.
+
+use std::fs;
+use std::io::Write;
+use std::time::Duration;
+
+use crate::util::{Env, seeds, wait_until};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[test]
+fn the_five_seeds_become_five_outputs_that_match_the_schema() {
+    let env = Env::new("");
+    let daemon = env.start();
+    for (name, bytes) in seeds() {
+        env.drop_file(&name, &bytes);
+    }
+    assert!(
+        wait_until(MINUTE, || env.list("archive").len() == 5),
+        "{}",
+        daemon.log_text()
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/article.schema.json"))
+            .expect("committed schema");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let outputs = env.outputs();
+    assert_eq!(outputs.len(), 5);
+    let mut names: Vec<&str> = Vec::new();
+    for out in &outputs {
+        if let Err(e) = validator.validate(out) {
+            panic!("output does not match the schema: {e}\n{out:#}");
+        }
+        assert_eq!(out["schema_version"], 1);
+        assert_eq!(out["id"].as_str().map(str::len), Some(32));
+        assert!(
+            out["body"].as_str().is_some_and(|b| b.len() > 500),
+            "{out:#}"
+        );
+        names.push(out["source"]["name"].as_str().expect("name"));
+    }
+    names.sort_unstable();
+    let expected: Vec<String> = seeds().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, expected);
+    assert!(env.list("inbox").is_empty());
+    assert!(env.list(".newsdrop/work").is_empty());
+    assert!(daemon.terminate().success());
+}
+
+#[test]
+fn a_file_written_in_four_pieces_over_three_seconds_is_read_once_complete() {
+    let env = Env::with_intake("settle_ms = 1500", "");
+    let daemon = env.start();
+    let pieces = [
+        "The first paragraph of the article, written slowly by a producer that keeps the file open.\n\n",
+        "A second paragraph arrives a second later, and the daemon must not have taken the file yet.\n\n",
+        "A third paragraph follows after another pause, long enough that a naive watcher would fire.\n\n",
+        "The fourth and last paragraph completes the article, and only now may it be read.\n",
+    ];
+    let path = env.path("inbox/slow.txt");
+    let mut file = fs::File::create(&path).expect("create");
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        file.write_all(piece.as_bytes()).expect("write");
+        file.flush().expect("flush");
+        assert!(
+            env.list("outbox").is_empty(),
+            "taken after piece {i}: {}",
+            daemon.log_text()
+        );
+        assert!(
+            path.exists(),
+            "claimed after piece {i} while still being written"
+        );
+    }
+    drop(file);
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 1),
+        "{}",
+        daemon.log_text()
+    );
+    let body = env.outputs()[0]["body"].as_str().expect("body").to_string();
+    for piece in pieces {
+        assert!(body.contains(piece.trim()), "missing {piece:?} in {body:?}");
+    }
+}
+
+fn paragraph(text: &str) -> String {
+    format!(
+        "{text} The officials met on Tuesday to discuss the agreement, which both sides described as a \
+         significant step towards closer cooperation in the region.\n"
+    )
+}
+
+#[test]
+fn windows_1252_and_utf16_with_bom_are_decoded() {
+    let env = Env::new("");
+    let daemon = env.start();
+    let text = paragraph("The café owner said “it’s a fine day” — and the minister agreed.");
+    let (cp1252, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!unmappable);
+    env.drop_file("cp1252.txt", &cp1252);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    env.drop_file("utf16.txt", &utf16);
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 2),
+        "{}",
+        daemon.log_text()
+    );
+    for out in env.outputs() {
+        let body = out["body"].as_str().expect("body");
+        assert!(
+            body.contains("café owner said “it’s a fine day” — and"),
+            "{out:#}"
+        );
+        let expected = if out["source"]["name"] == "cp1252.txt" {
+            "windows-1252"
+        } else {
+            "UTF-16LE"
+        };
+        assert_eq!(out["source"]["encoding"], expected);
+    }
+}
+
+#[test]
+fn binary_empty_oversized_and_unknown_files_fail_with_a_reason_and_the_daemon_goes_on() {
+    let env = Env::with_intake("max_file_bytes = 4096", "");
+    let daemon = env.start();
+    env.drop_file("image.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR and more bytes");
+    env.drop_file("empty.txt", b"");
+    env.drop_file("huge.txt", paragraph("Too long.").repeat(40).as_bytes());
+    env.drop_file("sheet.xlsx", b"PK\x03\x04 a spreadsheet");
+    env.drop_file(
+        "good.txt",
+        paragraph("A good article after the bad ones.").as_bytes(),
+    );
+    assert!(
+        wait_until(MINUTE, || env.list("failed").len() == 8
+            && env.outputs().len() == 1),
+        "{}",
+        daemon.log_text()
+    );
+    let reason = |name: &str| {
+        env.error_record(name)["message"]
+            .as_str()
+            .expect("message")
+            .to_string()
+    };
+    assert!(
+        reason("image.txt").contains("binary"),
+        "{}",
+        reason("image.txt")
+    );
+    assert!(
+        reason("empty.txt").contains("empty"),
+        "{}",
+        reason("empty.txt")
+    );
+    assert!(
+        reason("huge.txt").contains("over the limit of 4096"),
+        "{}",
+        reason("huge.txt")
+    );
+    assert!(
+        reason("sheet.xlsx").contains("unsupported file type"),
+        "{}",
+        reason("sheet.xlsx")
+    );
+    let record = env.error_record("image.txt");
+    assert_eq!(record["stage"], "read");
+    assert_eq!(record["file"], "image.txt");
+    for name in ["image.txt", "empty.txt", "huge.txt", "sheet.xlsx"] {
+        assert!(
+            env.path("failed").join(name).exists(),
+            "{name} not beside its error record"
+        );
+    }
+    assert!(daemon.terminate().success());
+}
+
+#[test]
+fn symlinks_fifos_hidden_and_temporary_names_are_left_alone() {
+    let env = Env::new("");
+    let secret = env.path("secret.txt");
+    fs::write(
+        &secret,
+        paragraph("TOP SECRET content that must never be published."),
+    )
+    .expect("secret");
+    std::os::unix::fs::symlink(&secret, env.path("inbox").join("link.txt")).expect("symlink");
+    let mkfifo = std::process::Command::new("mkfifo")
+        .arg(env.path("inbox/pipe.txt"))
+        .status()
+        .expect("mkfifo");
+    assert!(mkfifo.success());
+    for name in [
+        ".hidden.txt",
+        "upload.txt.part",
+        "draft.tmp",
+        "notes.txt~",
+        "page.html.crdownload",
+    ] {
+        fs::write(env.path("inbox").join(name), paragraph("Not ready.")).expect("write");
+    }
+    let daemon = env.start();
+    env.drop_file("good.txt", paragraph("An ordinary article.").as_bytes());
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 1),
+        "{}",
+        daemon.log_text()
+    );
+    // Give a later scan the chance to (wrongly) pick the others up.
+    std::thread::sleep(Duration::from_millis(500));
+    let left = env.list("inbox");
+    for name in [
+        "link.txt",
+        "pipe.txt",
+        ".hidden.txt",
+        "upload.txt.part",
+        "draft.tmp",
+        "notes.txt~",
+        "page.html.crdownload",
+    ] {
+        assert!(
+            left.contains(&name.to_string()),
+            "{name} was taken: {left:?}"
+        );
+    }
+    assert_eq!(env.outputs().len(), 1);
+    assert!(env.list("failed").is_empty());
+    assert!(daemon.log_text().contains("not a regular file"));
+    assert!(daemon.terminate().success());
+}
+
+#[test]
+fn sigterm_drains_in_flight_files_and_exits_zero() {
+    let env = Env::new("");
+    let daemon = env.start();
+    for i in 0..300 {
+        env.drop_file(
+            &format!("a{i:04}.txt"),
+            paragraph(&format!("Article number {i}.")).as_bytes(),
+        );
+    }
+    assert!(wait_until(MINUTE, || !env.list("archive").is_empty()));
+    let status = daemon.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        env.list(".newsdrop/work").is_empty(),
+        "files left in work/ after a drain"
+    );
+    let (archived, waiting) = (env.list("archive").len(), env.list("inbox").len());
+    assert_eq!(
+        archived + waiting,
+        300,
+        "archived {archived} + waiting {waiting}"
+    );
+    assert_eq!(env.outputs().len(), archived);
+}
+
+#[test]
+fn sighup_swaps_a_valid_config_and_keeps_the_old_one_on_error() {
+    let env = Env::new("");
+    let daemon = env.start();
+    env.drop_file("one.txt", paragraph("Before any reload.").as_bytes());
+    assert!(wait_until(MINUTE, || env.outputs().len() == 1));
+
+    fs::write(
+        env.config(),
+        "[intake]\nsettle_ms = 300\n[output]\nremoved = true\nbogus = 1\n",
+    )
+    .expect("write");
+    daemon.signal("HUP");
+    assert!(
+        wait_until(MINUTE, || daemon.log_text().contains("reload failed")),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(daemon.log_text().contains("output.bogus"));
+    env.drop_file("two.txt", paragraph("After a failed reload.").as_bytes());
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 2),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(env.outputs().iter().all(|o| o.get("removed").is_none()));
+
+    fs::write(
+        env.config(),
+        "[intake]\nsettle_ms = 300\n[output]\nremoved = true\n",
+    )
+    .expect("write");
+    daemon.signal("HUP");
+    assert!(
+        wait_until(MINUTE, || daemon.log_text().contains("config reloaded")),
+        "{}",
+        daemon.log_text()
+    );
+    env.drop_file("three.txt", paragraph("After a good reload.").as_bytes());
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 3),
+        "{}",
+        daemon.log_text()
+    );
+    let three = env
+        .outputs()
+        .into_iter()
+        .find(|o| o["source"]["name"] == "three.txt")
+        .expect("three");
+    assert!(three.get("removed").is_some(), "{three:#}");
+    assert!(daemon.terminate().success());
+}
+
+#[test]
+fn files_in_subfolders_keep_their_folder() {
+    let env = Env::new("");
+    let daemon = env.start();
+    fs::create_dir_all(env.path("inbox/site-a")).expect("mkdir");
+    std::thread::sleep(Duration::from_millis(200));
+    let staged = env.path("staging/story.txt");
+    fs::write(&staged, paragraph("From a subfolder.")).expect("write");
+    fs::rename(&staged, env.path("inbox/site-a/story.txt")).expect("rename");
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 1),
+        "{}",
+        daemon.log_text()
+    );
+    let out = &env.outputs()[0];
+    assert_eq!(out["source"]["folder"], "site-a");
+    assert_eq!(out["source"]["name"], "story.txt");
+    assert!(env.path("archive/site-a/story.txt").exists());
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real `newsdrop` binary, run against temp folders.
+
+mod util;
+
+mod cli;
+mod daemon;
+mod recovery;
+mod schema;

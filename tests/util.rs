@@ -1,0 +1,203 @@
+//! Test harness: a temp folder with a config, the daemon as a child process, and waiting
+//! for files to appear. Every wait has a deadline; none asserts on timing.
+
+#![allow(dead_code, clippy::unwrap_used)] // test helpers; each caller uses a subset
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_newsdrop");
+
+/// A scratch folder with `newsdrop.toml` in it; the default folders live beside it.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    /// A config with a short settle time plus `extra` TOML.
+    pub fn new(extra: &str) -> Env {
+        Env::with_intake("settle_ms = 300", extra)
+    }
+
+    /// A config whose `[intake]` section is `intake`, plus `extra` TOML.
+    pub fn with_intake(intake: &str, extra: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!("[intake]\n{intake}\n{extra}\n");
+        fs::write(dir.path().join("newsdrop.toml"), config).unwrap();
+        fs::create_dir_all(dir.path().join("staging")).unwrap();
+        fs::create_dir_all(dir.path().join("inbox")).unwrap();
+        Env { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path("newsdrop.toml")
+    }
+
+    /// Starts `newsdrop run` and waits until it watches the inbox.
+    pub fn start(&self) -> Daemon {
+        let log = self.path(&format!("daemon-{}.log", next_id()));
+        let child = Command::new(BIN)
+            .args(["--log-level", "info", "run", "--config"])
+            .arg(self.config())
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let daemon = Daemon { child, log };
+        assert!(
+            wait_until(Duration::from_secs(30), || daemon
+                .log_text()
+                .contains("watching inbox")),
+            "daemon did not start: {}",
+            daemon.log_text()
+        );
+        daemon
+    }
+
+    /// Runs the binary to completion.
+    pub fn newsdrop(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Drops a file the way a careful producer does: written elsewhere, renamed in.
+    pub fn drop_file(&self, name: &str, bytes: &[u8]) {
+        let staged = self.path("staging").join(name);
+        fs::write(&staged, bytes).unwrap();
+        fs::rename(&staged, self.path("inbox").join(name)).unwrap();
+    }
+
+    /// Names of the files in a folder, sorted.
+    pub fn list(&self, folder: &str) -> Vec<String> {
+        let mut names: Vec<String> = match fs::read_dir(self.path(folder)) {
+            Ok(rd) => rd
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        names.sort();
+        names
+    }
+
+    /// Parsed outputs in the outbox.
+    pub fn outputs(&self) -> Vec<serde_json::Value> {
+        self.list("outbox")
+            .iter()
+            .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
+            .map(|n| {
+                serde_json::from_slice(&fs::read(self.path("outbox").join(n)).unwrap()).unwrap()
+            })
+            .collect()
+    }
+
+    /// The error record for a failed input.
+    pub fn error_record(&self, name: &str) -> serde_json::Value {
+        let path = self.path("failed").join(format!("{name}.error.json"));
+        serde_json::from_slice(
+            &fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
+        .unwrap()
+    }
+}
+
+fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A running daemon; killed if the test ends without stopping it.
+pub struct Daemon {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    pub fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "kill -{sig} failed");
+    }
+
+    /// SIGTERM, then the exit status (within a minute).
+    pub fn terminate(mut self) -> ExitStatus {
+        self.signal("TERM");
+        self.wait(Duration::from_secs(60))
+    }
+
+    /// SIGKILL, no cleanup possible.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn wait(&mut self, limit: Duration) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "daemon did not exit: {}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `done` until it holds or `limit` passes; returns whether it held.
+pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if done() {
+            return true;
+        }
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// The seed articles checked into the repo.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seeds");
+    let mut seeds: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    seeds.sort();
+    seeds
+}
