@@ -88,7 +88,7 @@ fn commit(
                     put_away.push(done);
                 }
                 Err(e) => {
-                    tracing::error!(file = %done.item.relative, error = %with_path(e, &dest), "cannot publish output; input stays in work/")
+                    tracing::error!(file = %done.item.relative, error = %with_path(e, &dest), "cannot publish output; input stays in work/");
                 }
             }
         }
@@ -120,7 +120,7 @@ fn commit(
                     }
                 }
                 Err(e) => {
-                    tracing::error!(file = %done.item.relative, error = %e, "cannot move failed input; it stays in work/")
+                    tracing::error!(file = %done.item.relative, error = %e, "cannot move failed input; it stays in work/");
                 }
             }
         }
@@ -162,10 +162,10 @@ fn commit(
         }
         match &done.outcome {
             Outcome::Emitted { id, .. } => {
-                tracing::info!(file = %done.item.relative, id = %id, "emitted")
+                tracing::info!(file = %done.item.relative, id = %id, "emitted");
             }
             Outcome::Dropped { id, reason } => {
-                tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "dropped")
+                tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "dropped");
             }
             Outcome::AlreadyDone { id, status } => {
                 tracing::info!(file = %done.item.relative, id = %id, status = status.as_str(), "already processed; input archived");

@@ -25,7 +25,7 @@ pub fn recover(layout: &Layout) -> io::Result<Vec<Claimed>> {
     let mut names = Vec::new();
     for entry in fs::read_dir(&layout.work).map_err(|e| with_path(e, &layout.work))? {
         let entry = entry.map_err(|e| with_path(e, &layout.work))?;
-        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
             names.push(entry.file_name().to_string_lossy().into_owned());
         }
     }
