@@ -10,9 +10,11 @@
 //!   fsynced and *before* the inputs leave the work folder, so a restart can always tell
 //!   whether a leftover input still needs work.
 //!
-//! Two connections: attempts use `synchronous = NORMAL` (they only need to survive a process
-//! crash, and there is one per file), batch commits use `synchronous = FULL` (one fsync per
-//! batch, and they must survive power loss).
+//! One connection behind one mutex: two connections would contend on SQLite's own write
+//! lock, whose busy handler sleeps in steps of milliseconds, where a mutex just waits its
+//! turn. Attempts commit with `synchronous = NORMAL` (they only need to survive a process
+//! crash, and there is one per file); a batch commit switches to `FULL` for its one fsync,
+//! since it must survive power loss.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -119,8 +121,7 @@ pub struct Entry {
 /// The ledger.
 pub struct Store {
     label: String,
-    attempts: Mutex<Connection>,
-    commits: Mutex<Connection>,
+    conn: Mutex<Connection>,
 }
 
 const SCHEMA_VERSION: i64 = 1;
@@ -143,52 +144,26 @@ impl Store {
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
         let path = state_dir.join(DB_FILE);
         let label = path.display().to_string();
-        let open = |sync: &str| -> Result<Connection, StoreError> {
-            let conn = Connection::open(&path).map_err(|e| sqlite(&label, e))?;
-            conn.busy_timeout(std::time::Duration::from_secs(30))
-                .map_err(|e| sqlite(&label, e))?;
-            conn.execute_batch(&format!(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
-            ))
+        let conn = Connection::open(&path).map_err(|e| sqlite(&label, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(|e| sqlite(&label, e))?;
-            Ok(conn)
-        };
-        let commits = open("FULL")?;
-        migrate(&commits, &label)?;
-        let attempts = open("NORMAL")?;
-        Ok(Store {
-            label,
-            attempts: Mutex::new(attempts),
-            commits: Mutex::new(commits),
-        })
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sqlite(&label, e))?;
+        Store::with(conn, label)
     }
 
     /// A ledger in memory, gone when dropped (`newsdrop process` without `--state`).
     pub fn in_memory() -> Result<Self, StoreError> {
-        // Both handles must see one database: a shared-cache in-memory URI unique to this store.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let uri = format!(
-            "file:newsdrop-mem-{}-{n}?mode=memory&cache=shared",
-            std::process::id()
-        );
         let label = "<memory>".to_string();
-        let open = || {
-            Connection::open_with_flags(
-                &uri,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
-                    | rusqlite::OpenFlags::SQLITE_OPEN_URI,
-            )
-            .map_err(|e| sqlite(&label, e))
-        };
-        let commits = open()?;
-        migrate(&commits, &label)?;
-        let attempts = open()?;
+        let conn = Connection::open_in_memory().map_err(|e| sqlite(&label, e))?;
+        Store::with(conn, label)
+    }
+
+    fn with(conn: Connection, label: String) -> Result<Self, StoreError> {
+        migrate(&conn, &label)?;
         Ok(Store {
             label,
-            attempts: Mutex::new(attempts),
-            commits: Mutex::new(commits),
+            conn: Mutex::new(conn),
         })
     }
 
@@ -204,7 +179,7 @@ impl Store {
     /// returned untouched, so the caller can finish the input without running it again.
     pub fn begin_attempt(&self, id: &str, sha256: &str, name: &str) -> Result<Attempt, StoreError> {
         let now = now();
-        let conn = lock(&self.attempts);
+        let conn = lock(&self.conn);
         let (attempts, status): (u32, String) = conn
             .query_row(
                 "INSERT INTO ledger (id, sha256, name, status, attempts, first_seen, updated)
@@ -231,25 +206,18 @@ impl Store {
             return Ok(());
         }
         let now = now();
-        let mut conn = lock(&self.commits);
-        let tx = conn.transaction().map_err(|e| sqlite(&self.label, e))?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "UPDATE ledger SET status = ?2, output = ?3, message = ?4, updated = ?5 WHERE id = ?1",
-                )
-                .map_err(|e| sqlite(&self.label, e))?;
-            for s in batch {
-                stmt.execute(params![s.id, s.status.as_str(), s.output, s.message, now])
-                    .map_err(|e| sqlite(&self.label, e))?;
-            }
-        }
-        tx.commit().map_err(|e| sqlite(&self.label, e))
+        let mut conn = lock(&self.conn);
+        conn.execute_batch("PRAGMA synchronous = FULL;")
+            .map_err(|e| sqlite(&self.label, e))?;
+        let result = settle_in(&mut conn, batch, &now);
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sqlite(&self.label, e))?;
+        result.map_err(|e| sqlite(&self.label, e))
     }
 
     /// The row for `id`, if any.
     pub fn get(&self, id: &str) -> Result<Option<Entry>, StoreError> {
-        let conn = lock(&self.commits);
+        let conn = lock(&self.conn);
         let row = conn
             .query_row(
                 "SELECT id, sha256, name, status, attempts, output, message, first_seen, updated
@@ -291,7 +259,7 @@ impl Store {
 
     /// How many articles are in each status.
     pub fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
-        let conn = lock(&self.commits);
+        let conn = lock(&self.conn);
         let mut stmt = conn
             .prepare("SELECT status, COUNT(*) FROM ledger GROUP BY status ORDER BY status")
             .map_err(|e| sqlite(&self.label, e))?;
@@ -305,6 +273,19 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+fn settle_in(conn: &mut Connection, batch: &[Settled], now: &str) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "UPDATE ledger SET status = ?2, output = ?3, message = ?4, updated = ?5 WHERE id = ?1",
+        )?;
+        for s in batch {
+            stmt.execute(params![s.id, s.status.as_str(), s.output, s.message, now])?;
+        }
+    }
+    tx.commit()
 }
 
 /// The path of the database inside `state_dir`.

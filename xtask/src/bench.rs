@@ -1,0 +1,275 @@
+//! `cargo xtask bench`: the daemon measured as an operator would see it, on the release
+//! binary with fsync on.
+//!
+//! - `latency`: single files dropped by rename, one at a time; time from the rename to the
+//!   output file appearing in the outbox; p50 and p99.
+//! - `burst`: N files (default 10,000) renamed into the inbox of a running daemon at once;
+//!   files/s from the first rename to the last input archived, and the daemon's peak RSS.
+//! - `process`: `newsdrop process` over the dev text dumps, files/s.
+//!
+//! Articles are the real pages of `../shared/corpus/extraction/aeb-dev/text/` (or the seeds
+//! when that is missing), each given a unique last line so that every file is a new article.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+pub fn run(args: &[String]) -> Result<()> {
+    let what = args.first().map_or("all", String::as_str);
+    let files = flag(args, "--files").unwrap_or(10_000);
+    let root = workspace_root();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "newsdrop"])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    let bin = root.join("target/release/newsdrop");
+    let articles = load_articles(&root)?;
+    match what {
+        "latency" => latency(&bin, &articles, files.min(500)),
+        "burst" => burst(&bin, &articles, files),
+        "process" => process(&bin, &root),
+        "all" => {
+            latency(&bin, &articles, 300)?;
+            burst(&bin, &articles, files)?;
+            process(&bin, &root)
+        }
+        other => bail!("unknown benchmark {other:?}: latency, burst, process or all"),
+    }
+}
+
+fn flag(args: &[String], name: &str) -> Option<usize> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1)?.parse().ok()
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn shared(root: &Path) -> PathBuf {
+    root.join("../shared")
+}
+
+fn load_articles(root: &Path) -> Result<Vec<String>> {
+    let corpus = shared(root).join("corpus/extraction/aeb-dev/text");
+    let dir = if corpus.is_dir() {
+        corpus
+    } else {
+        root.join("tests/fixtures/seeds")
+    };
+    let mut texts = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| dir.display().to_string())? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            texts.push(fs::read_to_string(&path)?);
+        }
+    }
+    if texts.is_empty() {
+        bail!("no articles in {}", dir.display());
+    }
+    Ok(texts)
+}
+
+/// A scratch folder with a config, and the daemon running on it.
+struct Daemon {
+    dir: tempfile_dir::Dir,
+    child: Child,
+}
+
+impl Daemon {
+    fn start(bin: &Path) -> Result<Daemon> {
+        let dir = tempfile_dir::Dir::new("newsdrop-bench")?;
+        fs::create_dir_all(dir.path().join("staging"))?;
+        fs::write(
+            dir.path().join("newsdrop.toml"),
+            "[intake]\nqueue_capacity = 256\n",
+        )?;
+        let log = fs::File::create(dir.path().join("daemon.log"))?;
+        let child = Command::new(bin)
+            .args(["--log-level", "warn", "run", "--config", "newsdrop.toml"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()?;
+        let d = Daemon { dir, child };
+        let inbox = d.dir.path().join("inbox");
+        let started = Instant::now();
+        while !inbox.is_dir() || !d.dir.path().join(".newsdrop/newsdrop.db").exists() {
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("daemon did not start");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        Ok(d)
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn count(&self, folder: &str) -> usize {
+        fs::read_dir(self.path(folder)).map_or(0, |rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+    }
+
+    /// Peak resident memory of the daemon, in KiB.
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    fn stop(mut self) -> Result<()> {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+fn stage(d: &Daemon, articles: &[String], n: usize, tag: &str) -> Result<Vec<String>> {
+    let mut names = Vec::with_capacity(n);
+    for i in 0..n {
+        let name = format!("{tag}-{i:06}.txt");
+        let text = format!(
+            "{}\n\nBenchmark marker {tag} {i}.\n",
+            articles[i % articles.len()]
+        );
+        fs::write(d.path("staging").join(&name), text)?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+fn latency(bin: &Path, articles: &[String], n: usize) -> Result<()> {
+    let d = Daemon::start(bin)?;
+    let names = stage(&d, articles, n, "lat")?;
+    let mut samples = Vec::with_capacity(n);
+    for (i, name) in names.iter().enumerate() {
+        let started = Instant::now();
+        fs::rename(d.path("staging").join(name), d.path("inbox").join(name))?;
+        while d.count("outbox") <= i {
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!(
+                    "no output for {name} after 30 s; see {}",
+                    d.path("daemon.log").display()
+                );
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        samples.push(started.elapsed());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    samples.sort();
+    let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "latency: {n} single files by rename, drop to JSON: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        ms(pct(0.50)),
+        ms(pct(0.99)),
+        ms(pct(1.0))
+    );
+    d.stop()
+}
+
+fn burst(bin: &Path, articles: &[String], n: usize) -> Result<()> {
+    let d = Daemon::start(bin)?;
+    let names = stage(&d, articles, n, "burst")?;
+    let started = Instant::now();
+    for name in &names {
+        fs::rename(d.path("staging").join(name), d.path("inbox").join(name))?;
+    }
+    let dropped = started.elapsed();
+    while d.count("archive") + d.count("failed") < n {
+        if started.elapsed() > Duration::from_secs(600) {
+            bail!("burst not finished after 10 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let took = started.elapsed();
+    let rss = d
+        .peak_rss_kib()
+        .map_or_else(|| "?".into(), |k| format!("{:.1} MB", k as f64 / 1024.0));
+    println!(
+        "burst: {n} files (renamed in within {:.2} s) done in {:.2} s: {:.0} files/s sustained, peak RSS {rss}, {} failed",
+        dropped.as_secs_f64(),
+        took.as_secs_f64(),
+        n as f64 / took.as_secs_f64(),
+        d.count("failed") / 2
+    );
+    d.stop()
+}
+
+fn process(bin: &Path, root: &Path) -> Result<()> {
+    let corpus = shared(root).join("corpus/extraction/aeb-dev/text");
+    if !corpus.is_dir() {
+        bail!("{} not found", corpus.display());
+    }
+    let n = fs::read_dir(&corpus)?.count();
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let out = Command::new(bin)
+            .arg("process")
+            .arg(&corpus)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?;
+        if !out.success() {
+            bail!("newsdrop process failed");
+        }
+        best = best.min(started.elapsed());
+    }
+    println!(
+        "process: {n} text dumps of aeb-dev in {:.3} s (best of 3, whole process): {:.0} files/s",
+        best.as_secs_f64(),
+        n as f64 / best.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A temp folder removed on drop (xtask keeps its dependencies to anyhow).
+mod tempfile_dir {
+    use std::path::{Path, PathBuf};
+
+    pub struct Dir(PathBuf);
+
+    impl Dir {
+        pub fn new(prefix: &str) -> std::io::Result<Dir> {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let path =
+                std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+            std::fs::create_dir_all(&path)?;
+            Ok(Dir(path))
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
