@@ -333,3 +333,41 @@ fn files_in_subfolders_keep_their_folder() {
     assert_eq!(out["source"]["name"], "story.txt");
     assert!(env.path("archive/site-a/story.txt").exists());
 }
+
+#[test]
+fn on_success_delete_removes_the_input_once_emitted() {
+    let env = Env::new("[output]\non_success = \"delete\"\n");
+    let daemon = env.start();
+    env.drop_file("gone.txt", paragraph("Deleted once emitted.").as_bytes());
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 1),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(wait_until(MINUTE, || env.list(".newsdrop/work").is_empty()));
+    assert!(env.list("archive").is_empty());
+    assert!(env.list("inbox").is_empty());
+}
+
+#[test]
+fn json_logs_name_the_file_and_the_id_of_each_article() {
+    let env = Env::new("");
+    let daemon = env.start_with(&["--log-format", "json", "--log-level", "info"]);
+    env.drop_file("logged.txt", paragraph("An article to log.").as_bytes());
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 1),
+        "{}",
+        daemon.log_text()
+    );
+    let id = env.outputs()[0]["id"].as_str().expect("id").to_string();
+    assert!(wait_until(MINUTE, || daemon.log_text().contains("emitted")));
+    let emitted: serde_json::Value = daemon
+        .log_text()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("every log line is JSON"))
+        .find(|v| v["message"] == "emitted")
+        .expect("an emitted line");
+    assert_eq!(emitted["file"], "logged.txt");
+    assert_eq!(emitted["id"], id.as_str());
+    assert_eq!(emitted["level"], "INFO");
+}

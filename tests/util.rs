@@ -41,9 +41,15 @@ impl Env {
 
     /// Starts `newsdrop run` and waits until it watches the inbox.
     pub fn start(&self) -> Daemon {
+        self.start_with(&["--log-level", "info"])
+    }
+
+    /// Starts `newsdrop <global args> run` and waits until it watches the inbox.
+    pub fn start_with(&self, global: &[&str]) -> Daemon {
         let log = self.path(&format!("daemon-{}.log", next_id()));
         let child = Command::new(BIN)
-            .args(["--log-level", "info", "run", "--config"])
+            .args(global)
+            .args(["run", "--config"])
             .arg(self.config())
             .stdout(Stdio::null())
             .stderr(fs::File::create(&log).unwrap())
