@@ -160,8 +160,13 @@ pub struct Mark {
 pub struct DomHints {
     /// The element's tag name (`p`, `h2`, `li`, `div`, …).
     pub tag: String,
-    /// Ancestors from `body` down, as `tag#id.class` steps joined by `>`.
+    /// Ancestors from `body` down, as `tag#id.class` steps joined by `>` (long paths keep
+    /// the first and the last steps, with a `…` step between).
     pub path: String,
+    /// Document-order numbers of the elements of `path`'s steps (the `…` has none), so
+    /// that two blocks share an ancestor exactly when they share a number: the tree, for
+    /// extractors that score containers.
+    pub ancestors: Vec<u32>,
     /// Characters of the block's text that sit inside links.
     pub link_chars: u32,
 }

@@ -6,7 +6,9 @@
 //! ancestor path and how much of it is link text ([`DomHints`]), which is what the
 //! boilerplate rule needs to tell navigation and comments from the story. The path runs
 //! from `body` down to and including that element, as `tag#id.class` steps (at most three
-//! classes a step, twelve steps a path: the first five and the last seven, with `…` between).
+//! classes a step, 32 steps a path: the first four and the last 28, with `…` between), and
+//! `ancestors` numbers the same elements in document order, so that blocks can be grouped by
+//! the element that holds them.
 //! Invisible content (scripts, styles, `hidden`, form controls) is skipped. The same walk
 //! collects what the page states about itself ([`Page`]: title, lang, canonical, meta tags, JSON-LD, `<time>`).
 //!
@@ -18,9 +20,10 @@ use dom_query::{Document, LocalName, NodeData, NodeId, Tree, TreeNode};
 use newsdrop_core::{Block, BlockKind, DomHints, Page};
 
 const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
-/// Most steps kept in a block's `path`: the first [`PATH_HEAD`] and the last ones.
-const PATH_CAP: usize = 12;
-const PATH_HEAD: usize = 5;
+/// Most steps kept in a block's `path`: the first [`PATH_HEAD`] and the last ones (the
+/// nearest ancestors, which is where an extractor looks for the article's container).
+const PATH_CAP: usize = 32;
+const PATH_HEAD: usize = 4;
 /// Classes kept per path step.
 const CLASS_CAP: usize = 3;
 
@@ -211,6 +214,10 @@ struct Walker<'t> {
     brs: u32,
     /// Elements from `<body>` down (visible ones only), for paths.
     elems: Vec<NodeId>,
+    /// Document-order numbers of `elems`.
+    ords: Vec<u32>,
+    /// Elements entered in the body so far.
+    next_ord: u32,
     blocks_open: Vec<Ctx>,
     in_body: bool,
     suppress: usize,
@@ -231,6 +238,8 @@ impl<'t> Walker<'t> {
             pending_space: None,
             brs: 0,
             elems: Vec::new(),
+            ords: Vec::new(),
+            next_ord: 0,
             blocks_open: Vec::new(),
             in_body: false,
             suppress: 0,
@@ -386,6 +395,8 @@ impl<'t> Walker<'t> {
         }
         undo.elem = true;
         self.elems.push(id);
+        self.ords.push(self.next_ord);
+        self.next_ord = self.next_ord.saturating_add(1);
         match tag {
             "a" => {
                 undo.link = true;
@@ -428,6 +439,7 @@ impl<'t> Walker<'t> {
         }
         if undo.elem {
             self.elems.pop();
+            self.ords.pop();
             if self.elems.is_empty() {
                 self.in_body = false;
             }
@@ -541,12 +553,25 @@ impl<'t> Walker<'t> {
             block.dom = Some(DomHints {
                 tag,
                 path: self.path(depth),
+                ancestors: self.ancestors(depth),
                 link_chars,
             });
             self.blocks.push(block);
         }
         self.buf.clear();
         self.link_chars = 0;
+    }
+
+    /// Document-order numbers of the elements of [`Walker::path`], capped the same way.
+    fn ancestors(&self, depth: usize) -> Vec<u32> {
+        let ords = &self.ords[..depth.min(self.ords.len())];
+        if ords.len() <= PATH_CAP {
+            ords.to_vec()
+        } else {
+            let mut out = ords[..PATH_HEAD].to_vec();
+            out.extend_from_slice(&ords[ords.len() - (PATH_CAP - PATH_HEAD)..]);
+            out
+        }
     }
 
     /// `tag#id.class` steps from `<body>` down to the `depth`th element, capped.
@@ -753,17 +778,33 @@ mod tests {
     }
 
     #[test]
+    fn ancestors_number_the_path_elements() {
+        let html = "<body><div><p>one</p><p>two</p></div><div><p>three</p></div></body>";
+        let (blocks, _) = read(html);
+        let got: Vec<Vec<u32>> = blocks
+            .iter()
+            .map(|b| b.dom.clone().unwrap_or_default().ancestors)
+            .collect();
+        // body 0, div 1, p 2, p 3, div 4, p 5
+        assert_eq!(got, [vec![0, 1, 2], vec![0, 1, 3], vec![0, 4, 5]]);
+    }
+
+    #[test]
     fn deep_paths_are_capped() {
         let html = format!(
             "<body>{}deep{}</body>",
-            "<div>".repeat(30),
-            "</div>".repeat(30)
+            "<div>".repeat(40),
+            "</div>".repeat(40)
         );
         let (blocks, _) = read(&html);
         assert_eq!(blocks.len(), 1);
         let path = blocks[0].dom.clone().unwrap_or_default().path;
         assert_eq!(path.split('>').count(), PATH_CAP + 1, "{path}");
-        assert!(path.starts_with("body>div>div>div>div>…>div"), "{path}");
+        assert!(path.starts_with("body>div>div>div>…>div"), "{path}");
+        let ancestors = blocks[0].dom.clone().unwrap_or_default().ancestors;
+        assert_eq!(ancestors.len(), PATH_CAP);
+        assert_eq!(ancestors[..PATH_HEAD], [0, 1, 2, 3]);
+        assert_eq!(ancestors.last(), Some(&40));
     }
 
     #[test]

@@ -1,10 +1,14 @@
-//! Dev tool: runs the default pipeline (metadata, boilerplate) over a folder of `.txt` page
-//! dumps and prints `{"id", "body", "title", "published", ...}` JSON Lines, for scoring with
-//! `../shared/eval/score_extraction.py`; with `--bench` it prints pages/s instead.
+//! Dev tool: reads every page of a folder with `newsdrop_read::read_article` (`.txt` dumps,
+//! `.html`/`.html.gz` pages), runs the default pipeline (metadata, boilerplate) and prints
+//! `{"id", "body", "title", "published", ...}` JSON Lines, for scoring with
+//! `../shared/eval/score_extraction.py`; with `--bench` it prints pages/s instead, for the
+//! rules alone and for reading plus rules (single thread).
 //!
 //! ```text
 //! cargo run --release -p newsdrop-rules --example extract -- DIR > pred.jsonl
 //! cargo run --release -p newsdrop-rules --example extract -- DIR --bench
+//! cargo run --release -p newsdrop-rules --example extract -- DIR --debug ID_PREFIX
+//! cargo run --release -p newsdrop-rules --example extract -- DIR --blocks  # blocks as read
 //! ```
 
 #[path = "../tests/util/mod.rs"]
@@ -12,10 +16,35 @@ mod util;
 
 use std::time::Instant;
 
+use newsdrop_core::{Article, Source};
+
+/// The page id: the file name up to its first dot.
+fn id_of(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+fn read(name: &str, bytes: &[u8]) -> Option<Article> {
+    let source = Source {
+        name: name.to_string(),
+        folder: String::new(),
+        size: bytes.len() as u64,
+        sha256: newsdrop_core::id::sha256_hex(bytes),
+        received_at: jiff::Timestamp::UNIX_EPOCH,
+        encoding: String::new(),
+    };
+    match newsdrop_read::read_article(bytes, source, &newsdrop_read::Limits::default()) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            None
+        }
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next() else {
-        eprintln!("usage: extract DIR [--bench]");
+        eprintln!("usage: extract DIR [--bench | --debug ID_PREFIX]");
         std::process::exit(2);
     };
     let flag = args.next();
@@ -33,14 +62,14 @@ fn main() {
             std::process::exit(1);
         }
     };
-    files.retain(|p| p.extension().is_some_and(|e| e == "txt"));
+    files.retain(|p| newsdrop_read::format_of(&p.to_string_lossy()).is_ok());
     files.sort();
-    let texts: Vec<(String, String)> = files
+    let inputs: Vec<(String, Vec<u8>)> = files
         .iter()
         .filter_map(|p| {
-            let text = std::fs::read_to_string(p).ok()?;
-            let stem = p.file_stem()?.to_string_lossy().into_owned();
-            Some((stem, text))
+            let bytes = std::fs::read(p).ok()?;
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            Some((name, bytes))
         })
         .collect();
     // BP_OPTS="run_ratio = 0.3" tries other boilerplate options.
@@ -49,11 +78,17 @@ fn main() {
         Err(_) => util::default_pipeline(),
     };
     if bench {
-        let articles: Vec<_> = texts
-            .iter()
-            .map(|(id, t)| util::text_article(id, t))
-            .collect();
-        let rounds = 50;
+        let started = Instant::now();
+        let articles: Vec<Article> = inputs.iter().filter_map(|(n, b)| read(n, b)).collect();
+        let read_secs = started.elapsed().as_secs_f64();
+        let rounds = if articles
+            .first()
+            .is_some_and(|a| a.blocks.len() > 0 && a.blocks[0].dom.is_some())
+        {
+            5
+        } else {
+            50
+        };
         let started = Instant::now();
         for _ in 0..rounds {
             for a in &articles {
@@ -61,32 +96,58 @@ fn main() {
                 let _ = pipeline.run(&mut a);
             }
         }
-        let secs = started.elapsed().as_secs_f64();
-        let pages = (rounds * articles.len()) as f64;
+        let secs = started.elapsed().as_secs_f64() / f64::from(rounds);
+        let n = articles.len() as f64;
         println!(
-            "{:.0} pages/s ({} pages x {rounds} rounds, {secs:.2} s)",
-            pages / secs,
+            "rules {:.0} pages/s, read + rules {:.0} pages/s ({} pages, rules x {rounds} rounds)",
+            n / secs,
+            n / (secs + read_secs),
             articles.len()
         );
+        return;
+    }
+    if flag.as_deref() == Some("--blocks") {
+        // Every block as read, before any rule: for offline analysis.
+        for (name, bytes) in &inputs {
+            let Some(a) = read(name, bytes) else { continue };
+            for (i, b) in a.blocks.iter().enumerate() {
+                let d = b.dom.clone().unwrap_or_default();
+                let rec = serde_json::json!({
+                    "id": id_of(name), "i": i, "kind": format!("{:?}", b.kind), "tag": d.tag,
+                    "path": d.path, "anc": d.ancestors, "links": d.link_chars, "text": b.text,
+                });
+                println!("{rec}");
+            }
+        }
         return;
     }
     if let Some(prefix) = debug {
         let Ok(bp) = newsdrop_rules::boilerplate::Boilerplate::with_defaults() else {
             return;
         };
-        for (id, text) in texts.iter().filter(|(id, _)| id.starts_with(&prefix)) {
-            let mut a = util::text_article(id, text);
+        for (name, bytes) in inputs.iter().filter(|(n, _)| n.starts_with(&prefix)) {
+            let Some(mut a) = read(name, bytes) else {
+                continue;
+            };
             let an = bp.analyse(&a);
             let _ = pipeline.run(&mut a);
             println!(
-                "run {:?} title {:?} published {:?} authors {:?}",
-                an.run, a.meta.title, a.meta.published, a.meta.authors
+                "run {:?} title {:?} published {:?} authors {:?} language {:?}",
+                an.run, a.meta.title, a.meta.published, a.meta.authors, a.meta.language
             );
             for (i, b) in a.blocks.iter().enumerate() {
                 let f = &an.features[i];
                 let reason = b.mark.as_ref().map_or("", |m| m.reason.as_str());
+                let path = b.dom.as_ref().map_or(String::new(), |d| {
+                    let tail: Vec<&str> = d.path.rsplit('>').take(3).collect();
+                    format!(
+                        " {:.2} {}",
+                        f64::from(d.link_chars) / f.chars.max(1) as f64,
+                        tail.join("<")
+                    )
+                });
                 println!(
-                    "{i:4} {} {:8} d={:.2} {:42.42} | {}",
+                    "{i:4} {} {:8} d={:.2} {:42.42}{path} | {}",
                     if b.keep { "K" } else { "." },
                     format!("{:?}", an.classes[i]),
                     f.density(),
@@ -97,14 +158,16 @@ fn main() {
         }
         return;
     }
-    for (id, text) in &texts {
-        let mut a = util::text_article(&format!("{id}.txt"), text);
+    for (name, bytes) in &inputs {
+        let Some(mut a) = read(name, bytes) else {
+            continue;
+        };
         if let Err(e) = pipeline.run(&mut a) {
-            eprintln!("{id}: {e:?}");
+            eprintln!("{name}: {e:?}");
         }
         let m = &a.meta;
         let rec = serde_json::json!({
-            "id": id,
+            "id": id_of(name),
             "title": m.title,
             "title_derived": m.title_derived,
             "published": m.published,
@@ -112,6 +175,8 @@ fn main() {
             "authors": m.authors,
             "publisher": m.publisher,
             "dateline": m.dateline,
+            "language": m.language,
+            "url": m.url,
             "body": a.body(),
         });
         println!("{rec}");

@@ -17,9 +17,10 @@
 //! ```
 
 pub mod classify;
+pub mod dom;
 pub mod phrases;
 
-use newsdrop_core::{Article, ConfigError, Stage, StageError, StageSpec, Verdict};
+use newsdrop_core::{Article, ConfigError, Format, Stage, StageError, StageSpec, Verdict};
 use serde::Deserialize;
 
 use self::classify::{Class, Features, Params};
@@ -155,8 +156,39 @@ pub struct Analysis {
     pub run: Option<(usize, usize)>,
 }
 
+impl Boilerplate {
+    /// HTML: the DOM extractor decides; `false` when it found no prose (then the line
+    /// classifier has a go).
+    fn apply_dom(&self, article: &mut Article) -> bool {
+        let features: Vec<Features> = article
+            .blocks
+            .iter()
+            .map(|b| Features::of(&b.text, &self.phrases))
+            .collect();
+        let Some(fates) = dom::extract(&article.blocks, &features) else {
+            return false;
+        };
+        for ((block, fate), f) in article.blocks.iter_mut().zip(fates).zip(&features) {
+            if !block.keep {
+                continue;
+            }
+            match fate {
+                dom::Fate::Drop(why) => block.drop_by(RULE, why),
+                dom::Fate::Keep => match f.hit {
+                    Some(k) if k != Kind::Keep => block.drop_by(RULE, k.reason()),
+                    _ => {}
+                },
+            }
+        }
+        true
+    }
+}
+
 impl Stage for Boilerplate {
     fn apply(&self, article: &mut Article) -> Result<Verdict, StageError> {
+        if article.format == Format::Html && self.apply_dom(article) {
+            return Ok(Verdict::Continue);
+        }
         let a = self.analyse(article);
         let Some((start, end)) = a.run else {
             for b in article.blocks.iter_mut().filter(|b| b.keep) {

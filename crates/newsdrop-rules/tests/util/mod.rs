@@ -8,6 +8,7 @@ use newsdrop_core::{Article, Block, BlockKind, Format, LoadedConfig, Pipeline, S
 use newsdrop_rules::Registry;
 
 /// An article of format `Text` read from `text`, named `name`.
+#[allow(dead_code)] // used by the seeds test, not by the extract example
 pub fn text_article(name: &str, text: &str) -> Article {
     let source = Source {
         name: name.to_string(),
