@@ -1,12 +1,14 @@
 //! Stopword lists and a fast membership test, shared by the boilerplate classifier (stopword
 //! density is the best single signal of running prose) and the metadata rule.
 //!
-//! English comes first; the list is the common function words (articles, pronouns,
+//! English comes first (a hand-kept list, below); other languages use the stopwords-iso
+//! lists of the `stop-words` crate ([`Stops`]). For English, the list is the common function words (articles, pronouns,
 //! prepositions, auxiliaries, conjunctions) that make up roughly 40–50 % of news prose and
 //! almost none of menus, teaser titles or footers. Lookup must be cheap (a text page has a
 //! few thousand words and the target is 10,000 pages/s), so words are packed into a `u128`
 //! (lowercase ASCII, at most 16 bytes) and found by binary search in a sorted table built once.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// English function words.
@@ -314,9 +316,84 @@ pub fn is_english(word: &str) -> bool {
     }
 }
 
+/// Languages with a stopword list besides English (ISO 639-1), from the `stop-words`
+/// crate's stopwords-iso lists (MIT). Japanese and Chinese are left out on purpose: their
+/// text has no spaces to split words at, so the classifier goes by length there.
+const OTHERS: &[&str] = &[
+    "ar", "bg", "ca", "cs", "da", "de", "el", "es", "et", "fa", "fi", "fr", "he", "hi", "hr", "hu",
+    "id", "it", "ko", "lt", "lv", "nl", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sv", "tr", "uk",
+    "vi",
+];
+
+/// The stopwords of one language, for density tests.
+#[derive(Debug, Clone, Copy)]
+pub enum Stops {
+    English,
+    /// A list from the `stop-words` crate, lowercase.
+    Other(&'static HashSet<&'static str>),
+    /// No list (Japanese, Chinese, unknown): no word counts as a stopword.
+    None,
+}
+
+impl Stops {
+    /// The list for an ISO 639-1 code or a BCP 47 tag (`pt-BR` uses `pt`); English for an
+    /// unknown language is the caller's choice, this gives [`Stops::None`].
+    pub fn for_language(tag: &str) -> Stops {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if primary == "en" {
+            return Stops::English;
+        }
+        let Some(i) = OTHERS.iter().position(|c| *c == primary) else {
+            return Stops::None;
+        };
+        static SETS: OnceLock<Vec<OnceLock<HashSet<&'static str>>>> = OnceLock::new();
+        let sets = SETS.get_or_init(|| OTHERS.iter().map(|_| OnceLock::new()).collect());
+        match sets.get(i) {
+            Some(cell) => Stops::Other(cell.get_or_init(|| {
+                stop_words::lookup(OTHERS[i])
+                    .unwrap_or(&[])
+                    .iter()
+                    .copied()
+                    .collect()
+            })),
+            None => Stops::None,
+        }
+    }
+
+    /// Whether `word` is a stopword of this language (case-insensitive).
+    pub fn contains(&self, word: &str) -> bool {
+        match self {
+            Stops::English => is_english(word),
+            Stops::Other(set) => {
+                if word.chars().any(char::is_uppercase) {
+                    set.contains(word.to_lowercase().as_str())
+                } else {
+                    set.contains(word)
+                }
+            }
+            Stops::None => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_by_language_tag() {
+        let de = Stops::for_language("de-AT");
+        assert!(de.contains("und") && de.contains("Nicht") && !de.contains("Bundestag"));
+        let pt = Stops::for_language("pt");
+        assert!(pt.contains("não") && pt.contains("que"));
+        assert!(Stops::for_language("en-GB").contains("The"));
+        assert!(!Stops::for_language("ja").contains("の"));
+        assert!(!Stops::for_language("xx").contains("the"));
+    }
 
     #[test]
     fn finds_stopwords_in_any_case_and_with_curly_apostrophes() {

@@ -11,7 +11,7 @@
 //! blocks.
 
 use super::phrases::{Kind, Phrases};
-use crate::stopwords;
+use crate::stopwords::{self, Stops};
 
 /// Thresholds of the classifier (the `boilerplate` rule's options).
 #[derive(Debug, Clone)]
@@ -56,6 +56,8 @@ pub struct Features {
     /// Words starting with an uppercase letter.
     pub caps: usize,
     pub letters: usize,
+    /// Han, kana and hangul characters: each carries about as much as a short word.
+    pub cjk: usize,
     /// Ends like a sentence (`.`, `!`, `?`, a closing quote or bracket after one, `:`).
     pub end_punct: bool,
     pub copyright: bool,
@@ -66,15 +68,20 @@ pub struct Features {
 }
 
 impl Features {
-    pub fn of(text: &str, phrases: &Phrases) -> Self {
+    /// The features of `text`, with `stops` the stopwords of the page's language.
+    pub fn of(text: &str, phrases: &Phrases, stops: Stops) -> Self {
         let t = text.trim();
         let mut f = Features {
             hit: phrases.find(t),
             ..Features::default()
         };
         for w in crate::text::words(t) {
-            f.words += 1;
-            if stopwords::is_english(w) {
+            // A run of CJK characters has no spaces between its words: count one word per
+            // two characters, as a rough segmentation.
+            let cjk = w.chars().filter(|&c| is_cjk(c)).count();
+            f.words += (cjk / 2).max(1);
+            f.cjk += cjk;
+            if stops.contains(w) {
                 f.stops += 1;
             }
             if w.chars().next().is_some_and(char::is_uppercase) {
@@ -91,11 +98,20 @@ impl Features {
             .trim_end_matches(['"', '”', '’', '\'', ')', ']', '»'])
             .chars()
             .next_back();
-        f.end_punct = matches!(last, Some('.' | '!' | '?' | ':' | '…' | ';'));
+        f.end_punct = matches!(
+            last,
+            Some('.' | '!' | '?' | ':' | '…' | ';' | '。' | '！' | '？' | '」' | '』')
+        );
         f.glued_title = glued_title(t);
         f.copyright =
             t.contains('©') || contains_ci(t, "all rights reserved") || starts_ci(t, "copyright");
         f
+    }
+
+    /// Length for the length thresholds: characters, with a CJK character worth three
+    /// (a line of 25 Japanese characters says as much as one of 75 English ones).
+    pub fn len(&self) -> usize {
+        self.chars + 2 * self.cjk
     }
 
     pub fn density(&self) -> f32 {
@@ -132,16 +148,16 @@ pub fn classify(f: &Features, p: &Params, prose: bool) -> Class {
     if f.glued_title {
         return Class::Bad;
     }
-    if f.chars < p.length_low {
+    if f.len() < p.length_low {
         return Class::Short;
     }
     // A headline-shaped line: capitalised words, no closing punctuation (teasers, nav).
     let title_case = f.words >= 3 && f.caps * 10 >= f.words * 6;
-    if !f.end_punct && title_case && f.chars < 160 {
+    if !f.end_punct && title_case && f.len() < 160 {
         return Class::Bad;
     }
     // Prose-like but short and unpunctuated: a headline in sentence case, a list item.
-    if !f.end_punct && f.chars < 120 {
+    if !f.end_punct && f.len() < 120 {
         return Class::Short;
     }
     let density = if prose {
@@ -152,7 +168,7 @@ pub fn classify(f: &Features, p: &Params, prose: bool) -> Class {
         0.0
     };
     if density >= p.stopwords_high {
-        if f.chars >= p.length_high || f.end_punct {
+        if f.len() >= p.length_high || f.end_punct {
             Class::Good
         } else {
             Class::NearGood
@@ -161,7 +177,7 @@ pub fn classify(f: &Features, p: &Params, prose: bool) -> Class {
         Class::NearGood
     } else if prose
         && f.end_punct
-        && f.chars >= p.length_high / 2
+        && f.len() >= p.length_high / 2
         && density >= p.stopwords_low * 0.6
     {
         // A sentence dense with names ("ISLAMABAD, (UrduPoint …) Chairman Senate Syed …").
@@ -281,6 +297,13 @@ fn glued_title(t: &str) -> bool {
         prev = c;
     }
     false
+}
+
+/// Han ideographs, kana and hangul.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
+        | '\u{ac00}'..='\u{d7af}' | '\u{f900}'..='\u{faff}')
 }
 
 fn contains_ci(hay: &str, needle: &str) -> bool {

@@ -315,7 +315,7 @@ mod tests {
         let phrases = Phrases::new(true, &[], &[], &[]).unwrap();
         let f: Vec<Features> = blocks
             .iter()
-            .map(|b| Features::of(&b.text, &phrases))
+            .map(|b| Features::of(&b.text, &phrases, crate::stopwords::Stops::English))
             .collect();
         extract(blocks, &f).unwrap()
     }
@@ -378,7 +378,7 @@ mod tests {
         let phrases = Phrases::new(true, &[], &[], &[]).unwrap();
         let f: Vec<Features> = blocks
             .iter()
-            .map(|b| Features::of(&b.text, &phrases))
+            .map(|b| Features::of(&b.text, &phrases, crate::stopwords::Stops::English))
             .collect();
         assert!(extract(&blocks, &f).is_none());
     }

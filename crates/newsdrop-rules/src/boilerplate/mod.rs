@@ -26,6 +26,7 @@ use serde::Deserialize;
 use self::classify::{Class, Features, Params};
 use self::phrases::{Kind, Phrases};
 use crate::RuleContext;
+use crate::stopwords::Stops;
 
 /// The rule's name, recorded on every block it drops.
 pub const RULE: &str = "boilerplate";
@@ -127,10 +128,11 @@ impl Boilerplate {
 
     /// Features, classes and the main run of `article`'s blocks.
     pub fn analyse(&self, article: &Article) -> Analysis {
+        let stops = stops_for(article);
         let features: Vec<Features> = article
             .blocks
             .iter()
-            .map(|b| Features::of(&b.text, &self.phrases))
+            .map(|b| Features::of(&b.text, &self.phrases, stops))
             .collect();
         let prose = classify::is_prose(&features);
         let classes: Vec<Class> = features
@@ -160,10 +162,11 @@ impl Boilerplate {
     /// HTML: the DOM extractor decides; `false` when it found no prose (then the line
     /// classifier has a go).
     fn apply_dom(&self, article: &mut Article) -> bool {
+        let stops = stops_for(article);
         let features: Vec<Features> = article
             .blocks
             .iter()
-            .map(|b| Features::of(&b.text, &self.phrases))
+            .map(|b| Features::of(&b.text, &self.phrases, stops))
             .collect();
         let Some(fates) = dom::extract(&article.blocks, &features) else {
             return false;
@@ -249,6 +252,16 @@ impl Stage for Boilerplate {
             self.params.stopwords_high
         )
     }
+}
+
+/// The stopwords of the article's language: `meta.language` (the metadata rule sets it),
+/// else detected here; English when the language is unknown.
+fn stops_for(article: &Article) -> Stops {
+    let tag = match &article.meta.language {
+        Some(tag) => Some(tag.as_str()),
+        None => crate::metadata::language::detect(article),
+    };
+    tag.map_or(Stops::English, Stops::for_language)
 }
 
 /// The reason for dropping a block: the phrase it matched, else where it was and what it

@@ -18,6 +18,7 @@
 pub mod byline;
 pub mod dates;
 pub mod head;
+pub mod language;
 pub mod page;
 
 use std::collections::BTreeMap;
@@ -112,6 +113,10 @@ impl Metadata {
 impl Stage for Metadata {
     fn apply(&self, article: &mut Article) -> Result<Verdict, StageError> {
         let stated = page::facts(&article.page);
+        if article.meta.language.is_none() {
+            let detected = language::detect(article);
+            article.meta.language = language::choose(stated.language.as_deref(), detected);
+        }
         let zone = self.zone_for(article).cloned();
         let found = head::read(article, &self.classifier, zone.as_ref(), self.derive_title);
         let meta = &mut article.meta;
@@ -137,7 +142,6 @@ impl Stage for Metadata {
         fill(&mut meta.publisher, stated.publisher.or(found.publisher));
         fill(&mut meta.dateline, found.dateline);
         fill(&mut meta.url, stated.url);
-        fill(&mut meta.language, stated.language);
         Ok(Verdict::Continue)
     }
 

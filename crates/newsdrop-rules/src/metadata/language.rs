@@ -1,0 +1,154 @@
+//! The article's language: detected from its text with `whatlang` (trigrams and scripts),
+//! weighed against what the page states (`<html lang>`, `og:locale`).
+//!
+//! The metadata rule sets `meta.language` with it, and the boilerplate rule picks its
+//! stopword list from `meta.language`, so the page is looked at once. Detection reads a
+//! sample, not the page: the longest lines (prose, not menus) up to [`SAMPLE_BYTES`], which
+//! keeps it cheap on long dumps and keeps chrome out of the vote.
+
+use newsdrop_core::Article;
+
+/// Most bytes of text the detector reads.
+const SAMPLE_BYTES: usize = 1500;
+/// Lines shorter than this (characters) are left out of the sample.
+const MIN_LINE: usize = 40;
+
+/// ISO 639-1 code of a `whatlang` language, or its ISO 639-3 code when it has no two-letter one.
+fn code(lang: whatlang::Lang) -> &'static str {
+    use whatlang::Lang::*;
+    match lang {
+        Eng => "en",
+        Rus => "ru",
+        Cmn => "zh",
+        Spa => "es",
+        Por => "pt",
+        Ita => "it",
+        Ben => "bn",
+        Fra => "fr",
+        Deu => "de",
+        Ukr => "uk",
+        Kat => "ka",
+        Ara => "ar",
+        Hin => "hi",
+        Jpn => "ja",
+        Heb => "he",
+        Pol => "pl",
+        Kor => "ko",
+        Nob => "no",
+        Dan => "da",
+        Swe => "sv",
+        Fin => "fi",
+        Tur => "tr",
+        Nld => "nl",
+        Hun => "hu",
+        Ces => "cs",
+        Ell => "el",
+        Bul => "bg",
+        Ron => "ro",
+        Slv => "sl",
+        Hrv => "hr",
+        Lit => "lt",
+        Lav => "lv",
+        Est => "et",
+        Vie => "vi",
+        Ind => "id",
+        Pes => "fa",
+        Slk => "sk",
+        Cat => "ca",
+        Urd => "ur",
+        Tha => "th",
+        other => other.code(),
+    }
+}
+
+/// The language of the article's text, if the detector is sure enough.
+pub fn detect(article: &Article) -> Option<&'static str> {
+    // The longest lines first, up to the sample size.
+    let mut lines: Vec<&str> = article
+        .blocks
+        .iter()
+        .map(|b| b.text.trim())
+        .filter(|t| t.len() >= MIN_LINE)
+        .collect();
+    lines.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let mut sample = String::with_capacity(SAMPLE_BYTES + 200);
+    for t in lines {
+        if sample.len() >= SAMPLE_BYTES {
+            break;
+        }
+        let mut end = SAMPLE_BYTES.saturating_sub(sample.len()).clamp(1, t.len());
+        while !t.is_char_boundary(end) {
+            end -= 1;
+        }
+        sample.push_str(&t[..end]);
+        sample.push('\n');
+    }
+    if sample.is_empty() {
+        return None;
+    }
+    let info = whatlang::detect(&sample)?;
+    (info.is_reliable() || info.confidence() >= 0.5).then(|| code(info.lang()))
+}
+
+/// The language to record: the stated tag when its primary subtag agrees with the text
+/// (it may carry a region, `en-GB`), else the detected code, else the stated tag.
+pub fn choose(stated: Option<&str>, detected: Option<&'static str>) -> Option<String> {
+    let stated = stated.map(str::trim).filter(|s| !s.is_empty());
+    match (stated, detected) {
+        (Some(s), Some(d)) => {
+            let primary = s.split(['-', '_']).next().unwrap_or(s);
+            if primary.eq_ignore_ascii_case(d) {
+                Some(s.replace('_', "-"))
+            } else {
+                Some(d.to_string())
+            }
+        }
+        (Some(s), None) => Some(s.replace('_', "-")),
+        (None, Some(d)) => Some(d.to_string()),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+    use newsdrop_core::{Block, BlockKind, Format, Source};
+
+    fn article(lines: &[&str]) -> Article {
+        let source = Source {
+            name: "a.txt".into(),
+            folder: String::new(),
+            size: 0,
+            sha256: String::new(),
+            received_at: jiff::Timestamp::UNIX_EPOCH,
+            encoding: "UTF-8".into(),
+        };
+        let mut a = Article::new(source, Format::Text);
+        a.blocks = lines
+            .iter()
+            .map(|l| Block::new(*l, BlockKind::Line))
+            .collect();
+        a
+    }
+
+    #[test]
+    fn detects_the_prose_not_the_menu() {
+        let a = article(&[
+            "Home News Sport Weather",
+            "Die Bundesregierung hat am Dienstag beschlossen, dass die neuen Regeln ab dem \
+             kommenden Jahr für alle Unternehmen gelten sollen, die mehr als fünfzig \
+             Mitarbeiter beschäftigen.",
+        ]);
+        assert_eq!(detect(&a), Some("de"));
+        assert_eq!(detect(&article(&["Home", "Login"])), None);
+    }
+
+    #[test]
+    fn stated_tags_win_when_they_agree() {
+        assert_eq!(choose(Some("en_GB"), Some("en")).as_deref(), Some("en-GB"));
+        assert_eq!(choose(Some("en-US"), Some("pt")).as_deref(), Some("pt"));
+        assert_eq!(choose(Some("it"), None).as_deref(), Some("it"));
+        assert_eq!(choose(None, None), None);
+    }
+}
