@@ -83,7 +83,7 @@ fn main() {
         let read_secs = started.elapsed().as_secs_f64();
         let rounds = if articles
             .first()
-            .is_some_and(|a| a.blocks.len() > 0 && a.blocks[0].dom.is_some())
+            .is_some_and(|a| a.blocks.first().is_some_and(|b| b.dom.is_some()))
         {
             5
         } else {

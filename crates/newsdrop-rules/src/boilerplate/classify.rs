@@ -110,7 +110,7 @@ impl Features {
 
     /// Length for the length thresholds: characters, with a CJK character worth three
     /// (a line of 25 Japanese characters says as much as one of 75 English ones).
-    pub fn len(&self) -> usize {
+    pub fn weighted_len(&self) -> usize {
         self.chars + 2 * self.cjk
     }
 
@@ -148,16 +148,16 @@ pub fn classify(f: &Features, p: &Params, prose: bool) -> Class {
     if f.glued_title {
         return Class::Bad;
     }
-    if f.len() < p.length_low {
+    if f.weighted_len() < p.length_low {
         return Class::Short;
     }
     // A headline-shaped line: capitalised words, no closing punctuation (teasers, nav).
     let title_case = f.words >= 3 && f.caps * 10 >= f.words * 6;
-    if !f.end_punct && title_case && f.len() < 160 {
+    if !f.end_punct && title_case && f.weighted_len() < 160 {
         return Class::Bad;
     }
     // Prose-like but short and unpunctuated: a headline in sentence case, a list item.
-    if !f.end_punct && f.len() < 120 {
+    if !f.end_punct && f.weighted_len() < 120 {
         return Class::Short;
     }
     let density = if prose {
@@ -168,7 +168,7 @@ pub fn classify(f: &Features, p: &Params, prose: bool) -> Class {
         0.0
     };
     if density >= p.stopwords_high {
-        if f.len() >= p.length_high || f.end_punct {
+        if f.weighted_len() >= p.length_high || f.end_punct {
             Class::Good
         } else {
             Class::NearGood
@@ -177,7 +177,7 @@ pub fn classify(f: &Features, p: &Params, prose: bool) -> Class {
         Class::NearGood
     } else if prose
         && f.end_punct
-        && f.len() >= p.length_high / 2
+        && f.weighted_len() >= p.length_high / 2
         && density >= p.stopwords_low * 0.6
     {
         // A sentence dense with names ("ISLAMABAD, (UrduPoint …) Chairman Senate Syed …").
