@@ -32,8 +32,9 @@ pub fn dispatch(command: Command) -> ExitCode {
     }
 }
 
+/// The built-in rules, and `plugin:PATH` stages loaded by the plugin host.
 fn registry() -> Registry {
-    Registry::builtin()
+    Registry::builtin().with_plugin_loader(newsdrop_plugin_host::loader())
 }
 
 fn config_error(errors: &ConfigErrors) -> ExitCode {

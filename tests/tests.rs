@@ -4,5 +4,6 @@ mod util;
 
 mod cli;
 mod daemon;
+mod plugins;
 mod recovery;
 mod schema;

@@ -35,6 +35,13 @@ impl StaticTable {
         })
     }
 
+    /// The same table reporting another ABI major version: only for testing the host's
+    /// version check (a plugin never needs it).
+    pub const fn with_abi_major(mut self, major: u32) -> StaticTable {
+        self.0.header.abi_major = major;
+        self
+    }
+
     pub const fn as_ptr(&'static self) -> *const NdPlugin {
         &self.0
     }
