@@ -189,6 +189,11 @@ fn a_leftover_that_was_in_flight_runs_again_to_the_same_id() {
         "{}",
         daemon.log_text()
     );
-    assert!(env.path("archive/inflight.txt").exists());
+    // The committer publishes the output before it moves the input out of work/.
+    assert!(
+        wait_until(LIMIT, || env.path("archive/inflight.txt").exists()),
+        "{}",
+        daemon.log_text()
+    );
     assert!(daemon.terminate().success());
 }
