@@ -6,11 +6,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use newsdrop_core::ConfigErrors;
+use newsdrop_core::{ConfigErrors, State};
 use newsdrop_core::config::DEFAULT_TOML;
 use newsdrop_daemon::layout::Layout;
 use newsdrop_daemon::{DaemonError, load};
 use newsdrop_rules::Registry;
+use newsdrop_store::Store;
 
 use crate::cli::Command;
 
@@ -70,9 +71,27 @@ fn run(config_path: Option<PathBuf>) -> ExitCode {
     }
 }
 
-fn process(config_path: Option<&Path>, state: Option<&Path>, paths: &[PathBuf]) -> ExitCode {
-    let _state = state; // Rules that keep state (dedup, learnt chrome) will open it here.
-    let (_, settings) = match load(config_path, &registry()) {
+/// A store in memory: state that is fresh and discarded (`process` without `--state`,
+/// `check`, `init`).
+fn scratch_store() -> anyhow::Result<Arc<Store>> {
+    Ok(Arc::new(
+        Store::in_memory().context("cannot open an in-memory store")?,
+    ))
+}
+
+fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBuf]) -> ExitCode {
+    let store = match state_dir {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))
+            .and_then(|()| Ok(Arc::new(Store::open(dir)?))),
+        None => scratch_store(),
+    };
+    let store = match store {
+        Ok(s) => s,
+        Err(e) => return report(Err(e)),
+    };
+    let state: Arc<dyn State> = store.clone();
+    let (_, settings) = match load(config_path, &registry(), &state) {
         Ok(loaded) => loaded,
         Err(errors) => return config_error(&errors),
     };
@@ -83,7 +102,12 @@ fn process(config_path: Option<&Path>, state: Option<&Path>, paths: &[PathBuf]) 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();
-    match newsdrop_daemon::process::process(&files, &settings, &mut out, &mut err) {
+    let result = newsdrop_daemon::process::process(&files, &settings, &mut out, &mut err);
+    drop(settings);
+    if let Err(e) = store.flush_state() {
+        return report(Err(e).context("cannot write the state"));
+    }
+    match result {
         Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
         Ok(summary) => {
             eprintln!(
@@ -98,7 +122,11 @@ fn process(config_path: Option<&Path>, state: Option<&Path>, paths: &[PathBuf]) 
 }
 
 fn check(config_path: Option<&Path>) -> ExitCode {
-    let (config, settings) = match load(config_path, &registry()) {
+    let state: Arc<dyn State> = match scratch_store() {
+        Ok(s) => s,
+        Err(e) => return report(Err(e)),
+    };
+    let (config, settings) = match load(config_path, &registry(), &state) {
         Ok(loaded) => loaded,
         Err(errors) => return config_error(&errors),
     };
@@ -128,7 +156,9 @@ fn init(dir: &Path, force: bool) -> anyhow::Result<()> {
     }
     std::fs::write(&file, DEFAULT_TOML)
         .with_context(|| format!("cannot write {}", file.display()))?;
-    let (config, _) = load(Some(&file), &registry()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state: Arc<dyn State> = scratch_store()?;
+    let (config, _) =
+        load(Some(&file), &registry(), &state).map_err(|e| anyhow::anyhow!("{e}"))?;
     Layout::of(&config).create()?;
     println!(
         "wrote {} and the folders inbox/, outbox/, archive/, failed/, .newsdrop/",

@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod daemon;
+mod dedup;
 mod plugins;
 mod recovery;
 mod schema;

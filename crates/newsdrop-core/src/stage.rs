@@ -1,7 +1,7 @@
 //! The `Stage` trait: one rule in the pipeline, built in or loaded from a plugin.
 //!
-//! A stage reads and annotates the article; it returns `Continue`, or `Drop` with a reason
-//! when the article should not be emitted at all. An `Err` fails the article (it lands in
+//! A stage reads and annotates the article; it returns `Continue`, or `Drop` (or `Duplicate`)
+//! with a reason when the article should not be emitted at all. An `Err` fails the article (it lands in
 //! `failed/` with the stage named); the daemon goes on.
 
 use crate::Article;
@@ -12,6 +12,11 @@ pub enum Verdict {
     Continue,
     /// Do not emit the article; the input is archived and the reason kept in the ledger.
     Drop {
+        reason: String,
+    },
+    /// Do not emit the article: it is a duplicate of an earlier one (the dedup rule's `drop`
+    /// policy). Like `Drop`, but the ledger records it as a duplicate.
+    Duplicate {
         reason: String,
     },
 }

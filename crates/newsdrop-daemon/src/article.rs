@@ -37,6 +37,8 @@ pub enum Finished {
     Emit { id: String, json: Vec<u8> },
     /// A rule dropped the article on purpose.
     Drop { id: String, reason: String },
+    /// Dedup called it a duplicate and the policy keeps it from the outbox.
+    Duplicate { id: String, reason: String },
 }
 
 /// Why a file failed, for `failed/<file>.error.json`.
@@ -128,6 +130,7 @@ pub fn run_hashed(
     match settings.pipeline.run(&mut article) {
         Ok(Verdict::Continue) => {}
         Ok(Verdict::Drop { reason }) => return Ok(Finished::Drop { id, reason }),
+        Ok(Verdict::Duplicate { reason }) => return Ok(Finished::Duplicate { id, reason }),
         Err(f) => {
             return Err(Failure {
                 id: Some(id),

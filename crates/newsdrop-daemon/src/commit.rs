@@ -140,6 +140,15 @@ fn commit(
                 });
                 put_away.push(done);
             }
+            Outcome::Duplicate { id, reason } => {
+                settled.push(Settled {
+                    id: id.clone(),
+                    status: Status::Duplicate,
+                    output: String::new(),
+                    message: reason.clone(),
+                });
+                put_away.push(done);
+            }
             Outcome::AlreadyDone { .. } => put_away.push(done),
             Outcome::Deferred { reason } => {
                 tracing::error!(file = %done.item.relative, reason = %reason, "deferred; the input stays in work/ until the next start");
@@ -166,6 +175,9 @@ fn commit(
             }
             Outcome::Dropped { id, reason } => {
                 tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "dropped");
+            }
+            Outcome::Duplicate { id, reason } => {
+                tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "duplicate; not emitted");
             }
             Outcome::AlreadyDone { id, status } => {
                 tracing::info!(file = %done.item.relative, id = %id, status = status.as_str(), "already processed; input archived");
@@ -225,6 +237,7 @@ fn put_away_input(done: &Done, layout: &Layout, on_success: OnSuccess) -> std::i
             let tag = match &done.outcome {
                 Outcome::Emitted { id, .. }
                 | Outcome::Dropped { id, .. }
+                | Outcome::Duplicate { id, .. }
                 | Outcome::AlreadyDone { id, .. } => &id[..8.min(id.len())],
                 _ => "x",
             };

@@ -19,4 +19,4 @@ mod sink;
 mod worker;
 
 pub use article::Settings;
-pub use run::{DaemonError, build_settings, load, run};
+pub use run::{DaemonError, build_settings, load, read_config, run};

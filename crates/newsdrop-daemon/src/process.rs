@@ -14,6 +14,8 @@ use crate::names::is_ignored;
 pub struct Summary {
     pub emitted: usize,
     pub dropped: usize,
+    /// Duplicates the dedup policy kept from the output.
+    pub duplicates: usize,
     pub failed: usize,
 }
 
@@ -74,6 +76,10 @@ pub fn process(
             Ok(Finished::Drop { reason, .. }) => {
                 writeln!(errors, "newsdrop: {}: dropped: {reason}", file.display())?;
                 summary.dropped += 1;
+            }
+            Ok(Finished::Duplicate { reason, .. }) => {
+                writeln!(errors, "newsdrop: {}: not emitted: {reason}", file.display())?;
+                summary.duplicates += 1;
             }
             Err(f) => {
                 writeln!(

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use newsdrop_core::{ConfigErrors, InvalidConfig, LoadedConfig};
+use newsdrop_core::{ConfigError, ConfigErrors, InvalidConfig, LoadedConfig, State};
 use newsdrop_read::Limits;
 use newsdrop_rules::Registry;
 use newsdrop_store::{Store, StoreError};
@@ -34,17 +34,28 @@ pub enum DaemonError {
 }
 
 /// Reads a config file (or takes the embedded default when `path` is `None`, relative paths
-/// then resolving against the working directory), validates it and builds its pipeline.
-/// Every error comes back at once: those of the sections and those of every stage's rule.
+/// then resolving against the working directory), validates it and builds its pipeline over
+/// `state` (the store rules remember in). Every error comes back at once: those of the
+/// sections and those of every stage's rule.
 pub fn load(
     path: Option<&Path>,
     registry: &Registry,
+    state: &Arc<dyn State>,
 ) -> Result<(LoadedConfig, Settings), ConfigErrors> {
-    let (config, mut errors) = match path {
-        None => (LoadedConfig::embedded(Path::new("")), Vec::new()),
+    let (config, errors) = read_config(path)?;
+    let settings = finish(&config, errors, registry, state)?;
+    Ok((config, settings))
+}
+
+/// Reads and validates a config without building its pipeline: the config (defaults in
+/// place of the sections that failed) and the errors found so far; `Err` only when there is
+/// nothing to go on (unreadable file, syntax error).
+pub fn read_config(path: Option<&Path>) -> Result<(LoadedConfig, Vec<ConfigError>), ConfigErrors> {
+    match path {
+        None => Ok((LoadedConfig::embedded(Path::new("")), Vec::new())),
         Some(path) => {
             let src = std::fs::read_to_string(path).map_err(|e| {
-                ConfigErrors(vec![newsdrop_core::ConfigError {
+                ConfigErrors(vec![ConfigError {
                     file: path.display().to_string(),
                     line: 0,
                     column: 0,
@@ -53,20 +64,29 @@ pub fn load(
                 }])
             })?;
             match LoadedConfig::parse(&src, path) {
-                Ok(config) => (config, Vec::new()),
+                Ok(config) => Ok((config, Vec::new())),
                 Err(InvalidConfig {
                     errors,
                     partial: Some(partial),
-                }) => (*partial, errors.0),
+                }) => Ok((*partial, errors.0)),
                 Err(InvalidConfig {
                     errors,
                     partial: None,
-                }) => return Err(errors),
+                }) => Err(errors),
             }
         }
-    };
-    match build_settings(&config, registry) {
-        Ok(settings) if errors.is_empty() => Ok((config, settings)),
+    }
+}
+
+/// Builds the settings of a read config and adds the rules' errors to `errors`.
+fn finish(
+    config: &LoadedConfig,
+    mut errors: Vec<ConfigError>,
+    registry: &Registry,
+    state: &Arc<dyn State>,
+) -> Result<Settings, ConfigErrors> {
+    match build_settings(config, registry, state) {
+        Ok(settings) if errors.is_empty() => Ok(settings),
         Ok(_) => Err(ConfigErrors(errors)),
         Err(mut rule_errors) => {
             errors.append(&mut rule_errors.0);
@@ -80,9 +100,10 @@ pub fn load(
 pub fn build_settings(
     config: &LoadedConfig,
     registry: &Registry,
+    state: &Arc<dyn State>,
 ) -> Result<Settings, ConfigErrors> {
     Ok(Settings {
-        pipeline: registry.build(config)?,
+        pipeline: registry.build_with_state(config, Some(state))?,
         limits: Limits {
             max_bytes: config.config.intake.max_file_bytes,
         },
@@ -93,11 +114,14 @@ pub fn build_settings(
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Result<(), DaemonError> {
-    let (config, settings) = load(config_path.as_deref(), &registry)?;
+    // The store opens before the pipeline is built: rules keep their state in it.
+    let (config, errors) = read_config(config_path.as_deref())?;
     let layout = Layout::of(&config);
     layout.create()?;
-    let settings: SharedSettings = Arc::new(RwLock::new(Arc::new(settings)));
     let store = Arc::new(Store::open(&layout.state)?);
+    let state: Arc<dyn State> = store.clone();
+    let settings = finish(&config, errors, &registry, &state)?;
+    let settings: SharedSettings = Arc::new(RwLock::new(Arc::new(settings)));
     let leftovers = crate::recover::recover(&layout)?;
     let c = &config.config;
     let jsonl = match &c.output.jsonl {
@@ -176,7 +200,7 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         tokio::select! {
             _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: stopping intake, draining"); break; }
-            _ = hup.recv() => reload(config_path.as_deref(), &registry, &layout, &settings),
+            _ = hup.recv() => reload(config_path.as_deref(), &registry, &state, &layout, &settings),
         }
     }
 
@@ -215,8 +239,15 @@ fn stage_names(settings: &SharedSettings) -> String {
 }
 
 /// SIGHUP: validate the new config fully, then swap it in; on any error keep the old one.
-fn reload(path: Option<&Path>, registry: &Registry, layout: &Layout, settings: &SharedSettings) {
-    let (loaded, new) = match load(path, registry) {
+/// The new pipeline is built over the same store, so the dedup index carries over.
+fn reload(
+    path: Option<&Path>,
+    registry: &Registry,
+    state: &Arc<dyn State>,
+    layout: &Layout,
+    settings: &SharedSettings,
+) {
+    let (loaded, new) = match load(path, registry, state) {
         Ok(loaded) => loaded,
         Err(errors) => {
             tracing::error!(errors = %errors, "reload failed; keeping the running config");

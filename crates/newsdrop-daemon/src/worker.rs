@@ -30,6 +30,11 @@ pub enum Outcome {
         id: String,
         reason: String,
     },
+    /// A duplicate the dedup policy keeps from the outbox; the ledger records it as such.
+    Duplicate {
+        id: String,
+        reason: String,
+    },
     /// The ledger already has a final status (a restart after commit, or the same file
     /// dropped again): only the input needs to be put away.
     AlreadyDone {
@@ -142,6 +147,7 @@ fn work(
             },
         },
         Ok(Finished::Drop { id, reason }) => Outcome::Dropped { id, reason },
+        Ok(Finished::Duplicate { id, reason }) => Outcome::Duplicate { id, reason },
         Err(failure) => Outcome::Failed {
             failure,
             attempts: attempt.attempts,

@@ -8,16 +8,18 @@
 //! registers (the plugin host), so this crate knows nothing of shared libraries.
 
 pub mod boilerplate;
+pub mod dedup;
 pub mod metadata;
 pub mod stopwords;
 pub mod text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use newsdrop_core::config::{KeyLines, decode};
 use newsdrop_core::{
-    ConfigError, ConfigErrors, LoadedConfig, Pipeline, PipelineStage, Stage, StageSpec,
+    ConfigError, ConfigErrors, LoadedConfig, Pipeline, PipelineStage, Stage, StageSpec, State,
 };
 use serde::de::DeserializeOwned;
 
@@ -28,6 +30,9 @@ pub struct RuleContext<'a> {
     pub lines: &'a KeyLines,
     /// Folder that the rule's relative paths resolve against (the config file's).
     pub base_dir: &'a Path,
+    /// The store's state (dedup index, line memory), for rules that remember across
+    /// articles; the same for every pipeline built over one store, so a reload keeps it.
+    pub state: Option<&'a Arc<dyn State>>,
 }
 
 impl RuleContext<'_> {
@@ -78,6 +83,7 @@ impl Registry {
         let mut builtins: BTreeMap<&'static str, Factory> = BTreeMap::new();
         builtins.insert("metadata", metadata::create);
         builtins.insert("boilerplate", boilerplate::create);
+        builtins.insert("dedup", dedup::create);
         Registry {
             builtins,
             plugins: None,
@@ -95,8 +101,19 @@ impl Registry {
         self.builtins.keys().copied()
     }
 
-    /// Builds every stage of `config`, reporting every error of every stage at once.
+    /// Builds every stage of `config` without state: rules that need it (dedup) report a
+    /// config error. See [`Registry::build_with_state`].
     pub fn build(&self, config: &LoadedConfig) -> Result<Pipeline, ConfigErrors> {
+        self.build_with_state(config, None)
+    }
+
+    /// Builds every stage of `config`, reporting every error of every stage at once; rules
+    /// that remember across articles use `state`.
+    pub fn build_with_state(
+        &self,
+        config: &LoadedConfig,
+        state: Option<&Arc<dyn State>>,
+    ) -> Result<Pipeline, ConfigErrors> {
         let mut stages = Vec::new();
         let mut errors = Vec::new();
         for (i, spec) in config.config.stages.iter().enumerate() {
@@ -104,6 +121,7 @@ impl Registry {
                 key_prefix: format!("stage[{i}]"),
                 lines: &config.lines,
                 base_dir: &config.base_dir,
+                state,
             };
             match self.build_stage(spec, &cx) {
                 Ok(stage) => stages.push(PipelineStage {
@@ -156,12 +174,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_default_pipeline_builds() {
+    fn the_default_pipeline_builds_with_state_and_dedup_needs_it() {
         let config = LoadedConfig::embedded(Path::new("."));
+        let state: Arc<dyn State> = Arc::new(newsdrop_store::Store::in_memory().expect("store"));
         let pipeline = Registry::builtin()
-            .build(&config)
+            .build_with_state(&config, Some(&state))
             .expect("default pipeline");
         assert_eq!(pipeline.stages().len(), config.config.stages.len());
+        let errors = Registry::builtin()
+            .build(&config)
+            .err()
+            .expect("dedup without state")
+            .0;
+        assert!(errors[0].message.contains("needs the store"), "{errors:?}");
     }
 
     #[test]

@@ -10,17 +10,26 @@
 //!   fsynced and *before* the inputs leave the work folder, so a restart can always tell
 //!   whether a leftover input still needs work.
 //!
+//! The store also keeps the state rules use ([`newsdrop_core::State`]): the dedup index and
+//! the line-frequency memory ([`dedup`]), created on first use over the same connection and
+//! shared by every pipeline built over this store (a config reload keeps them).
+//!
 //! One connection behind one mutex: two connections would contend on SQLite's own write
 //! lock, whose busy handler sleeps in steps of milliseconds, where a mutex just waits its
 //! turn. Attempts commit with `synchronous = NORMAL` (they only need to survive a process
 //! crash, and there is one per file); a batch commit switches to `FULL` for its one fsync,
 //! since it must survive power loss.
 
+pub mod dedup;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use newsdrop_core::{DedupIndex, IndexParams, LineMemory, State, StateError};
 use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::dedup::{Handles, SqliteIndex, SqliteLines};
 
 /// File name of the SQLite database inside the state folder.
 pub const DB_FILE: &str = "newsdrop.db";
@@ -83,6 +92,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("ledger schema version {found} is newer than this newsdrop understands ({supported})")]
     TooNew { found: i64, supported: i64 },
+    #[error("{0}")]
+    State(#[from] StateError),
 }
 
 /// What `begin_attempt` found.
@@ -121,12 +132,16 @@ pub struct Entry {
 /// The ledger.
 pub struct Store {
     label: String,
-    conn: Mutex<Connection>,
+    /// Shared with the dedup index and the line memory.
+    conn: Arc<Mutex<Connection>>,
+    /// The dedup index and line memory, once a rule asked for them.
+    handles: Mutex<Handles>,
 }
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
-const MIGRATIONS: &[&str] = &["CREATE TABLE ledger (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE ledger (
         id         TEXT PRIMARY KEY,
         sha256     TEXT NOT NULL,
         name       TEXT NOT NULL,
@@ -137,7 +152,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE ledger (
         first_seen TEXT NOT NULL,
         updated    TEXT NOT NULL
     );
-    CREATE INDEX ledger_sha256 ON ledger(sha256);"];
+    CREATE INDEX ledger_sha256 ON ledger(sha256);",
+    dedup::MIGRATION,
+];
 
 impl Store {
     /// Opens (creating if needed) the ledger in `state_dir`.
@@ -163,7 +180,8 @@ impl Store {
         migrate(&conn, &label)?;
         Ok(Store {
             label,
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(conn)),
+            handles: Mutex::new(Handles::default()),
         })
     }
 
@@ -200,10 +218,29 @@ impl Store {
         })
     }
 
-    /// Commits the final status of a batch of articles in one durable transaction.
+    /// Writes what the rules' state holds in memory (pending dedup index rows, the line
+    /// memory): called at the end of `newsdrop process`; the daemon's settles do it too.
+    pub fn flush_state(&self) -> Result<(), StoreError> {
+        let handles = lock(&self.handles);
+        if let Some(index) = &handles.index {
+            index.flush()?;
+        }
+        if let Some(lines) = &handles.lines {
+            lines.save()?;
+        }
+        Ok(())
+    }
+
+    /// Commits the final status of a batch of articles in one durable transaction, after
+    /// the dedup index rows of the articles judged so far, so that an article settled as
+    /// emitted is always in the index a restart loads.
     pub fn settle(&self, batch: &[Settled]) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
+        }
+        let index = lock(&self.handles).index.clone();
+        if let Some(index) = index {
+            index.flush()?;
         }
         let now = now();
         let mut conn = lock(&self.conn);
@@ -288,6 +325,50 @@ fn settle_in(conn: &mut Connection, batch: &[Settled], now: &str) -> rusqlite::R
     tx.commit()
 }
 
+impl State for Store {
+    fn dedup_index(
+        &self,
+        params: &IndexParams,
+        expire_after_secs: Option<u64>,
+    ) -> Result<Arc<dyn DedupIndex>, StateError> {
+        let mut handles = lock(&self.handles);
+        if let Some(index) = &handles.index {
+            index.reuse(params, expire_after_secs)?;
+            return Ok(index.clone());
+        }
+        let index = Arc::new(SqliteIndex::open(
+            self.conn.clone(),
+            &self.label,
+            params,
+            expire_after_secs,
+        )?);
+        handles.index = Some(index.clone());
+        Ok(index)
+    }
+
+    fn line_memory(&self) -> Result<Arc<dyn LineMemory>, StateError> {
+        let mut handles = lock(&self.handles);
+        if let Some(lines) = &handles.lines {
+            return Ok(lines.clone());
+        }
+        let lines = Arc::new(SqliteLines::open(self.conn.clone(), &self.label)?);
+        handles.lines = Some(lines.clone());
+        Ok(lines)
+    }
+
+    fn location(&self) -> String {
+        self.label.clone()
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Err(e) = self.flush_state() {
+            tracing::error!(error = %e, "cannot write the rules' state");
+        }
+    }
+}
+
 /// The path of the database inside `state_dir`.
 pub fn db_path(state_dir: &Path) -> PathBuf {
     state_dir.join(DB_FILE)
@@ -322,7 +403,7 @@ fn sqlite(label: &str, source: rusqlite::Error) -> StoreError {
 
 /// A poisoned lock only means another thread panicked mid-call; SQLite's own transaction
 /// state is intact (an open transaction rolls back on drop), so carry on with the connection.
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

@@ -204,7 +204,7 @@ impl StageSpec {
 
 /// The pipeline that runs when a config has no `[[stage]]` tables.
 pub fn default_pipeline() -> Vec<StageSpec> {
-    ["metadata", "boilerplate"]
+    ["metadata", "boilerplate", "dedup"]
         .into_iter()
         .map(StageSpec::new)
         .collect()

@@ -3,8 +3,9 @@
 //! be tested and scored without the reader crate.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use newsdrop_core::{Article, Block, BlockKind, Format, LoadedConfig, Pipeline, Source};
+use newsdrop_core::{Article, Block, BlockKind, Format, LoadedConfig, Pipeline, Source, State};
 use newsdrop_rules::Registry;
 
 /// An article of format `Text` read from `text`, named `name`.
@@ -33,7 +34,8 @@ pub fn text_article(name: &str, text: &str) -> Article {
     article
 }
 
-/// The default pipeline (metadata, then boilerplate), built from the embedded config.
+/// The default pipeline (metadata, boilerplate, dedup), built from the embedded config over
+/// a fresh in-memory store.
 pub fn default_pipeline() -> Pipeline {
     let config = LoadedConfig::embedded(Path::new("."));
     build(&config)
@@ -51,7 +53,11 @@ pub fn pipeline_with(options: &str) -> Pipeline {
 }
 
 fn build(config: &LoadedConfig) -> Pipeline {
-    match Registry::builtin().build(config) {
+    let state: Arc<dyn State> = match newsdrop_store::Store::in_memory() {
+        Ok(s) => Arc::new(s),
+        Err(e) => panic!("store: {e}"),
+    };
+    match Registry::builtin().build_with_state(config, Some(&state)) {
         Ok(p) => p,
         Err(e) => panic!("default pipeline: {e:?}"),
     }

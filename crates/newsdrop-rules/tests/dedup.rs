@@ -1,0 +1,63 @@
+//! The dedup rule in the default pipeline: the five seeds (same topic, same people, other
+//! events) stay unique against each other; a republished copy of one (other chrome, last
+//! paragraph trimmed, quotes and line ends changed) is a near duplicate of it, and the same
+//! text under another name is an exact one.
+
+mod util;
+
+use std::path::PathBuf;
+
+use newsdrop_core::DedupStatus;
+
+fn seeds() -> Vec<(String, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeds");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("seeds folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).expect("seed text"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_five_seeds_are_unique_and_their_copies_are_not() {
+    let seeds = seeds();
+    assert_eq!(seeds.len(), 5);
+    let pipeline = util::default_pipeline();
+    let mut ids = Vec::new();
+    for (name, text) in &seeds {
+        let mut a = util::text_article(name, text);
+        pipeline.run(&mut a).expect("pipeline");
+        let v = a.dedup.expect("a verdict");
+        assert_eq!(v.status, DedupStatus::Unique, "{name}: {v:?}");
+        ids.push(a.id);
+    }
+
+    let (name, text) = &seeds[0];
+    let mut exact = util::text_article(&format!("copy-{name}"), text);
+    pipeline.run(&mut exact).expect("pipeline");
+    let v = exact.dedup.expect("verdict");
+    assert_eq!(
+        (v.status, v.of.as_deref()),
+        (DedupStatus::Exact, Some(ids[0].as_str()))
+    );
+
+    // Another outlet's copy: new chrome, last paragraph cut, straight quotes, CRLF.
+    let paras: Vec<&str> = text.split("\n\n").collect();
+    let body = paras[..paras.len() - 1].join("\n\n").replace(['\u{201c}', '\u{201d}'], "\"");
+    let copy = format!("Other Outlet\n\nHome | World | Sport\n\n{body}\n\nShare this article\n")
+        .replace('\n', "\r\n");
+    let mut near = util::text_article("other-outlet.txt", &copy);
+    pipeline.run(&mut near).expect("pipeline");
+    let v = near.dedup.expect("verdict");
+    assert_ne!(v.status, DedupStatus::Unique, "{v:?}");
+    assert_eq!(v.of.as_deref(), Some(ids[0].as_str()), "{v:?}");
+}

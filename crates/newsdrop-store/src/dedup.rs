@@ -1,0 +1,749 @@
+//! The dedup index and the line-frequency memory of the SQLite store.
+//!
+//! The index answers from memory and persists to SQLite:
+//! - in memory, per article: its id, the slot of its story's root, its time, and its sampled
+//!   index keys in one open-addressing multimap of `(key, slot)` pairs (8 bytes a posting, no
+//!   per-key allocation), plus the exact-hash and id maps; a few hundred bytes an article;
+//! - in SQLite (`dedup_docs`): the full shingle set of every article, read back only to
+//!   verify a candidate, and the verdict, returned as is when the same id comes again.
+//!
+//! Both use the store's one connection (see the crate doc), locked only to read a
+//! candidate's shingles or write a batch. Rows are written in batches (every [`FLUSH_EVERY`] articles, at every ledger settle, and
+//! on drop), so a batch of articles costs one transaction; the ledger settle of an article
+//! always comes after its index row is written. A mutex makes look-up and insert one step.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use newsdrop_core::{
+    Candidate, DedupIndex, DedupVerdict, Fingerprint, IndexParams, LineMemory, Lookup, StateError,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Pending index rows are written once this many have gathered.
+pub const FLUSH_EVERY: usize = 512;
+
+/// The line memory is saved after this many articles (and when dropped).
+const LINES_SAVE_EVERY: u64 = 4096;
+
+/// Entries the line memory keeps before it forgets lines seen once.
+const LINES_CAPACITY: usize = 1 << 20;
+
+fn backend(label: &str, e: impl std::fmt::Display) -> StateError {
+    StateError::Backend(format!("{label}: {e}"))
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn to_blob(v: &[u32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn from_blob(b: &[u8]) -> Vec<u32> {
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// 64-bit mix (splitmix64 finaliser), for table positions and id hashes.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.as_bytes() {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+    }
+    mix(h)
+}
+
+const EMPTY: u32 = u32::MAX;
+
+const NO_EXPIRY: i64 = i64::MIN;
+
+fn window(expire_after_secs: Option<u64>) -> i64 {
+    expire_after_secs.map_or(NO_EXPIRY, |s| i64::try_from(s).unwrap_or(i64::MAX))
+}
+
+/// An open-addressing multimap from index key to article slot: one `(key, slot)` pair a
+/// posting, linear probing, doubled at 70% load.
+#[derive(Default)]
+struct Postings {
+    table: Vec<(u32, u32)>,
+    len: usize,
+}
+
+impl Postings {
+    fn pos(&self, key: u32) -> usize {
+        (mix(u64::from(key)) as usize) & (self.table.len() - 1)
+    }
+
+    fn insert(&mut self, key: u32, slot: u32) {
+        if (self.len + 1) * 10 > self.table.len() * 7 {
+            self.grow();
+        }
+        let mask = self.table.len() - 1;
+        let mut i = self.pos(key);
+        while self.table[i].1 != EMPTY {
+            i = (i + 1) & mask;
+        }
+        self.table[i] = (key, slot);
+        self.len += 1;
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.table.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.table, vec![(0, EMPTY); cap]);
+        self.len = 0;
+        for (k, s) in old {
+            if s != EMPTY {
+                self.insert(k, s);
+            }
+        }
+    }
+
+    fn for_each(&self, key: u32, mut f: impl FnMut(u32)) {
+        if self.table.is_empty() {
+            return;
+        }
+        let mask = self.table.len() - 1;
+        let mut i = self.pos(key);
+        while self.table[i].1 != EMPTY {
+            if self.table[i].0 == key {
+                f(self.table[i].1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.table.len() * 8
+    }
+}
+
+/// A row not yet written.
+struct Pending {
+    id: String,
+    root: String,
+    exact: Option<u64>,
+    at: i64,
+    keys: Vec<u32>,
+    shingles: Vec<u32>,
+    verdict: String,
+}
+
+struct Inner {
+    /// The store's connection, shared with the ledger.
+    conn: Arc<Mutex<Connection>>,
+    ids: Vec<Box<str>>,
+    roots: Vec<u32>,
+    at: Vec<i64>,
+    by_id: HashMap<u64, u32>,
+    exact: HashMap<u64, u32>,
+    postings: Postings,
+    pending: Vec<Pending>,
+    /// Slot of the first pending row: pending[i] is slot `pending_from + i`.
+    pending_from: u32,
+}
+
+/// The SQLite-backed dedup index.
+pub struct SqliteIndex {
+    label: String,
+    params: IndexParams,
+    /// Expiry window in seconds; [`NO_EXPIRY`] keeps everything.
+    expire_after: AtomicI64,
+    inner: Mutex<Inner>,
+}
+
+/// Creates the index tables (a store migration).
+pub(crate) const MIGRATION: &str = "CREATE TABLE dedup_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE dedup_docs (
+        id       TEXT PRIMARY KEY,
+        root     TEXT NOT NULL,
+        exact    INTEGER,
+        at       INTEGER NOT NULL,
+        keys     BLOB NOT NULL,
+        shingles BLOB NOT NULL,
+        verdict  TEXT NOT NULL
+    );
+    CREATE INDEX dedup_docs_at ON dedup_docs(at);
+    CREATE TABLE line_freq (
+        hash  INTEGER PRIMARY KEY,
+        count INTEGER NOT NULL
+    )";
+
+impl SqliteIndex {
+    /// Opens the index over `conn`: checks (or records) `params`, purges expired rows and
+    /// loads the rest into memory.
+    pub(crate) fn open(
+        conn: Arc<Mutex<Connection>>,
+        label: &str,
+        params: &IndexParams,
+        expire_after_secs: Option<u64>,
+    ) -> Result<Self, StateError> {
+        let err = |e: rusqlite::Error| backend(label, e);
+        let wanted = params.describe();
+        let shared = conn;
+        let conn = lock(&shared);
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT value FROM dedup_meta WHERE key = 'params'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        match found {
+            Some(found) if found != wanted => {
+                return Err(StateError::ParamsMismatch {
+                    location: label.to_string(),
+                    found,
+                    wanted,
+                });
+            }
+            Some(_) => {}
+            None => {
+                conn.execute(
+                    "INSERT INTO dedup_meta (key, value) VALUES ('params', ?1)",
+                    [&wanted],
+                )
+                .map_err(err)?;
+            }
+        }
+        let expire_after = window(expire_after_secs);
+        if expire_after != NO_EXPIRY {
+            let cutoff = jiff::Timestamp::now().as_second().saturating_sub(expire_after);
+            conn.execute("DELETE FROM dedup_docs WHERE at < ?1", [cutoff])
+                .map_err(err)?;
+        }
+        let mut inner = Inner {
+            conn: shared.clone(),
+            ids: Vec::new(),
+            roots: Vec::new(),
+            at: Vec::new(),
+            by_id: HashMap::new(),
+            exact: HashMap::new(),
+            postings: Postings::default(),
+            pending: Vec::new(),
+            pending_from: 0,
+        };
+        let mut root_ids: Vec<Box<str>> = Vec::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT id, root, exact, at, keys FROM dedup_docs ORDER BY rowid")
+                .map_err(err)?;
+            let mut rows = stmt.query([]).map_err(err)?;
+            while let Some(row) = rows.next().map_err(err)? {
+                let id: String = row.get(0).map_err(err)?;
+                let root: String = row.get(1).map_err(err)?;
+                let exact: Option<i64> = row.get(2).map_err(err)?;
+                let at: i64 = row.get(3).map_err(err)?;
+                let keys: Vec<u8> = row.get(4).map_err(err)?;
+                let slot = inner.ids.len() as u32;
+                inner.by_id.insert(hash_str(&id), slot);
+                if let Some(x) = exact {
+                    inner.exact.entry(x as u64).or_insert(slot);
+                }
+                for key in from_blob(&keys) {
+                    inner.postings.insert(key, slot);
+                }
+                inner.ids.push(id.into_boxed_str());
+                inner.at.push(at);
+                inner.roots.push(slot);
+                root_ids.push(root.into_boxed_str());
+            }
+        }
+        // Roots by slot; a root that expired leaves its story rooted at each member.
+        for (slot, root) in root_ids.iter().enumerate() {
+            if let Some(&r) = inner.by_id.get(&hash_str(root))
+                && *inner.ids[r as usize] == **root
+            {
+                inner.roots[slot] = r;
+            }
+        }
+        inner.pending_from = inner.ids.len() as u32;
+        drop(conn);
+        Ok(SqliteIndex {
+            label: label.to_string(),
+            params: params.clone(),
+            expire_after: AtomicI64::new(expire_after),
+            inner: Mutex::new(inner),
+        })
+    }
+
+    /// The same index for another pipeline (a config reload): the parameters must not
+    /// change; the expiry window may.
+    pub(crate) fn reuse(
+        &self,
+        params: &IndexParams,
+        expire_after_secs: Option<u64>,
+    ) -> Result<(), StateError> {
+        if *params != self.params {
+            return Err(StateError::ParamsMismatch {
+                location: self.label.clone(),
+                found: self.params.describe(),
+                wanted: params.describe(),
+            });
+        }
+        self.expire_after
+            .store(window(expire_after_secs), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Writes the pending rows in one transaction.
+    pub fn flush(&self) -> Result<(), StateError> {
+        flush(&mut lock(&self.inner), &self.label)
+    }
+
+    /// Bytes of memory the in-memory index holds (tables, not counting allocator overhead).
+    pub fn memory_bytes(&self) -> usize {
+        let inner = lock(&self.inner);
+        let ids: usize = inner.ids.iter().map(|s| s.len() + 16).sum();
+        let per_slot = inner.roots.len() * 4 + inner.at.len() * 8;
+        let maps = (inner.by_id.capacity() + inner.exact.capacity()) * 13;
+        ids + per_slot + maps + inner.postings.bytes()
+    }
+}
+
+impl Drop for SqliteIndex {
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::error!(error = %e, "cannot write the dedup index");
+        }
+    }
+}
+
+fn flush(inner: &mut Inner, label: &str) -> Result<(), StateError> {
+    if inner.pending.is_empty() {
+        return Ok(());
+    }
+    let err = |e: rusqlite::Error| backend(label, e);
+    let mut conn = lock(&inner.conn);
+    let tx = conn.transaction().map_err(err)?;
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO dedup_docs (id, root, exact, at, keys, shingles, verdict)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(err)?;
+        for p in &inner.pending {
+            stmt.execute(params![
+                p.id,
+                p.root,
+                p.exact.map(|x| x as i64),
+                p.at,
+                to_blob(&p.keys),
+                to_blob(&p.shingles),
+                p.verdict
+            ])
+            .map_err(err)?;
+        }
+    }
+    tx.commit().map_err(err)?;
+    drop(conn);
+    inner.pending.clear();
+    inner.pending_from = inner.ids.len() as u32;
+    Ok(())
+}
+
+impl Inner {
+    fn slot_of(&self, id: &str) -> Option<u32> {
+        self.by_id
+            .get(&hash_str(id))
+            .copied()
+            .filter(|&s| &*self.ids[s as usize] == id)
+    }
+
+    fn shingles(&self, slot: u32, label: &str) -> Result<Vec<u32>, StateError> {
+        if slot >= self.pending_from {
+            return Ok(self.pending[(slot - self.pending_from) as usize]
+                .shingles
+                .clone());
+        }
+        let blob: Vec<u8> = lock(&self.conn)
+            .prepare_cached("SELECT shingles FROM dedup_docs WHERE id = ?1")
+            .and_then(|mut s| s.query_row([&*self.ids[slot as usize]], |r| r.get(0)))
+            .map_err(|e| backend(label, e))?;
+        Ok(from_blob(&blob))
+    }
+
+    fn verdict(&self, slot: u32, label: &str) -> Result<DedupVerdict, StateError> {
+        let json = if slot >= self.pending_from {
+            self.pending[(slot - self.pending_from) as usize]
+                .verdict
+                .clone()
+        } else {
+            lock(&self.conn)
+                .prepare_cached("SELECT verdict FROM dedup_docs WHERE id = ?1")
+                .and_then(|mut s| s.query_row([&*self.ids[slot as usize]], |r| r.get(0)))
+                .map_err(|e| backend(label, e))?
+        };
+        serde_json::from_str(&json).map_err(|e| backend(label, e))
+    }
+}
+
+impl DedupIndex for SqliteIndex {
+    fn resolve(
+        &self,
+        doc: &Fingerprint,
+        judge: &mut dyn FnMut(&Lookup<'_>) -> DedupVerdict,
+    ) -> Result<DedupVerdict, StateError> {
+        let mut guard = lock(&self.inner);
+        let inner = &mut *guard;
+        if let Some(slot) = inner.slot_of(&doc.id) {
+            return inner.verdict(slot, &self.label);
+        }
+        let w = self.expire_after.load(Ordering::Relaxed);
+        let cutoff = (w != NO_EXPIRY).then(|| doc.at.saturating_sub(w));
+        let live = |slot: u32| cutoff.is_none_or(|c| inner.at[slot as usize] >= c);
+
+        let exact = doc
+            .exact
+            .and_then(|x| inner.exact.get(&x).copied())
+            .filter(|&s| live(s));
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for &key in &doc.keys {
+            inner.postings.for_each(key, |slot| {
+                if live(slot) {
+                    *counts.entry(slot).or_default() += 1;
+                }
+            });
+        }
+        let mut found: Vec<(u32, u32)> = counts.into_iter().collect();
+        found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut sets = Vec::with_capacity(found.len());
+        for &(slot, _) in &found {
+            sets.push(inner.shingles(slot, &self.label)?);
+        }
+        let lookup = Lookup {
+            exact: exact.map(|s| {
+                (
+                    &*inner.ids[s as usize],
+                    &*inner.ids[inner.roots[s as usize] as usize],
+                )
+            }),
+            candidates: found
+                .iter()
+                .zip(&sets)
+                .map(|(&(slot, shared), set)| Candidate {
+                    id: &inner.ids[slot as usize],
+                    root: &inner.ids[inner.roots[slot as usize] as usize],
+                    shared_keys: shared,
+                    shingles: set,
+                })
+                .collect(),
+        };
+        let verdict = judge(&lookup);
+        drop(lookup);
+
+        let slot = inner.ids.len() as u32;
+        let root = verdict
+            .of
+            .as_deref()
+            .and_then(|of| inner.slot_of(of))
+            .map_or(slot, |r| inner.roots[r as usize]);
+        inner.ids.push(doc.id.clone().into_boxed_str());
+        inner.roots.push(root);
+        inner.at.push(doc.at);
+        inner.by_id.insert(hash_str(&doc.id), slot);
+        if let Some(x) = doc.exact {
+            inner.exact.entry(x).or_insert(slot);
+        }
+        for &key in &doc.keys {
+            inner.postings.insert(key, slot);
+        }
+        inner.pending.push(Pending {
+            id: doc.id.clone(),
+            root: inner.ids[root as usize].to_string(),
+            exact: doc.exact,
+            at: doc.at,
+            keys: doc.keys.clone(),
+            shingles: doc.shingles.clone(),
+            verdict: serde_json::to_string(&verdict).map_err(|e| backend(&self.label, e))?,
+        });
+        if inner.pending.len() >= FLUSH_EVERY {
+            flush(inner, &self.label)?;
+        }
+        Ok(verdict)
+    }
+
+    fn len(&self) -> usize {
+        lock(&self.inner).ids.len()
+    }
+}
+
+/// The line-frequency memory: line hash → articles that contained it. Bounded: when it
+/// holds [`LINES_CAPACITY`] lines it forgets those seen only once (page chrome recurs long
+/// before that), and halves the rest if that is not enough.
+pub struct SqliteLines {
+    label: String,
+    inner: Mutex<LinesInner>,
+}
+
+struct LinesInner {
+    conn: Arc<Mutex<Connection>>,
+    counts: HashMap<u64, u32>,
+    since_save: u64,
+}
+
+impl SqliteLines {
+    pub(crate) fn open(conn: Arc<Mutex<Connection>>, label: &str) -> Result<Self, StateError> {
+        let err = |e: rusqlite::Error| backend(label, e);
+        let mut counts = HashMap::new();
+        {
+            let guard = lock(&conn);
+            let mut stmt = guard
+                .prepare("SELECT hash, count FROM line_freq")
+                .map_err(err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(err)?;
+            for row in rows {
+                let (h, c) = row.map_err(err)?;
+                counts.insert(h as u64, u32::try_from(c).unwrap_or(u32::MAX));
+            }
+        }
+        Ok(SqliteLines {
+            label: label.to_string(),
+            inner: Mutex::new(LinesInner {
+                conn,
+                counts,
+                since_save: 0,
+            }),
+        })
+    }
+
+    /// Saves the lines seen more than once (the ones that matter).
+    pub fn save(&self) -> Result<(), StateError> {
+        let mut inner = lock(&self.inner);
+        save_lines(&mut inner, &self.label)
+    }
+}
+
+fn save_lines(inner: &mut LinesInner, label: &str) -> Result<(), StateError> {
+    let err = |e: rusqlite::Error| backend(label, e);
+    let mut conn = lock(&inner.conn);
+    let tx = conn.transaction().map_err(err)?;
+    tx.execute("DELETE FROM line_freq", []).map_err(err)?;
+    {
+        let mut stmt = tx
+            .prepare_cached("INSERT INTO line_freq (hash, count) VALUES (?1, ?2)")
+            .map_err(err)?;
+        for (&h, &c) in &inner.counts {
+            if c > 1 {
+                stmt.execute(params![h as i64, i64::from(c)]).map_err(err)?;
+            }
+        }
+    }
+    tx.commit().map_err(err)?;
+    drop(conn);
+    inner.since_save = 0;
+    Ok(())
+}
+
+impl LineMemory for SqliteLines {
+    fn observe(&self, lines: &[u64]) -> Vec<u32> {
+        let mut inner = lock(&self.inner);
+        let out = lines
+            .iter()
+            .map(|h| {
+                let c = inner.counts.entry(*h).or_insert(0);
+                let before = *c;
+                *c = c.saturating_add(1);
+                before
+            })
+            .collect();
+        if inner.counts.len() > LINES_CAPACITY {
+            inner.counts.retain(|_, c| *c > 1);
+            if inner.counts.len() > LINES_CAPACITY / 2 {
+                inner.counts.retain(|_, c| {
+                    *c /= 2;
+                    *c > 0
+                });
+            }
+        }
+        inner.since_save += 1;
+        if inner.since_save >= LINES_SAVE_EVERY
+            && let Err(e) = save_lines(&mut inner, &self.label)
+        {
+            tracing::error!(error = %e, "cannot save the line memory");
+        }
+        out
+    }
+}
+
+impl Drop for SqliteLines {
+    fn drop(&mut self) {
+        let label = self.label.clone();
+        let inner = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if inner.since_save > 0
+            && let Err(e) = save_lines(inner, &label)
+        {
+            tracing::error!(error = %e, "cannot save the line memory");
+        }
+    }
+}
+
+/// Shared handles, so the store can flush what rules hold.
+#[derive(Default)]
+pub(crate) struct Handles {
+    pub index: Option<Arc<SqliteIndex>>,
+    pub lines: Option<Arc<SqliteLines>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Barrier};
+
+    use newsdrop_core::{DedupStatus, State};
+
+    use super::*;
+    use crate::Store;
+
+    fn params(shingle: u32) -> IndexParams {
+        IndexParams {
+            scheme: "test".into(),
+            seed: 1,
+            shingle,
+            sampling: 1,
+        }
+    }
+
+    fn doc(id: &str, shingles: &[u32]) -> Fingerprint {
+        Fingerprint {
+            id: id.into(),
+            exact: None,
+            shingles: shingles.to_vec(),
+            keys: shingles.to_vec(),
+            at: 1_000,
+        }
+    }
+
+    /// A judge that calls the article a near copy of its first candidate.
+    fn first(found: &Lookup<'_>) -> DedupVerdict {
+        let of = found.candidates.first().map(|c| c.root.to_string());
+        DedupVerdict {
+            status: if of.is_some() {
+                DedupStatus::Near
+            } else {
+                DedupStatus::Unique
+            },
+            of,
+            similarity: None,
+            containment: None,
+            shared: None,
+            rule: None,
+        }
+    }
+
+    #[test]
+    fn chains_point_at_the_root_and_a_known_id_gets_its_verdict_back() {
+        let store = Store::in_memory().expect("store");
+        let index = store.dedup_index(&params(4), None).expect("index");
+        let a = index.resolve(&doc("a", &[1, 2, 3]), &mut first).expect("a");
+        assert_eq!(a.status, DedupStatus::Unique);
+        let b = index.resolve(&doc("b", &[3, 4, 5]), &mut first).expect("b");
+        assert_eq!(b.of.as_deref(), Some("a"));
+        let c = index.resolve(&doc("c", &[5, 6]), &mut first).expect("c");
+        assert_eq!(c.of.as_deref(), Some("a"), "c matched b, whose root is a");
+        // The same article again (a restart after a crash): not a duplicate of itself.
+        let again = index
+            .resolve(&doc("a", &[1, 2, 3]), &mut |_| panic!("must not judge"))
+            .expect("again");
+        assert_eq!(again, a);
+        assert_eq!(index.len(), 3);
+    }
+
+    #[test]
+    fn the_index_survives_reopening_and_other_params_are_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            let index = store.dedup_index(&params(4), None).expect("index");
+            index.resolve(&doc("a", &[1, 2, 3]), &mut first).expect("a");
+        }
+        let store = Store::open(dir.path()).expect("reopen");
+        let index = store.dedup_index(&params(4), None).expect("index");
+        let b = index.resolve(&doc("b", &[1, 2, 9]), &mut first).expect("b");
+        assert_eq!(b.of.as_deref(), Some("a"));
+        drop(index);
+        let other = Store::open(dir.path()).expect("again");
+        match other.dedup_index(&params(5), None) {
+            Err(e @ StateError::ParamsMismatch { .. }) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("shingle=4") && msg.contains("shingle=5"),
+                    "{msg}"
+                );
+            }
+            Err(e) => panic!("wrong error {e}"),
+            Ok(_) => panic!("other parameters must be refused"),
+        }
+    }
+
+    #[test]
+    fn expired_articles_are_not_candidates() {
+        let store = Store::in_memory().expect("store");
+        let index = store.dedup_index(&params(4), Some(100)).expect("index");
+        index.resolve(&doc("old", &[1, 2, 3]), &mut first).expect("old");
+        let mut late = doc("late", &[1, 2, 3]);
+        late.at += 101;
+        let v = index.resolve(&late, &mut first).expect("late");
+        assert_eq!(v.status, DedupStatus::Unique);
+    }
+
+    #[test]
+    fn two_workers_with_the_same_story_at_once_do_not_both_call_it_unique() {
+        let store = Store::in_memory().expect("store");
+        let index = store.dedup_index(&params(4), None).expect("index");
+        let threads = 8;
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let (index, barrier) = (index.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    index
+                        .resolve(&doc(&format!("w{i}"), &[7, 8, 9]), &mut first)
+                        .expect("resolve")
+                        .status
+                })
+            })
+            .collect();
+        let unique = handles
+            .into_iter()
+            .map(|h| h.join().expect("join"))
+            .filter(|s| *s == DedupStatus::Unique)
+            .count();
+        assert_eq!(unique, 1);
+    }
+
+    #[test]
+    fn the_line_memory_counts_earlier_articles_and_persists() {
+        let dir = tempfile::tempdir().expect("tmp");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            let lines = store.line_memory().expect("lines");
+            assert_eq!(lines.observe(&[1, 2]), vec![0, 0]);
+            assert_eq!(lines.observe(&[1]), vec![1]);
+        }
+        let store = Store::open(dir.path()).expect("reopen");
+        let lines = store.line_memory().expect("lines");
+        assert_eq!(lines.observe(&[1, 2]), vec![2, 0], "lines seen once are not kept");
+    }
+}

@@ -1,0 +1,77 @@
+//! Dedup through the binary: `process` verdicts point at the first article, `--state` keeps
+//! the index between runs, and the daemon's `drop` policy archives a duplicate without JSON.
+
+use std::time::Duration;
+
+use crate::util::{Env, seeds, wait_until};
+
+fn jsonl(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A seed's text republished: other chrome, last paragraph cut.
+fn republished(text: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(text);
+    let paras: Vec<&str> = text.split("\n\n").collect();
+    format!(
+        "Other Outlet\n\nHome | World | Sport\n\n{}\n\nShare this article\n",
+        paras[..paras.len() - 1].join("\n\n")
+    )
+    .into_bytes()
+}
+
+#[test]
+fn process_points_copies_at_the_first_article_and_state_persists() {
+    let env = Env::new("");
+    let seeds = seeds();
+    let docs = env.path("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("1.txt"), &seeds[0].1).unwrap();
+    std::fs::write(docs.join("2.txt"), &seeds[1].1).unwrap();
+    std::fs::write(docs.join("3.txt"), republished(&seeds[0].1)).unwrap();
+    std::fs::write(docs.join("4.txt"), &seeds[0].1).unwrap();
+    let out = env.newsdrop(&["process", "docs"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = jsonl(&out.stdout);
+    let status: Vec<&str> = recs
+        .iter()
+        .map(|r| r["dedup"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["unique", "unique", "near", "exact"]);
+    assert_eq!(recs[2]["dedup"]["of"], recs[0]["id"]);
+    assert_eq!(recs[3]["dedup"]["of"], recs[0]["id"]);
+
+    // With --state, a later run remembers the first.
+    let first = env.newsdrop(&["process", "--state", "st", "docs/1.txt"]);
+    assert!(first.status.success());
+    let again = env.newsdrop(&["process", "--state", "st", "docs/3.txt", "docs/1.txt"]);
+    let recs = jsonl(&again.stdout);
+    assert_eq!(recs[0]["dedup"]["status"], "near");
+    assert_eq!(
+        recs[1]["dedup"]["status"], "unique",
+        "the same article again is not a copy of itself"
+    );
+}
+
+#[test]
+fn drop_policy_archives_a_duplicate_without_output() {
+    let env = Env::new(
+        "[[stage]]\nrule = \"metadata\"\n[[stage]]\nrule = \"boilerplate\"\n[[stage]]\nrule = \"dedup\"\npolicy = \"drop\"\n",
+    );
+    let seeds = seeds();
+    let daemon = env.start();
+    env.drop_file("a.txt", &seeds[0].1);
+    assert!(wait_until(Duration::from_secs(30), || env.list("outbox").len() == 1));
+    env.drop_file("b.txt", &seeds[0].1);
+    assert!(
+        wait_until(Duration::from_secs(30), || env.list("archive").len() == 2),
+        "{}",
+        daemon.log_text()
+    );
+    assert_eq!(env.list("outbox").len(), 1);
+    assert!(daemon.log_text().contains("duplicate; not emitted"));
+    assert!(daemon.terminate().success());
+}
