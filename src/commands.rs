@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use newsdrop_core::{ConfigErrors, State};
 use newsdrop_core::config::DEFAULT_TOML;
+use newsdrop_core::{ConfigErrors, State};
 use newsdrop_daemon::layout::Layout;
 use newsdrop_daemon::{DaemonError, load};
 use newsdrop_rules::Registry;
@@ -157,8 +157,7 @@ fn init(dir: &Path, force: bool) -> anyhow::Result<()> {
     std::fs::write(&file, DEFAULT_TOML)
         .with_context(|| format!("cannot write {}", file.display()))?;
     let state: Arc<dyn State> = scratch_store()?;
-    let (config, _) =
-        load(Some(&file), &registry(), &state).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (config, _) = load(Some(&file), &registry(), &state).map_err(|e| anyhow::anyhow!("{e}"))?;
     Layout::of(&config).create()?;
     println!(
         "wrote {} and the folders inbox/, outbox/, archive/, failed/, .newsdrop/",

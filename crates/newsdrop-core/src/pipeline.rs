@@ -61,7 +61,9 @@ impl Pipeline {
             };
             match outcome {
                 Ok(Ok(Verdict::Continue)) => {}
-                Ok(Ok(drop @ (Verdict::Drop { .. } | Verdict::Duplicate { .. }))) => return Ok(drop),
+                Ok(Ok(drop @ (Verdict::Drop { .. } | Verdict::Duplicate { .. }))) => {
+                    return Ok(drop);
+                }
                 Ok(Err(e)) => return Err(failure(e.0, false)),
                 Err(payload) => return Err(failure(panic_message(payload.as_ref()), true)),
             }

@@ -78,7 +78,11 @@ pub fn process(
                 summary.dropped += 1;
             }
             Ok(Finished::Duplicate { reason, .. }) => {
-                writeln!(errors, "newsdrop: {}: not emitted: {reason}", file.display())?;
+                writeln!(
+                    errors,
+                    "newsdrop: {}: not emitted: {reason}",
+                    file.display()
+                )?;
                 summary.duplicates += 1;
             }
             Err(f) => {

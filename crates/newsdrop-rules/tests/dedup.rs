@@ -52,7 +52,9 @@ fn the_five_seeds_are_unique_and_their_copies_are_not() {
 
     // Another outlet's copy: new chrome, last paragraph cut, straight quotes, CRLF.
     let paras: Vec<&str> = text.split("\n\n").collect();
-    let body = paras[..paras.len() - 1].join("\n\n").replace(['\u{201c}', '\u{201d}'], "\"");
+    let body = paras[..paras.len() - 1]
+        .join("\n\n")
+        .replace(['\u{201c}', '\u{201d}'], "\"");
     let copy = format!("Other Outlet\n\nHome | World | Sport\n\n{body}\n\nShare this article\n")
         .replace('\n', "\r\n");
     let mut near = util::text_article("other-outlet.txt", &copy);

@@ -223,7 +223,9 @@ impl SqliteIndex {
         }
         let expire_after = window(expire_after_secs);
         if expire_after != NO_EXPIRY {
-            let cutoff = jiff::Timestamp::now().as_second().saturating_sub(expire_after);
+            let cutoff = jiff::Timestamp::now()
+                .as_second()
+                .saturating_sub(expire_after);
             conn.execute("DELETE FROM dedup_docs WHERE at < ?1", [cutoff])
                 .map_err(err)?;
         }
@@ -587,10 +589,7 @@ impl LineMemory for SqliteLines {
 impl Drop for SqliteLines {
     fn drop(&mut self) {
         let label = self.label.clone();
-        let inner = self
-            .inner
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner);
+        let inner = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
         if inner.since_save > 0
             && let Err(e) = save_lines(inner, &label)
         {
@@ -700,7 +699,9 @@ mod tests {
     fn expired_articles_are_not_candidates() {
         let store = Store::in_memory().expect("store");
         let index = store.dedup_index(&params(4), Some(100)).expect("index");
-        index.resolve(&doc("old", &[1, 2, 3]), &mut first).expect("old");
+        index
+            .resolve(&doc("old", &[1, 2, 3]), &mut first)
+            .expect("old");
         let mut late = doc("late", &[1, 2, 3]);
         late.at += 101;
         let v = index.resolve(&late, &mut first).expect("late");
@@ -744,6 +745,10 @@ mod tests {
         }
         let store = Store::open(dir.path()).expect("reopen");
         let lines = store.line_memory().expect("lines");
-        assert_eq!(lines.observe(&[1, 2]), vec![2, 0], "lines seen once are not kept");
+        assert_eq!(
+            lines.observe(&[1, 2]),
+            vec![2, 0],
+            "lines seen once are not kept"
+        );
     }
 }

@@ -54,7 +54,7 @@ pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[..rest.len().min(12)].find(';');
+        let end = rest.bytes().take(12).position(|b| b == b';');
         let decoded = end.and_then(|e| entity(&rest[1..e]).map(|c| (c, e)));
         match decoded {
             Some((c, e)) => {
@@ -146,7 +146,7 @@ pub fn shingles(seed: u64, words: &[String], k: usize) -> Vec<u32> {
 /// Whether a shingle is an index key: one in `sampling` by hash value, so a copy's keys are
 /// the same whatever else it holds (what makes containment findable).
 pub fn is_key(shingle: u32, sampling: u32) -> bool {
-    sampling <= 1 || mix(u64::from(shingle)) % u64::from(sampling) == 0
+    sampling <= 1 || mix(u64::from(shingle)).is_multiple_of(u64::from(sampling))
 }
 
 /// |a ∩ b| of two sorted sets.
@@ -180,6 +180,12 @@ mod tests {
             vec!["fine".to_string(), "full".to_string()]
         );
         assert_eq!(decode_entities("a &bogus; b & c"), "a &bogus; b & c");
+        let long = "War & Peace\u{201d} \u{2014} x;";
+        assert_eq!(
+            decode_entities(long),
+            long,
+            "no entity, and no char boundary panic"
+        );
     }
 
     #[test]
