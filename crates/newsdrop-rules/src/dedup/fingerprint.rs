@@ -195,11 +195,9 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s, shingles(7, &w, 4), "same input, same hashes");
         assert_ne!(s, shingles(8, &w, 4), "the seed matters");
-        let r = words("two one three four five");
+        let r = words("zero two three four five");
         assert_eq!(intersection(&s, &shingles(7, &r, 4)), 1);
         assert!(shingles(7, &words("too short"), 4).is_empty());
-        // Pinned values: a change here changes every stored index (bump SCHEME).
-        assert_eq!(hash64(0, b"a"), hash64(0, b"a"));
-        assert_eq!(hash64(0, b""), mix(0xcbf2_9ce4_8422_2325));
+        assert_eq!(hash64(0, b""), mix(0xcbf2_9ce4_8422_2325), "FNV-1a offset basis");
     }
 }
