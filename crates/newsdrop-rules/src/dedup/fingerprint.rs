@@ -198,6 +198,10 @@ mod tests {
         let r = words("zero two three four five");
         assert_eq!(intersection(&s, &shingles(7, &r, 4)), 1);
         assert!(shingles(7, &words("too short"), 4).is_empty());
-        assert_eq!(hash64(0, b""), mix(0xcbf2_9ce4_8422_2325), "FNV-1a offset basis");
+        assert_eq!(
+            hash64(0, b""),
+            mix(0xcbf2_9ce4_8422_2325),
+            "FNV-1a offset basis"
+        );
     }
 }
