@@ -11,6 +11,7 @@ pub mod boilerplate;
 pub mod dedup;
 pub mod metadata;
 pub mod stopwords;
+pub mod tagging;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -83,6 +84,7 @@ impl Registry {
         let mut builtins: BTreeMap<&'static str, Factory> = BTreeMap::new();
         builtins.insert("metadata", metadata::create);
         builtins.insert("boilerplate", boilerplate::create);
+        builtins.insert("tagging", tagging::create);
         builtins.insert("dedup", dedup::create);
         Registry {
             builtins,

@@ -204,10 +204,17 @@ impl StageSpec {
 
 /// The pipeline that runs when a config has no `[[stage]]` tables.
 pub fn default_pipeline() -> Vec<StageSpec> {
-    ["metadata", "boilerplate", "dedup"]
-        .into_iter()
-        .map(StageSpec::new)
-        .collect()
+    let mut tagging = StageSpec::new("tagging");
+    tagging.options.insert(
+        "gazetteers".to_string(),
+        toml::Value::Array(vec!["builtin:countries".into(), "builtin:news".into()]),
+    );
+    vec![
+        StageSpec::new("metadata"),
+        StageSpec::new("boilerplate"),
+        tagging,
+        StageSpec::new("dedup"),
+    ]
 }
 
 /// A decoded config with what is needed to place errors and resolve paths.
