@@ -29,6 +29,7 @@ DROP = {
     "FJ": {"Viti"},
     "AE": {"Emirates"},        # the airline; "the Emirates" is in news.toml
     "SA": {"Saudi"},           # a demonym, kept there
+    "VG": {"Virgin Islands"},  # also the US Virgin Islands
     "TG": {"Togolese"},        # a demonym, kept there
 }
 

@@ -83,7 +83,7 @@ impl KeyLines {
             }
         })?;
         let mut lines = HashMap::new();
-        walk_table(src, root.get_ref(), "", &mut lines);
+        walk_table(&LineIndex::new(src), root.get_ref(), "", &mut lines);
         Ok(KeyLines {
             file: file.to_string(),
             lines,
@@ -118,13 +118,30 @@ fn parent_key(key: &str) -> Option<&str> {
 }
 
 fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let before = &src[..offset.min(src.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.len(), |nl| before.len() - nl - 1)
-        + 1;
-    (line, column)
+    LineIndex::new(src).line_col(offset)
+}
+
+/// Start offsets of the lines of a source, so that placing each of many keys (a gazetteer
+/// has tens of thousands) costs a binary search, not a scan from the top.
+struct LineIndex<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(src: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { src, starts }
+    }
+
+    /// 1-based (line, column); the column counts bytes, as before.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.src.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line.saturating_sub(1)];
+        (line, offset - start + 1)
+    }
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -136,20 +153,20 @@ fn join(prefix: &str, key: &str) -> String {
 }
 
 fn walk_table(
-    src: &str,
+    src: &LineIndex<'_>,
     table: &toml::de::DeTable<'_>,
     prefix: &str,
     out: &mut HashMap<String, (usize, usize)>,
 ) {
     for (key, value) in table {
         let path = join(prefix, key.get_ref());
-        out.insert(path.clone(), line_col(src, key.span().start));
+        out.insert(path.clone(), src.line_col(key.span().start));
         walk_value(src, value.get_ref(), &path, out);
     }
 }
 
 fn walk_value(
-    src: &str,
+    src: &LineIndex<'_>,
     value: &toml::de::DeValue<'_>,
     path: &str,
     out: &mut HashMap<String, (usize, usize)>,
@@ -159,7 +176,7 @@ fn walk_value(
         toml::de::DeValue::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let item_path = format!("{path}[{i}]");
-                out.insert(item_path.clone(), line_col(src, item.span().start));
+                out.insert(item_path.clone(), src.line_col(item.span().start));
                 walk_value(src, item.get_ref(), &item_path, out);
             }
         }

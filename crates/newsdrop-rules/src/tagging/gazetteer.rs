@@ -116,6 +116,10 @@ struct RawEntity {
     keywords: Vec<String>,
     #[allow(dead_code)] // a cross-reference for people, never used for matching
     wikidata: Option<String>,
+    /// Place only: the ISO code of the country it lies in. Informational: a city never
+    /// implies a country tag.
+    #[allow(dead_code)]
+    country: Option<String>,
 }
 
 /// Which list of an entity a string came from; decides how it is matched.
@@ -226,6 +230,14 @@ impl Gazetteers {
                 let key = format!("{}[{i}]", kind.as_str());
                 let before = errors.len();
                 check_entity(kind, e, &key, &lines, &mut errors);
+                // A place may list alternate names as repeated entries of its id (the
+                // GeoNames-derived files do); anywhere else a repeated id is a mistake.
+                if kind == Kind::Place && seen.contains_key(e.id.as_str()) {
+                    if errors.len() == before && before == 0 {
+                        self.merge_alternate(e, file);
+                    }
+                    continue;
+                }
                 if let Some(first) = seen.get(e.id.as_str()) {
                     errors.push(lines.error(
                         &format!("{key}.id"),
@@ -244,6 +256,25 @@ impl Gazetteers {
         } else {
             errors.sort_by_key(|e| (e.line, e.column));
             Err(errors)
+        }
+    }
+
+    /// A repeated `[[place]]` entry: its strings become alternate names, the label stays.
+    fn merge_alternate(&mut self, e: &RawEntity, file: usize) {
+        if let Some(&i) = self.by_id.get(&e.id) {
+            let ent = &mut self.entities[i];
+            for text in std::iter::once(&e.name)
+                .chain(&e.aliases)
+                .chain(&e.variants)
+            {
+                if !ent.entries.iter().any(|x| x.text == *text) {
+                    ent.entries.push(Entry {
+                        text: text.clone(),
+                        form: Form::Alias,
+                        file,
+                    });
+                }
+            }
         }
     }
 
@@ -419,6 +450,12 @@ fn check_entity(
                 format!("`{name}` is not allowed in [[{}]]", kind.as_str()),
             ));
         }
+    }
+    if kind != Kind::Place && e.country.is_some() {
+        errors.push(lines.error(
+            &format!("{key}.country"),
+            format!("`country` is not allowed in [[{}]]", kind.as_str()),
+        ));
     }
     if kind == Kind::Topic && e.keywords.is_empty() {
         errors.push(lines.error(&format!("{key}.keywords"), "a topic needs keywords"));

@@ -21,20 +21,28 @@
 //!   English word ("WHO", "US" in a shouted headline);
 //! - a one-word country or place name directly after a capitalised word that is neither a
 //!   sentence opener nor a title ("Michael Jordan", "New Mexico", "Tehrik-i-Taliban
-//!   Pakistan"), or directly before one that does not qualify it as a country ("Jordan
-//!   Peterson", "Mexico City"), is part of another name and does not count — except in
-//!   headline-cased text, where every word is capitalised;
+//!   Pakistan"), or a one-word name or demonym directly before one that does not qualify it
+//!   as a country ("Jordan Peterson", "Mexico City", "American Airlines"; but "Pakistan
+//!   Prime Minister", "Russian Foreign Ministry"), is part of another name and does not
+//!   count — except in headline-cased text, where every word is capitalised;
 //! - a `short` form counts only when its person is named in full somewhere in the article,
 //!   and not after a different given name ("Hunter Biden").
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 
 use super::fuzzy::FuzzyIndex;
 use super::gazetteer::{Form, Gazetteers, Kind};
 use super::normalize::{normalize, title_case};
 use crate::stopwords;
+
+/// Total pattern bytes up to which a layer is compiled to a full DFA.
+const DFA_MAX_PATTERN_BYTES: usize = 200_000;
+
+/// Depth of the NFA states stored densely: near the root every byte is looked at, and a
+/// dense state answers in one load (aho-corasick defaults to 3).
+const DENSE_DEPTH: usize = 4;
 
 /// One reading of a pattern: which entity, which of its strings.
 #[derive(Debug, Clone, Copy)]
@@ -64,9 +72,19 @@ impl Layer {
                 patterns: 0,
             });
         }
+        // A full DFA is the fastest search by far and small for a few thousand patterns;
+        // beyond that its memory grows too fast and the contiguous NFA is used.
+        let bytes: usize = list.iter().map(|(p, _)| p.len()).sum();
+        let kind = if bytes <= DFA_MAX_PATTERN_BYTES {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .start_kind(StartKind::Both)
+            .kind(Some(kind))
+            .dense_depth(DENSE_DEPTH)
             .build(list.iter().map(|(p, _)| p.as_str()))
             .map_err(|e| format!("cannot build the automaton: {e}"))?;
         Ok(Layer {
@@ -437,6 +455,11 @@ impl Tagger {
                 let (headline, _) = b.style();
                 headline || !self.inside_other_name(t, start, end, last_end)
             }
+            // "American Airlines", "Swiss Army knives": the start of another name.
+            Form::Demonym if entity.one_word[s.entry as usize] => {
+                let (headline, _) = b.style();
+                headline || !self.before_other_name(t, end)
+            }
             _ => true,
         }
     }
@@ -452,15 +475,15 @@ impl Tagger {
         {
             return true;
         }
-        if let Some((w, ws)) = word_after(t, end)
-            && is_name_word(w)
-            && !is_qualifier(w)
-            && !is_calendar(w)
-            && !self.starts_name(t, ws)
-        {
-            return true;
-        }
-        false
+        self.before_other_name(t, end)
+    }
+
+    /// The match is directly followed by a capitalised word that does not qualify it as a
+    /// country (a title, an office, another name) — the start of a longer proper name.
+    fn before_other_name(&self, t: &str, end: usize) -> bool {
+        word_after(t, end).is_some_and(|(w, ws)| {
+            is_name_word(w) && !is_qualifier(w) && !is_calendar(w) && !self.starts_name(t, ws)
+        })
     }
 
     /// Whether a name-layer pattern (not an exclude) matches at `at` with boundaries.

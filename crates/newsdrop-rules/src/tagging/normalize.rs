@@ -73,7 +73,24 @@ pub fn normalize(text: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len());
     let mut prev_space = false;
-    for c in text.chars() {
+    let mut rest = text;
+    while !rest.is_empty() {
+        // Runs of plain ASCII (the bulk of English text) are copied whole.
+        let mut run = 0;
+        for &b in rest.as_bytes() {
+            if !(0x20..0x80).contains(&b) || (b == b' ' && prev_space) {
+                break;
+            }
+            prev_space = b == b' ';
+            run += 1;
+        }
+        if run > 0 {
+            out.push_str(&rest[..run]);
+            rest = &rest[run..];
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
         match fold_char(c) {
             Fold::Keep => {
                 out.push(c);
