@@ -29,8 +29,12 @@ fn source(name: &str, bytes: &[u8]) -> Source {
     }
 }
 
+/// The pipeline of `config`, with a fresh in-memory store for the stages that keep state
+/// (the default pipeline ends with dedup).
 fn build(config: &LoadedConfig) -> Pipeline {
-    match Registry::builtin().build(config) {
+    let store = newsdrop_store::Store::in_memory().expect("store");
+    let state: std::sync::Arc<dyn newsdrop_core::state::State> = std::sync::Arc::new(store);
+    match Registry::builtin().build_with_state(config, Some(&state)) {
         Ok(p) => p,
         Err(e) => panic!("pipeline: {e}"),
     }
