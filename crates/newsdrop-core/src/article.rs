@@ -20,6 +20,8 @@ pub struct Article {
     pub meta: Meta,
     pub tags: Vec<Tag>,
     pub dedup: Option<DedupVerdict>,
+    /// Derived data rules share within one pipeline run (see [`Scratch`]); not output.
+    pub scratch: Scratch,
 }
 
 impl Article {
@@ -34,6 +36,7 @@ impl Article {
             meta: Meta::default(),
             tags: Vec::new(),
             dedup: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -56,6 +59,58 @@ impl Article {
             body.push_str(text);
         }
         body
+    }
+}
+
+/// A per-article cache of derived data, keyed by type, so that rules can share work they
+/// would otherwise each redo (the boilerplate classifier's per-block features are read by
+/// the metadata rule to find where the article starts, then by the boilerplate rule).
+///
+/// It is a cache, not state: it is not output, a clone starts empty, it takes no part in
+/// equality, and whoever reads a value must check that it still fits the article (stages
+/// in between may have changed the blocks). Types are private to the rule that defines
+/// them, so rules cannot see each other's entries by accident.
+#[derive(Default)]
+pub struct Scratch {
+    entries: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl Scratch {
+    /// The entry of type `T`, if one was put.
+    pub fn get<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
+        self.entries.iter().find_map(|e| e.downcast_ref::<T>())
+    }
+
+    /// Takes the entry of type `T` out.
+    pub fn take<T: std::any::Any + Send + Sync>(&mut self) -> Option<T> {
+        let i = self.entries.iter().position(|e| e.is::<T>())?;
+        self.entries.swap_remove(i).downcast::<T>().ok().map(|b| *b)
+    }
+
+    /// Puts `value`, replacing any entry of the same type.
+    pub fn put<T: std::any::Any + Send + Sync>(&mut self, value: T) {
+        self.entries.retain(|e| !e.is::<T>());
+        self.entries.push(Box::new(value));
+    }
+}
+
+impl Clone for Scratch {
+    /// Empty: a copy of an article recomputes what it needs.
+    fn clone(&self) -> Self {
+        Scratch::default()
+    }
+}
+
+impl PartialEq for Scratch {
+    /// Always equal: a cache says nothing about the article.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scratch({} entries)", self.entries.len())
     }
 }
 
@@ -243,4 +298,23 @@ pub enum DedupStatus {
     Unique,
     Exact,
     Near,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_holds_one_value_per_type_and_is_not_copied() {
+        let mut s = Scratch::default();
+        s.put(1u32);
+        s.put(String::from("a"));
+        s.put(2u32);
+        assert_eq!(s.get::<u32>(), Some(&2));
+        assert_eq!(s.take::<String>().as_deref(), Some("a"));
+        assert_eq!(s.take::<String>(), None);
+        let copy = s.clone();
+        assert_eq!(copy.get::<u32>(), None);
+        assert_eq!(copy, s);
+    }
 }

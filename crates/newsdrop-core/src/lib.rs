@@ -17,7 +17,7 @@ pub mod state;
 
 pub use article::{
     Article, Block, BlockKind, DedupStatus, DedupVerdict, DomHints, Format, Mark, Meta, Page,
-    Source, Tag,
+    Scratch, Source, Tag,
 };
 pub use config::{Config, ConfigError, ConfigErrors, InvalidConfig, LoadedConfig, StageSpec};
 pub use id::article_id;

@@ -2,7 +2,8 @@
 //! `.html`/`.html.gz` pages), runs the default pipeline (metadata, boilerplate) and prints
 //! `{"id", "body", "title", "published", ...}` JSON Lines, for scoring with
 //! `../shared/eval/score_extraction.py`; with `--bench` it prints pages/s instead, for the
-//! rules alone and for reading plus rules (single thread).
+//! rules alone and for reading plus rules (single thread), by the wall clock and by the
+//! thread's CPU time (steadier on a shared machine).
 //!
 //! ```text
 //! cargo run --release -p newsdrop-rules --example extract -- DIR > pred.jsonl
@@ -39,6 +40,14 @@ fn read(name: &str, bytes: &[u8]) -> Option<Article> {
             None
         }
     }
+}
+
+/// Seconds this thread has run on a CPU (Linux `schedstat`), so that pages/s do not depend
+/// on how many other processes share the machine; `None` elsewhere.
+fn cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
 }
 
 fn main() {
@@ -79,8 +88,10 @@ fn main() {
     };
     if bench {
         let started = Instant::now();
+        let cpu_started = cpu_secs();
         let articles: Vec<Article> = inputs.iter().filter_map(|(n, b)| read(n, b)).collect();
         let read_secs = started.elapsed().as_secs_f64();
+        let read_cpu = cpu_secs().zip(cpu_started).map(|(b, a)| b - a);
         let rounds = if articles
             .first()
             .is_some_and(|a| a.blocks.first().is_some_and(|b| b.dom.is_some()))
@@ -89,21 +100,35 @@ fn main() {
         } else {
             50
         };
-        let started = Instant::now();
+        // Each round works on fresh copies, made (and dropped) outside the timed part.
+        let (mut secs, mut cpu) = (0.0, Some(0.0));
         for _ in 0..rounds {
-            for a in &articles {
-                let mut a = a.clone();
-                let _ = pipeline.run(&mut a);
+            let mut copies = articles.clone();
+            let started = Instant::now();
+            let cpu_started = cpu_secs();
+            for a in &mut copies {
+                let _ = pipeline.run(a);
             }
+            secs += started.elapsed().as_secs_f64() / f64::from(rounds);
+            cpu = cpu
+                .zip(cpu_secs().zip(cpu_started))
+                .map(|(sum, (b, a))| sum + (b - a) / f64::from(rounds));
+            drop(copies);
         }
-        let secs = started.elapsed().as_secs_f64() / f64::from(rounds);
         let n = articles.len() as f64;
         println!(
-            "rules {:.0} pages/s, read + rules {:.0} pages/s ({} pages, rules x {rounds} rounds)",
+            "rules {:.0} pages/s, read + rules {:.0} pages/s ({} pages, rules x {rounds} rounds, wall clock)",
             n / secs,
             n / (secs + read_secs),
             articles.len()
         );
+        if let (Some(cpu), Some(read_cpu)) = (cpu, read_cpu) {
+            println!(
+                "rules {:.0} pages/s, read + rules {:.0} pages/s (CPU time of this thread)",
+                n / cpu,
+                n / (cpu + read_cpu)
+            );
+        }
         return;
     }
     if flag.as_deref() == Some("--blocks") {
@@ -129,7 +154,7 @@ fn main() {
             let Some(mut a) = read(name, bytes) else {
                 continue;
             };
-            let an = bp.analyse(&a);
+            let an = bp.analyse(&mut a);
             let _ = pipeline.run(&mut a);
             println!(
                 "run {:?} title {:?} published {:?} authors {:?} language {:?}",

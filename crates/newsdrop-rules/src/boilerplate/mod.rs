@@ -19,6 +19,7 @@
 pub mod classify;
 pub mod dom;
 pub mod phrases;
+pub mod shared;
 
 use newsdrop_core::{Article, ConfigError, Format, Stage, StageError, StageSpec, Verdict};
 use serde::Deserialize;
@@ -26,6 +27,7 @@ use serde::Deserialize;
 use self::classify::{Class, Features, Params};
 use self::phrases::{Kind, Phrases};
 use crate::RuleContext;
+use crate::metadata::language;
 use crate::stopwords::Stops;
 
 /// The rule's name, recorded on every block it drops.
@@ -126,14 +128,43 @@ impl Boilerplate {
         })
     }
 
+    /// The features of `article`'s blocks with the stopwords of its language, computed
+    /// once per article and shared between rules (see [`shared`]).
+    /// With no `meta.language` (no metadata rule ran), the language is told here, as
+    /// [`Boilerplate::language`] does.
+    pub fn features(&self, article: &mut Article) -> Vec<Features> {
+        if let Some(tag) = &article.meta.language {
+            let stops = Stops::for_language(tag);
+            return self.features_with(article, stops);
+        }
+        let english = self.features_with(article, Stops::English);
+        if language::looks_english(&english) {
+            return english;
+        }
+        let stops = language::detect(article).map_or(Stops::English, Stops::for_language);
+        self.features_with(article, stops)
+    }
+
+    /// The language of the article's text: English when its features say so beyond doubt
+    /// (cheap, and the features are kept for the classifier), else what the trigram
+    /// detector says, if it is sure enough.
+    pub fn language(&self, article: &mut Article) -> Option<&'static str> {
+        let english = self.features_with(article, Stops::English);
+        if language::looks_english(&english) {
+            Some("en")
+        } else {
+            language::detect(article)
+        }
+    }
+
+    /// The features of `article`'s blocks with `stops`.
+    pub fn features_with(&self, article: &mut Article, stops: Stops) -> Vec<Features> {
+        shared::features(article, &self.phrases, stops)
+    }
+
     /// Features, classes and the main run of `article`'s blocks.
-    pub fn analyse(&self, article: &Article) -> Analysis {
-        let stops = stops_for(article);
-        let features: Vec<Features> = article
-            .blocks
-            .iter()
-            .map(|b| Features::of(&b.text, &self.phrases, stops))
-            .collect();
+    pub fn analyse(&self, article: &mut Article) -> Analysis {
+        let features = self.features(article);
         let prose = classify::is_prose(&features);
         let classes: Vec<Class> = features
             .iter()
@@ -162,12 +193,7 @@ impl Boilerplate {
     /// HTML: the DOM extractor decides; `false` when it found no prose (then the line
     /// classifier has a go).
     fn apply_dom(&self, article: &mut Article) -> bool {
-        let stops = stops_for(article);
-        let features: Vec<Features> = article
-            .blocks
-            .iter()
-            .map(|b| Features::of(&b.text, &self.phrases, stops))
-            .collect();
+        let features = self.features(article);
         let Some(fates) = dom::extract(&article.blocks, &features) else {
             return false;
         };
@@ -254,28 +280,18 @@ impl Stage for Boilerplate {
     }
 }
 
-/// The stopwords of the article's language: `meta.language` (the metadata rule sets it),
-/// else detected here; English when the language is unknown.
-fn stops_for(article: &Article) -> Stops {
-    let tag = match &article.meta.language {
-        Some(tag) => Some(tag.as_str()),
-        None => crate::metadata::language::detect(article),
-    };
-    tag.map_or(Stops::English, Stops::for_language)
-}
-
 /// The reason for dropping a block: the phrase it matched, else where it was and what it
 /// looked like.
 fn reason(place: &str, f: &Features) -> String {
-    if let Some(k) = f.hit {
-        return format!("{place}: {}", k.reason());
-    }
-    let what = if f.copyright {
+    let what = if let Some(k) = f.hit {
+        k.reason()
+    } else if f.copyright {
         "copyright notice"
     } else if f.chars < 70 {
         "short line"
     } else {
         "not prose"
     };
-    format!("{place}: {what}")
+    // One allocation of the right size (this runs for most lines of a page).
+    [place, ": ", what].concat()
 }

@@ -209,6 +209,8 @@ pub const DEFAULTS: &[(&str, Kind, Scope)] = &[
 
 /// The compiled phrase set.
 pub struct Phrases {
+    /// A hash of everything the set was built from: two sets with the same key match alike.
+    key: u64,
     ac: AhoCorasick,
     entries: Vec<(Kind, Scope)>,
     /// User `drop`/`keep` patterns, matched anywhere in a line.
@@ -261,11 +263,23 @@ impl Phrases {
                 .map_err(|e| e.to_string())?;
             Some((ac, kinds))
         };
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (defaults, end_markers, drop, keep).hash(&mut h);
+            h.finish()
+        };
         Ok(Phrases {
+            key,
             ac,
             entries,
             anywhere,
         })
+    }
+
+    /// Identifies the set: equal for sets built from the same lists.
+    pub fn key(&self) -> u64 {
+        self.key
     }
 
     /// The phrase that `line` (trimmed) is or starts with, if any. User keep and drop patterns

@@ -114,7 +114,7 @@ impl Stage for Metadata {
     fn apply(&self, article: &mut Article) -> Result<Verdict, StageError> {
         let stated = page::facts(&article.page);
         if article.meta.language.is_none() {
-            let detected = language::detect(article);
+            let detected = self.classifier.language(article);
             article.meta.language = language::choose(stated.language.as_deref(), detected);
         }
         let zone = self.zone_for(article).cloned();

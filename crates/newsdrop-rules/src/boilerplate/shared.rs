@@ -1,0 +1,160 @@
+//! The per-block [`Features`] of an article, computed once per pipeline run and shared by
+//! the rules that read them: the metadata rule (to see where the article starts, and to
+//! tell English from other languages cheaply) and the boilerplate rule (to classify).
+//!
+//! They live in the article's [`Scratch`](newsdrop_core::Scratch), with a fingerprint of
+//! each block's text and the stopword list and phrase set they were computed with. A reader
+//! takes what still fits: blocks are matched to the cached ones in order, allowing for a
+//! block inserted or removed (the metadata rule splits a leading "date …" off the first
+//! paragraph) or changed (a plugin in between); only those are recomputed. So a stage that
+//! edits blocks can never make the next one read stale features, and the usual run
+//! (metadata, then boilerplate) computes each block's features once.
+
+use newsdrop_core::Article;
+
+use super::classify::Features;
+use super::phrases::Phrases;
+use crate::stopwords::Stops;
+
+/// What the scratch space holds.
+struct Cached {
+    stops: Stops,
+    phrases: u64,
+    /// Fingerprint of each block's text and its features, in block order.
+    blocks: Vec<(u64, Features)>,
+}
+
+/// The features of every block of `article`, with `stops` and `phrases`; reuses the ones
+/// already computed for unchanged blocks and leaves the result in the scratch space.
+pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<Features> {
+    let old = article
+        .scratch
+        .take::<Cached>()
+        .filter(|c| c.stops.same(&stops) && c.phrases == phrases.key())
+        .map(|c| c.blocks)
+        .unwrap_or_default();
+    let prints: Vec<u64> = article
+        .blocks
+        .iter()
+        .map(|b| fingerprint(&b.text))
+        .collect();
+    let mut out = Vec::with_capacity(prints.len());
+    let mut k = 0;
+    for (i, &fp) in prints.iter().enumerate() {
+        let f = match (old.get(k), old.get(k + 1)) {
+            (Some(&(p, f)), _) if p == fp => {
+                k += 1;
+                f
+            }
+            // The cached block at `k` was removed.
+            (_, Some(&(p, f))) if p == fp => {
+                k += 2;
+                f
+            }
+            (cached, _) => {
+                // Inserted when the cached block at `k` is the next one; changed otherwise.
+                let inserted = cached.is_some_and(|&(p, _)| prints.get(i + 1) == Some(&p));
+                if !inserted && cached.is_some() {
+                    k += 1;
+                }
+                Features::of(&article.blocks[i].text, phrases, stops)
+            }
+        };
+        out.push(f);
+    }
+    article.scratch.put(Cached {
+        stops,
+        phrases: phrases.key(),
+        blocks: prints.into_iter().zip(out.iter().copied()).collect(),
+    });
+    out
+}
+
+/// A fast 64-bit hash of `text` (FxHash-style, eight bytes at a time) and its length: a
+/// block whose fingerprint is unchanged has unchanged features.
+fn fingerprint(text: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = text.len() as u64;
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    let mut w = [0u8; 8];
+    let rest = chunks.remainder();
+    w[..rest.len()].copy_from_slice(rest);
+    (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newsdrop_core::{Block, BlockKind, Format, Source};
+
+    fn article(lines: &[&str]) -> Article {
+        let source = Source {
+            name: "a.txt".into(),
+            folder: String::new(),
+            size: 0,
+            sha256: String::new(),
+            received_at: jiff::Timestamp::UNIX_EPOCH,
+            encoding: "UTF-8".into(),
+        };
+        let mut a = Article::new(source, Format::Text);
+        a.blocks = lines
+            .iter()
+            .map(|l| Block::new(*l, BlockKind::Line))
+            .collect();
+        a
+    }
+
+    fn fresh(a: &Article, p: &Phrases, stops: Stops) -> Vec<Features> {
+        a.blocks
+            .iter()
+            .map(|b| Features::of(&b.text, p, stops))
+            .collect()
+    }
+
+    #[test]
+    fn cached_features_follow_edits() {
+        let p = Phrases::new(true, &[], &[], &[]).expect("phrases");
+        let mut a = article(&[
+            "Home News Sport",
+            "date 2023-06-21 The minister said on Tuesday that the talks would go on.",
+            "Read more:",
+            "It was the fifth round of the talks, which began in the spring of this year.",
+        ]);
+        assert_eq!(
+            features(&mut a, &p, Stops::English),
+            fresh(&a, &p, Stops::English)
+        );
+        // Split a prefix off (insert), change one block, remove another.
+        a.blocks[1].text = "The minister said on Tuesday that the talks would go on.".into();
+        a.blocks
+            .insert(1, Block::new("date 2023-06-21", BlockKind::Line));
+        a.blocks.remove(3);
+        a.blocks.push(Block::new("Comments", BlockKind::Line));
+        assert_eq!(
+            features(&mut a, &p, Stops::English),
+            fresh(&a, &p, Stops::English)
+        );
+        // Another stopword list or phrase set is another cache.
+        let de = Stops::for_language("de");
+        assert_eq!(features(&mut a, &p, de), fresh(&a, &p, de));
+        let user = Phrases::new(true, &["The minister".into()], &[], &[]).expect("phrases");
+        let got = features(&mut a, &user, de);
+        assert_eq!(got, fresh(&a, &user, de));
+        assert_ne!(got[2].hit, None);
+    }
+
+    #[test]
+    fn fingerprints_see_every_byte() {
+        let a = "The quick brown fox jumps";
+        assert_ne!(fingerprint(a), fingerprint("The quick brown fox jumpS"));
+        assert_ne!(fingerprint(a), fingerprint("the quick brown fox jumps"));
+        assert_ne!(fingerprint(""), fingerprint("\0"));
+        let copy = String::from(a);
+        assert_eq!(fingerprint(a), fingerprint(copy.as_str()));
+    }
+}
