@@ -331,6 +331,7 @@ struct Scan {
 }
 
 impl Word {
+    #[inline]
     fn finish(&self, t: &str, end: usize, stops: Stops, f: &mut Features, found: &mut Scan) {
         // A run of CJK characters has no spaces between its words: count one word per two
         // characters, as a rough segmentation.
@@ -529,6 +530,8 @@ mod tests {
                 "東京都は月曜日、新しい規則を発表した。Это ПРАВИЛО для всех. Ünïcödé Wörds",
                 "'tis the season ’til ’’ don't STOP — © 2019 All Rights Reserved",
                 "averyveryverylongwordthatdoesnotpack andthe",
+                "Some Words Here Again)ABcdef and 12Ab Tail Words Here)Abc",
+                "Some Words Here Again 2024ABcdef and more",
             ]
             .map(String::from),
         );
