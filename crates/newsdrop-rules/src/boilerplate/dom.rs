@@ -14,15 +14,18 @@
 //! 3. an ancestor's score is scaled by its share of non-link text and moved by ±25 for an
 //!    article-like or chrome-like `id`/`class` ([`hint`]); the best one is the article's
 //!    container;
-//! 4. containers with the same path signature and enough prose (an article split into
-//!    chunks) join it;
+//! 4. containers with the same signature and enough prose (an article split into chunks)
+//!    join it: the last three steps of the path, each as tag and first class, so that a
+//!    chunk nested under other wrappers or carrying an extra class
+//!    (`div.article-body-text.component.version-2`) still matches;
 //! 5. inside, a block is dropped when an element between it and the container is
 //!    chrome-like, when it is mostly link text, when it is an `h1` (the title) or a caption,
 //!    or when it is a scrap of under 10 characters that does not end like a sentence.
 //!
 //! Tuned on the dev pages: the prose threshold (25 chars, 30% links), the class weight (25),
-//! the link-density cut (50%, 80% for long sentences) and the hint word lists, which are
-//! generic web vocabulary (`nav`, `comment`, `related`, `share`, …), not any site's names.
+//! the link-density cut (50%, 80% for long sentences), the signature (3 steps; 2 and 4
+//! score the same) and the hint word lists, which are generic web vocabulary (`nav`,
+//! `comment`, `related`, `share`, …; `embed` is not chrome), not any site's names.
 
 use std::collections::HashMap;
 
@@ -135,6 +138,11 @@ pub fn hint(step: &str) -> (bool, bool) {
     for name in parts.filter(|p| !p.is_empty()) {
         let name = name.to_ascii_lowercase();
         pos |= POS.iter().any(|w| name.contains(w));
+        // An embedded post or video ("social-media-embed") is part of the story, not a
+        // share widget.
+        if name.contains("embed") && !name.contains("share") {
+            continue;
+        }
         neg |= NEG.iter().any(|w| name.contains(w))
             || name == "ad"
             || name == "ads"
@@ -144,6 +152,26 @@ pub fn hint(step: &str) -> (bool, bool) {
             || name.ends_with("tags");
     }
     (pos, neg)
+}
+
+/// What two containers of one article in chunks share in a path step: the tag and the
+/// first class (`div.article-body-text.component.version-2` and
+/// `div.article-body-text.component` are the same kind of chunk); ids are left out, they
+/// are often numbered (`post-1234`).
+fn step_key(step: &str) -> &str {
+    let Some(dot) = step.find('.') else {
+        return step.split('#').next().unwrap_or(step);
+    };
+    let tag_end = step.find('#').map_or(dot, |h| h.min(dot));
+    let class_end = step[dot + 1..]
+        .find(['.', '#'])
+        .map_or(step.len(), |e| dot + 1 + e);
+    if tag_end == dot {
+        &step[..class_end]
+    } else {
+        // `tag#id.class`: keep the tag alone rather than splice a new string.
+        &step[..tag_end]
+    }
 }
 
 /// The steps of a path, without the `…` of a capped one: parallel to `ancestors`.
@@ -215,18 +243,27 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
     let signature: Option<Vec<&str>> = blocks.iter().find_map(|b| {
         let d = b.dom.as_ref()?;
         let j = d.ancestors.iter().position(|&a| a == top)?;
-        Some(steps(&d.path).take(j + 1).collect())
+        Some(steps(&d.path).take(j + 1).map(step_key).collect())
     });
     if let Some(sig) = signature
         && sig.last().is_some_and(|s| s.contains(['.', '#']))
     {
         for b in blocks {
             let Some(d) = &b.dom else { continue };
-            let st: Vec<&str> = steps(&d.path).collect();
-            if st.len() != d.ancestors.len() || st.len() < sig.len() || st[..sig.len()] != sig[..] {
+            let st: Vec<&str> = steps(&d.path).map(step_key).collect();
+            if st.len() != d.ancestors.len() {
                 continue;
             }
-            let a = d.ancestors[sig.len() - 1];
+            // The container's own step and the steps just above it must match; what is
+            // higher up may differ (a chunk nested a few wrappers deeper than the first).
+            let tail = &sig[sig.len().saturating_sub(SIGNATURE_STEPS)..];
+            let Some(k) = (tail.len()..=st.len())
+                .find(|&end| st[end - tail.len()..end] == *tail)
+                .map(|end| end - 1)
+            else {
+                continue;
+            };
+            let a = d.ancestors[k];
             let share = nodes
                 .get(&a)
                 .map_or(0.0, |n| n.prose_chars / n.chars.max(1.0));
@@ -283,6 +320,9 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
 
 /// What an article-like or chrome-like class name is worth in the container choice.
 const CLASS_WEIGHT: f32 = 25.0;
+/// Steps of the container's path (its own and its ancestors') that a chunk of the same
+/// article must share.
+const SIGNATURE_STEPS: usize = 3;
 /// Share of prose a same-signature container needs to join the article.
 const CLONE_SHARE: f32 = 0.3;
 
@@ -361,6 +401,49 @@ mod tests {
         ];
         let kept: Vec<bool> = run(&blocks).iter().map(|f| *f == Fate::Keep).collect();
         assert_eq!(kept, [true, true, false, true]);
+    }
+
+    #[test]
+    fn chunks_nested_at_other_depths_with_extra_classes_join() {
+        let blocks = [
+            block(
+                PARA,
+                "body>div.wrap>main>section.s>div.body-text.v2>p",
+                &[0, 1, 2, 3, 4, 5],
+                0,
+            ),
+            block(
+                PARA,
+                "body>div.wrap>main>section.s>div.body-text.v2>p",
+                &[0, 1, 2, 3, 4, 6],
+                0,
+            ),
+            block("Advertisement", "body>div.ad>p", &[0, 7, 8], 0),
+            block(
+                PARA,
+                "body>main>section.s>div.body-text>p",
+                &[0, 9, 10, 11, 12],
+                0,
+            ),
+            block(
+                PARA,
+                "body>div.c>section.s>div.body-text>p",
+                &[0, 13, 14, 15, 16],
+                0,
+            ),
+        ];
+        let kept: Vec<bool> = run(&blocks).iter().map(|f| *f == Fate::Keep).collect();
+        assert_eq!(kept, [true, true, false, true, false]);
+        assert_eq!(step_key("div.body-text.component.v2"), "div.body-text");
+        assert_eq!(step_key("div#post-12.entry"), "div");
+        assert_eq!(step_key("p#x"), "p");
+        assert_eq!(step_key("article"), "article");
+    }
+
+    #[test]
+    fn embeds_are_not_chrome_but_share_widgets_are() {
+        assert_eq!(hint("div.social-media-embed"), (false, false));
+        assert_eq!(hint("div.share-embed"), (false, true));
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The `boilerplate` rule: keeps the article, drops page chrome, recording why.
 //!
-//! Text dumps (and, until the HTML path is tuned, every format) go through the line
-//! classifier in [`classify`]: each block is classed by length, stopword density, shape and
+//! Text dumps (and every format but HTML) go through the line classifier in [`classify`]:
+//! each block is classed by length, stopword density, shape and
 //! phrase lists ([`phrases`]), the main run of article text is chosen by score, and every
 //! block outside it, or inside it but recognised as a widget, teaser or label, is dropped
-//! with a reason (`removed` in the output). Blocks an earlier rule dropped (the metadata
+//! with a reason (`removed` in the output). HTML goes through the DOM extractor in [`dom`],
+//! with the line classifier as the fallback when the DOM's choice misses the page's prose
+//! (see `Boilerplate::choose`). The per-block features are computed once per article and
+//! shared with the metadata rule ([`shared`]). Blocks an earlier rule dropped (the metadata
 //! rule's title and byline) stay dropped. Phrase lists and thresholds are options:
 //!
 //! ```toml
@@ -189,81 +192,136 @@ pub struct Analysis {
     pub run: Option<(usize, usize)>,
 }
 
+/// What one extractor decided for a block still kept when the rule started.
+#[derive(Debug, Clone, PartialEq)]
+enum Decision {
+    /// Left as it is (a block an earlier rule dropped stays dropped).
+    Leave,
+    /// Kept, by a keep pattern: the reason is recorded.
+    KeepBy(&'static str),
+    Drop(String),
+}
+
 impl Boilerplate {
-    /// HTML: the DOM extractor decides; `false` when it found no prose (then the line
-    /// classifier has a go).
-    fn apply_dom(&self, article: &mut Article) -> bool {
-        let features = self.features(article);
-        let Some(fates) = dom::extract(&article.blocks, &features) else {
-            return false;
-        };
-        for ((block, fate), f) in article.blocks.iter_mut().zip(fates).zip(&features) {
-            if !block.keep {
-                continue;
-            }
-            match fate {
-                dom::Fate::Drop(why) => block.drop_by(RULE, why),
+    /// HTML: what the DOM extractor decides, or `None` when it found no prose.
+    fn dom_decisions(&self, article: &Article, features: &[Features]) -> Option<Vec<Decision>> {
+        let fates = dom::extract(&article.blocks, features)?;
+        let decisions = article
+            .blocks
+            .iter()
+            .zip(fates)
+            .zip(features)
+            .map(|((block, fate), f)| match fate {
+                _ if !block.keep => Decision::Leave,
+                dom::Fate::Drop(why) => Decision::Drop(why),
                 dom::Fate::Keep => match f.hit {
-                    Some(k) if k != Kind::Keep => block.drop_by(RULE, k.reason()),
-                    _ => {}
+                    Some(k) if k != Kind::Keep => Decision::Drop(k.reason().to_string()),
+                    _ => Decision::Leave,
                 },
+            })
+            .collect();
+        Some(decisions)
+    }
+
+    /// What the line classifier decides.
+    fn text_decisions(&self, article: &Article, a: &Analysis) -> Vec<Decision> {
+        let Some((start, end)) = a.run else {
+            return article
+                .blocks
+                .iter()
+                .map(|b| {
+                    if b.keep {
+                        Decision::Drop("no article text found".to_string())
+                    } else {
+                        Decision::Leave
+                    }
+                })
+                .collect();
+        };
+        let mut drop_next_headline = false;
+        let mut out = Vec::with_capacity(article.blocks.len());
+        for (i, block) in article.blocks.iter().enumerate() {
+            let f = &a.features[i];
+            let d = if !block.keep {
+                Decision::Leave
+            } else if f.chars == 0 {
+                Decision::Drop("empty".to_string())
+            } else if f.hit == Some(Kind::Keep) {
+                Decision::KeepBy(Kind::Keep.reason())
+            } else if i < start {
+                Decision::Drop(reason("before the article", f))
+            } else if i > end {
+                Decision::Drop(reason("after the article", f))
+            } else if std::mem::take(&mut drop_next_headline)
+                && !f.end_punct
+                && a.classes[i] != Class::Good
+            {
+                Decision::Drop(Kind::Teaser.reason().to_string())
+            } else if let Some(k) = f.hit {
+                if k == Kind::Teaser && f.words <= 3 {
+                    drop_next_headline = true;
+                }
+                Decision::Drop(k.reason().to_string())
+            } else if a.classes[i] == Class::Bad {
+                Decision::Drop(reason("inside the article", f))
+            } else {
+                Decision::Leave
+            };
+            out.push(d);
+        }
+        out
+    }
+}
+
+/// Share of the page's running prose (`Good` blocks) below which the DOM extractor is
+/// taken to have chosen the wrong container.
+const DOM_MIN_PROSE: f32 = 0.05;
+
+impl Boilerplate {
+    /// HTML: the DOM extractor's decisions, unless it missed the article. The line
+    /// classifier is the fallback when the DOM's choice holds almost none of the page's
+    /// running prose (under [`DOM_MIN_PROSE`] of the `Good` blocks' characters) and agrees
+    /// with the classifier on at most a fifth of what it keeps: an article of one
+    /// paragraph under a long list of teasers, or paragraphs each in its own card.
+    fn choose(&self, article: &Article, a: &Analysis, dom: Vec<Decision>) -> Vec<Decision> {
+        let text = self.text_decisions(article, a);
+        let kept =
+            |d: &Decision, b: &newsdrop_core::Block| b.keep && !matches!(d, Decision::Drop(_));
+        // Characters kept by the DOM, by both, of `Good` blocks, of `Good` blocks the DOM kept.
+        let (mut dom_chars, mut both, mut good, mut good_dom) = (0usize, 0usize, 0usize, 0usize);
+        for (i, b) in article.blocks.iter().enumerate() {
+            let n = a.features[i].chars;
+            let (kd, kt) = (kept(&dom[i], b), kept(&text[i], b));
+            dom_chars += n * usize::from(kd);
+            both += n * usize::from(kd && kt);
+            if b.keep && a.classes[i] == Class::Good {
+                good += n;
+                good_dom += n * usize::from(kd);
             }
         }
-        true
+        if (good_dom as f32) < DOM_MIN_PROSE * good as f32 && both * 5 <= dom_chars {
+            text
+        } else {
+            dom
+        }
     }
 }
 
 impl Stage for Boilerplate {
     fn apply(&self, article: &mut Article) -> Result<Verdict, StageError> {
-        if article.format == Format::Html && self.apply_dom(article) {
-            return Ok(Verdict::Continue);
-        }
         let a = self.analyse(article);
-        let Some((start, end)) = a.run else {
-            for b in article.blocks.iter_mut().filter(|b| b.keep) {
-                b.drop_by(RULE, "no article text found");
-            }
-            return Ok(Verdict::Continue);
+        let decisions = match article.format {
+            Format::Html => match self.dom_decisions(article, &a.features) {
+                Some(dom) => self.choose(article, &a, dom),
+                None => self.text_decisions(article, &a),
+            },
+            _ => self.text_decisions(article, &a),
         };
-        let mut drop_next_headline = false;
-        for (i, block) in article.blocks.iter_mut().enumerate() {
-            if !block.keep {
-                continue;
-            }
-            let f = &a.features[i];
-            if f.chars == 0 {
-                block.drop_by(RULE, "empty");
-                continue;
-            }
-            if f.hit == Some(Kind::Keep) {
-                block.keep_by(RULE, Kind::Keep.reason());
-                continue;
-            }
-            if i < start {
-                block.drop_by(RULE, reason("before the article", f));
-                continue;
-            }
-            if i > end {
-                block.drop_by(RULE, reason("after the article", f));
-                continue;
-            }
-            if drop_next_headline {
-                drop_next_headline = false;
-                if !f.end_punct && a.classes[i] != Class::Good {
-                    block.drop_by(RULE, Kind::Teaser.reason());
-                    continue;
-                }
-            }
-            if let Some(k) = f.hit {
-                if k == Kind::Teaser && f.words <= 3 {
-                    drop_next_headline = true;
-                }
-                block.drop_by(RULE, k.reason());
-                continue;
-            }
-            match a.classes[i] {
-                Class::Good | Class::NearGood | Class::Short => {}
-                Class::Bad => block.drop_by(RULE, reason("inside the article", f)),
+        for (block, d) in article.blocks.iter_mut().zip(decisions) {
+            match d {
+                Decision::Leave => {}
+                Decision::KeepBy(why) => block.keep_by(RULE, why),
+                Decision::Drop(why) => block.drop_by(RULE, why),
             }
         }
         Ok(Verdict::Continue)
@@ -294,4 +352,82 @@ fn reason(place: &str, f: &Features) -> String {
     };
     // One allocation of the right size (this runs for most lines of a page).
     [place, ": ", what].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newsdrop_core::{Block, BlockKind, DomHints, Source};
+
+    fn html(blocks: &[(&str, &str, &[u32], u32)]) -> Article {
+        let source = Source {
+            name: "a.html".into(),
+            folder: String::new(),
+            size: 0,
+            sha256: String::new(),
+            received_at: jiff::Timestamp::UNIX_EPOCH,
+            encoding: "UTF-8".into(),
+        };
+        let mut a = Article::new(source, Format::Html);
+        for &(text, path, ancestors, link_chars) in blocks {
+            let mut b = Block::new(text, BlockKind::Paragraph);
+            let tag = path.rsplit('>').next().unwrap_or("p");
+            b.dom = Some(DomHints {
+                tag: tag.split(['#', '.']).next().unwrap_or(tag).to_string(),
+                path: path.to_string(),
+                ancestors: ancestors.to_vec(),
+                link_chars,
+            });
+            a.blocks.push(b);
+        }
+        a
+    }
+
+    #[test]
+    fn html_falls_back_to_the_line_classifier_when_the_dom_misses_the_prose() {
+        const TEASER: &str = "Ten things to do in the city this weekend";
+        const ARTICLE: &str = "The council met on Tuesday evening and after a long and at \
+            times heated debate it voted to approve the new budget for the coming year, with \
+            two of its members voting against the plan and one abstaining.";
+        let mut a = html(&[
+            ("Home", "body>nav>a", &[0, 1, 2], 4),
+            (ARTICLE, "body>div.row>div>div", &[0, 3, 4, 5], 0),
+            ("Sports", "body>div.row>div>a", &[0, 3, 4, 6], 6),
+            (TEASER, "body>div.list>p", &[0, 7, 8], 0),
+            (TEASER, "body>div.list>p", &[0, 7, 9], 0),
+            (TEASER, "body>div.list>p", &[0, 7, 10], 0),
+            (TEASER, "body>div.list>p", &[0, 7, 11], 0),
+            (TEASER, "body>div.list>p", &[0, 7, 12], 0),
+        ]);
+        let bp = Boilerplate::with_defaults().expect("phrases");
+        // The DOM extractor alone picks the teaser box.
+        let features = bp.features(&mut a);
+        let dom = bp.dom_decisions(&a, &features).expect("prose");
+        assert_eq!(dom[1], Decision::Drop("outside the main content".into()));
+        assert_eq!(dom[3], Decision::Leave);
+        bp.apply(&mut a).expect("applies");
+        assert_eq!(a.body(), ARTICLE);
+    }
+
+    #[test]
+    fn html_keeps_the_dom_choice_when_it_holds_the_prose() {
+        const PARA: &str = "The council met on Tuesday, and after a long debate, it voted \
+            to approve the new budget for the coming year, with two members against.";
+        let mut a = html(&[
+            ("Home", "body>nav>a", &[0, 1, 2], 4),
+            (PARA, "body>div.story>p", &[0, 3, 4], 0),
+            (
+                "A short line of the story",
+                "body>div.story>p",
+                &[0, 3, 5],
+                0,
+            ),
+            (PARA, "body>div.story>p", &[0, 3, 6], 0),
+            ("Read more: other story", "body>div.story>p", &[0, 3, 7], 0),
+        ]);
+        let bp = Boilerplate::with_defaults().expect("phrases");
+        bp.apply(&mut a).expect("applies");
+        let kept: Vec<bool> = a.blocks.iter().map(|b| b.keep).collect();
+        assert_eq!(kept, [false, true, true, true, false]);
+    }
 }
