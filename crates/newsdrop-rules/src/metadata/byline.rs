@@ -103,20 +103,146 @@ pub fn is_name(s: &str) -> bool {
     caps >= 1 && (caps >= 2 || words.len() == 1)
 }
 
-/// Splits "A, B and C" into names; `None` unless every part is a name.
+/// Words that make a part of a byline a role or an affiliation, not a person ("AP Auto
+/// Writer", "Associated Press", "Staff Reporter").
+const ROLE_WORDS: &[&str] = &[
+    "writer",
+    "correspondent",
+    "reporter",
+    "editor",
+    "staff",
+    "press",
+    "contributor",
+    "columnist",
+    "producer",
+    "bureau",
+    "agency",
+    "wire",
+];
+
+/// Day and month names: a date that a byline runs into, not a name.
+const CALENDAR: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Whether a part of a byline (between commas or "and") names no person: a role, an
+/// agency, a web address ("Cleveland.com"), the publisher, a date word, or — after the
+/// first part — a credential ("MS", "RDN").
+fn is_not_person(part: &str, first: bool, publisher: Option<&str>) -> bool {
+    let lower = part.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    words.iter().any(|w| {
+        ROLE_WORDS
+            .iter()
+            .any(|r| w.trim_matches('.') == *r || w.ends_with(r))
+    }) || words
+        .iter()
+        .any(|w| CALENDAR.contains(&w.trim_matches([',', '.'])))
+        || part.split_whitespace().any(|w| {
+            let inner = w.trim_matches('.');
+            inner.contains('.')
+                && inner.rsplit('.').next().is_some_and(|tld| tld.len() >= 2)
+                && inner.chars().filter(|c| c.is_alphabetic()).count() > 3
+        })
+        || publisher.is_some_and(|p| {
+            let p = p.to_lowercase();
+            !lower.is_empty() && (p.contains(&lower) || lower.contains(&p))
+        })
+        || (!first
+            && words.len() == 1
+            && part.len() <= 4
+            && part.chars().all(|c| c.is_ascii_uppercase() || c == '.'))
+}
+
+/// The part of a byline before a day or month name that follows a name ("Joseph
+/// Tsidulko November" → "Joseph Tsidulko").
+fn before_calendar_word(part: &str) -> &str {
+    let mut at = 0;
+    for (n, w) in part.split_whitespace().enumerate() {
+        let lower = w.trim_matches([',', '.']).to_lowercase();
+        if n > 0 && CALENDAR.contains(&lower.as_str()) {
+            return &part[..at];
+        }
+        at = part[at..].find(w).map_or(at, |i| at + i + w.len());
+    }
+    part
+}
+
+/// "TOM KRISHER" → "Tom Krisher": a name in capitals, as wire bylines print it, in the
+/// case a reader expects; other names unchanged.
+fn name_case(name: &str) -> String {
+    if name.chars().any(char::is_lowercase) || name.split_whitespace().count() < 2 {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut start = true;
+    for c in name.chars() {
+        if start {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = !c.is_alphabetic();
+    }
+    out
+}
+
+/// Splits "A, B and C" into names, leaving out roles and affiliations ("By TOM KRISHER, AP
+/// Auto Writer" → "Tom Krisher"); `None` unless every other part is a name.
 fn names(s: &str) -> Option<Vec<String>> {
+    names_with(s, None, true)
+}
+
+fn names_with(s: &str, publisher: Option<&str>, strict: bool) -> Option<Vec<String>> {
     let mut out = Vec::new();
-    for part in s.split([',', '&']).flat_map(|p| p.split(" and ")) {
-        let p = part.trim().trim_end_matches('.');
-        if p.is_empty() {
+    for part in s.split([',', '&', ';']).flat_map(|p| p.split(" and ")) {
+        let p = before_calendar_word(part).trim().trim_end_matches('.');
+        if p.is_empty() || is_not_person(p, out.is_empty(), publisher) {
             continue;
         }
         if !is_name(p) {
-            return None;
+            if strict {
+                return None;
+            }
+            continue;
         }
-        out.push(p.to_string());
+        out.push(name_case(p));
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// The people in an author field a page states (`<meta name=author>`, JSON-LD `author`):
+/// a leading "By" and everything after the first line or a date go, and so do roles,
+/// affiliations and the publisher's own name; what is left must look like names.
+pub fn stated(raw: &str, publisher: Option<&str>) -> Vec<String> {
+    let line = raw.lines().next().unwrap_or("").trim();
+    let line = line
+        .strip_prefix("By ")
+        .or_else(|| line.strip_prefix("by "))
+        .or_else(|| line.strip_prefix("BY "))
+        .unwrap_or(line);
+    if line.starts_with("http") {
+        return Vec::new();
+    }
+    names_with(cut_name(line), publisher, false).unwrap_or_default()
 }
 
 /// Where a name list ends in a byline: a separator, a date, a handle.
@@ -137,6 +263,7 @@ fn cut_name(s: &str) -> &str {
         " updated",
         " Posted",
         "\u{a0}",
+        "\n",
     ] {
         if let Some(i) = s.find(stop) {
             end = end.min(i);
@@ -349,6 +476,54 @@ mod tests {
             None
         );
         assert_eq!(authors("Published"), None);
+        assert_eq!(
+            authors("By MEG KINNARD and ERRIN HAINES, Associated Press"),
+            s(&["Meg Kinnard", "Errin Haines"])
+        );
+        assert_eq!(
+            authors("By TOM KRISHER, AP Auto Writer"),
+            s(&["Tom Krisher"])
+        );
+    }
+
+    #[test]
+    fn stated_authors_lose_roles_affiliations_and_dates() {
+        let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            stated("By TOM KRISHER, AP Auto Writer", None),
+            v(&["Tom Krisher"])
+        );
+        assert_eq!(
+            stated("Troy L. Smith, Cleveland.com", None),
+            v(&["Troy L. Smith"])
+        );
+        assert_eq!(
+            stated(
+                "Tanza Loudenback, Business Insider",
+                Some("Business Insider Deutschland")
+            ),
+            v(&["Tanza Loudenback"])
+        );
+        assert_eq!(
+            stated("Ilana Muhlstein, MS, RDN", None),
+            v(&["Ilana Muhlstein"])
+        );
+        assert_eq!(
+            stated("Jeff Foust\nMonday, November 18, 2019", None),
+            v(&["Jeff Foust"])
+        );
+        assert_eq!(stated("LISA MASCARO", None), v(&["Lisa Mascaro"]));
+        assert_eq!(stated("PMJS", None), v(&["PMJS"]));
+        assert_eq!(
+            stated("Joseph Tsidulko November 18", None),
+            v(&["Joseph Tsidulko"])
+        );
+        assert_eq!(stated("Reuters", None), v(&["Reuters"]));
+        assert_eq!(
+            stated("https://www.facebook.com/someone", None),
+            Vec::<String>::new()
+        );
+        assert_eq!(stated("JANE O'NEIL-SMITH", None), v(&["Jane O'Neil-Smith"]));
     }
 
     #[test]

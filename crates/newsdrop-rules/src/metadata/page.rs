@@ -119,25 +119,38 @@ pub fn facts(page: &Page) -> Facts {
     });
     f.published = stated_time.and_then(|(s, origin)| normalise_time(&s).map(|n| (n, origin)));
 
+    // The publisher: the first stated name that is not a web address; a host name
+    // ("newsnation.in") when addresses are all there is.
+    let mut publishers: Vec<String> = Vec::new();
+    for name in ["og:site_name", "application-name"] {
+        if let Some((_, v)) = meta(page, &[name]) {
+            publishers.push(v.to_string());
+        }
+    }
     if let Some(v) = ld {
-        f.authors = names_of(v.get("author"));
-        f.publisher = v
-            .get("publisher")
-            .and_then(|p| str_of(p.get("name")).or_else(|| str_of(Some(p))));
+        publishers.extend(
+            v.get("publisher")
+                .and_then(|p| str_of(p.get("name")).or_else(|| str_of(Some(p)))),
+        );
+    }
+    f.publisher = publishers
+        .iter()
+        .find(|p| host_of(p).is_none())
+        .cloned()
+        .or_else(|| publishers.iter().find_map(|p| host_of(p)));
+
+    let publisher = f.publisher.as_deref();
+    if let Some(v) = ld {
+        f.authors = names_of(v.get("author"))
+            .iter()
+            .flat_map(|a| super::byline::stated(a, publisher))
+            .collect();
     }
     if f.authors.is_empty()
         && let Some((_, a)) = meta(page, &["author", "article:author", "byl", "dc.creator"])
-        && !a.starts_with("http")
     {
-        f.authors = vec![
-            a.trim_start_matches("By ")
-                .trim_start_matches("by ")
-                .to_string(),
-        ];
+        f.authors = super::byline::stated(a, publisher);
     }
-    f.publisher = meta(page, &["og:site_name", "application-name"])
-        .map(|(_, v)| v.to_string())
-        .or(f.publisher);
     f.url = page
         .canonical
         .clone()
@@ -148,6 +161,19 @@ pub fn facts(page: &Page) -> Facts {
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty());
     f
+}
+
+/// The host of a web address ("https://www.newsnation.in/" → "newsnation.in"); `None` for
+/// anything that is not one.
+fn host_of(s: &str) -> Option<String> {
+    let s = s.trim();
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .or_else(|| s.strip_prefix("www.").map(|_| s))?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    (!host.is_empty() && !host.contains(' ')).then(|| host.to_string())
 }
 
 fn flatten_ld(v: Value) -> Vec<Value> {
@@ -219,6 +245,25 @@ mod tests {
         );
         assert_eq!(f.authors, vec!["Jane Roe".to_string()]);
         assert_eq!(f.publisher.as_deref(), Some("The Site"));
+    }
+
+    #[test]
+    fn publishers_are_names_not_addresses() {
+        let page = |site: &str, ld: &str| Page {
+            meta: vec![("og:site_name".into(), site.into())],
+            json_ld: vec![ld.into()],
+            ..Page::default()
+        };
+        let ld = r#"{"@type":"NewsArticle","publisher":{"name":"Hawaii News Now"},"author":"By JANE ROE, AP Writer"}"#;
+        let f = facts(&page("https://www.hawaiinewsnow.com", ld));
+        assert_eq!(f.publisher.as_deref(), Some("Hawaii News Now"));
+        assert_eq!(f.authors, vec!["Jane Roe".to_string()]);
+        let f = facts(&page(
+            "https://www.newsnation.in/",
+            r#"{"@type":"NewsArticle"}"#,
+        ));
+        assert_eq!(f.publisher.as_deref(), Some("newsnation.in"));
+        assert_eq!(host_of("The Site"), None);
     }
 
     #[test]
