@@ -57,6 +57,19 @@ struct Node {
     prose_chars: f32,
     /// The element's `tag#id.class` step.
     step: String,
+    /// [`hint`] of `step`, computed when first asked for (most nodes never are).
+    hints: std::cell::Cell<Option<(bool, bool)>>,
+}
+
+impl Node {
+    fn hint(&self) -> (bool, bool) {
+        if let Some(h) = self.hints.get() {
+            return h;
+        }
+        let h = hint(&self.step);
+        self.hints.set(Some(h));
+        h
+    }
 }
 
 /// Words of `id`/`class` values that mark an element as chrome.
@@ -136,7 +149,11 @@ pub fn hint(step: &str) -> (bool, bool) {
     let mut pos = matches!(tag, "article" | "main");
     let mut neg = matches!(tag, "nav" | "footer" | "aside" | "form" | "header");
     for name in parts.filter(|p| !p.is_empty()) {
-        let name = name.to_ascii_lowercase();
+        let name: std::borrow::Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            name.to_ascii_lowercase().into()
+        } else {
+            name.into()
+        };
         pos |= POS.iter().any(|w| name.contains(w));
         // An embedded post or video ("social-media-embed") is part of the story, not a
         // share widget.
@@ -228,7 +245,7 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
         if n.score <= 0.0 {
             continue;
         }
-        let (pos, neg) = hint(&n.step);
+        let (pos, neg) = n.hint();
         let weighted = n.score * (1.0 - n.link_chars / n.chars.max(1.0))
             + if pos { CLASS_WEIGHT } else { 0.0 }
             - if neg { CLASS_WEIGHT } else { 0.0 };
@@ -248,19 +265,23 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
     if let Some(sig) = signature
         && sig.last().is_some_and(|s| s.contains(['.', '#']))
     {
+        // The container's own step and the steps just above it must match; what is
+        // higher up may differ (a chunk nested a few wrappers deeper than the first).
+        let tail = &sig[sig.len().saturating_sub(SIGNATURE_STEPS)..];
+        // Where the tail ends in a path depends on the path alone: sibling blocks share it.
+        let mut seen: HashMap<&str, Option<usize>> = HashMap::new();
         for b in blocks {
             let Some(d) = &b.dom else { continue };
-            let st: Vec<&str> = steps(&d.path).map(step_key).collect();
-            if st.len() != d.ancestors.len() {
-                continue;
-            }
-            // The container's own step and the steps just above it must match; what is
-            // higher up may differ (a chunk nested a few wrappers deeper than the first).
-            let tail = &sig[sig.len().saturating_sub(SIGNATURE_STEPS)..];
-            let Some(k) = (tail.len()..=st.len())
-                .find(|&end| st[end - tail.len()..end] == *tail)
-                .map(|end| end - 1)
-            else {
+            let found = *seen.entry(d.path.as_str()).or_insert_with(|| {
+                let st: Vec<&str> = steps(&d.path).map(step_key).collect();
+                if st.len() != d.ancestors.len() {
+                    return None;
+                }
+                (tail.len()..=st.len())
+                    .find(|&end| st[end - tail.len()..end] == *tail)
+                    .map(|end| end - 1)
+            });
+            let Some(k) = found else {
                 continue;
             };
             let a = d.ancestors[k];
@@ -283,12 +304,12 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
             let Some(j) = d.ancestors.iter().position(|a| tops.contains(a)) else {
                 return Fate::Drop("outside the main content".to_string());
             };
-            if let Some(step) = steps(&d.path)
-                .skip(j + 1)
-                .take(d.ancestors.len() - j - 1)
-                .find(|s| hint(s).1)
+            if let Some(n) = d.ancestors[j + 1..]
+                .iter()
+                .filter_map(|a| nodes.get(a))
+                .find(|n| n.hint().1)
             {
-                return Fate::Drop(format!("in a chrome element ({step})"));
+                return Fate::Drop(format!("in a chrome element ({})", n.step));
             }
             let chars = f.chars as f32;
             let ld = if f.chars == 0 {
