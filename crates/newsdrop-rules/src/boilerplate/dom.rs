@@ -28,6 +28,7 @@
 //! `comment`, `related`, `share`, …; `embed` is not chrome), not any site's names.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use newsdrop_core::Block;
 
@@ -39,6 +40,40 @@ pub enum Fate {
     Keep,
     Drop(String),
 }
+
+/// A fast hash (FxHash's mix, eight bytes at a time) for the extractor's maps, whose keys
+/// are element numbers and paths of one page: no untrusted key can make them slow beyond
+/// the page's own size, so SipHash's protection is not needed and its cost shows.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Fast = BuildHasherDefault<FastHasher>;
 
 /// Tags whose own text can be an article paragraph.
 fn is_prose_tag(tag: &str) -> bool {
@@ -199,7 +234,7 @@ fn steps(path: &str) -> impl Iterator<Item = &str> {
 /// Decides every block of an HTML page. `features[i]` are block `i`'s text features; blocks
 /// with no DOM hints are kept. Returns `None` when no block looks like prose.
 pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
-    let mut nodes: HashMap<u32, Node> = HashMap::new();
+    let mut nodes: HashMap<u32, Node, Fast> = HashMap::default();
     let mut order: Vec<u32> = Vec::new();
     let mut prose = vec![false; blocks.len()];
     for (i, (b, f)) in blocks.iter().zip(features).enumerate() {
@@ -269,7 +304,7 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
         // higher up may differ (a chunk nested a few wrappers deeper than the first).
         let tail = &sig[sig.len().saturating_sub(SIGNATURE_STEPS)..];
         // Where the tail ends in a path depends on the path alone: sibling blocks share it.
-        let mut seen: HashMap<&str, Option<usize>> = HashMap::new();
+        let mut seen: HashMap<&str, Option<usize>, Fast> = HashMap::default();
         for b in blocks {
             let Some(d) = &b.dom else { continue };
             let found = *seen.entry(d.path.as_str()).or_insert_with(|| {
