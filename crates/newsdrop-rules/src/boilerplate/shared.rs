@@ -154,6 +154,13 @@ mod tests {
         assert_ne!(fingerprint(a), fingerprint("The quick brown fox jumpS"));
         assert_ne!(fingerprint(a), fingerprint("the quick brown fox jumps"));
         assert_ne!(fingerprint(""), fingerprint("\0"));
+        let long = "A line long enough to fill several eight-byte chunks, and a tail.";
+        for i in 0..long.len() {
+            let mut b = long.as_bytes().to_vec();
+            b[i] ^= 1;
+            let changed = String::from_utf8(b).expect("ascii");
+            assert_ne!(fingerprint(long), fingerprint(&changed), "byte {i}");
+        }
         let copy = String::from(a);
         assert_eq!(fingerprint(a), fingerprint(copy.as_str()));
     }
