@@ -7,8 +7,11 @@
 //!   files/s from the first rename to the last input archived, and the daemon's peak RSS.
 //! - `process`: `newsdrop process` over the dev text dumps, files/s.
 //!
-//! Articles are the real pages of `../shared/corpus/extraction/aeb-dev/text/` (or the seeds
-//! when that is missing), each given a unique last line so that every file is a new article.
+//! Articles are made from the real pages of `../shared/corpus/extraction/aeb-dev/text/` (or
+//! the seeds when that is missing): each file is a headline and eight paragraphs drawn, by a
+//! fixed-seed generator, from all the pages' paragraphs, so files are distinct articles of
+//! real prose. `--copies` instead cycles the pages themselves with a unique last line: the
+//! same story over and over, the dedup stage's worst case.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,7 +32,12 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("cargo build --release failed");
     }
     let bin = root.join("target/release/newsdrop");
-    let articles = load_articles(&root)?;
+    let pages = load_articles(&root)?;
+    let articles = if args.iter().any(|a| a == "--copies") {
+        pages
+    } else {
+        recombine(&pages, 2000)
+    };
     match what {
         "latency" => latency(&bin, &articles, files.min(500)),
         "burst" => burst(&bin, &articles, files),
@@ -41,6 +49,34 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         other => bail!("unknown benchmark {other:?}: latency, burst, process or all"),
     }
+}
+
+/// `n` distinct articles: a headline and eight paragraphs drawn from all the pages.
+fn recombine(pages: &[String], n: usize) -> Vec<String> {
+    let paragraphs: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p.lines())
+        .map(str::trim)
+        .filter(|l| l.split_whitespace().count() >= 12)
+        .collect();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |bound: usize| {
+        // xorshift64*: deterministic, no dependency.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % bound.max(1)
+    };
+    (0..n)
+        .map(|i| {
+            let mut text = format!("Benchmark story {i}\n\n");
+            for _ in 0..8 {
+                text.push_str(paragraphs[next(paragraphs.len())]);
+                text.push_str("\n\n");
+            }
+            text
+        })
+        .collect()
 }
 
 fn flag(args: &[String], name: &str) -> Option<usize> {
