@@ -357,18 +357,10 @@ fn reason(place: &str, f: &Features) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use newsdrop_core::{Block, BlockKind, DomHints, Source};
+    use newsdrop_core::{Block, BlockKind, DomHints};
 
     fn html(blocks: &[(&str, &str, &[u32], u32)]) -> Article {
-        let source = Source {
-            name: "a.html".into(),
-            folder: String::new(),
-            size: 0,
-            sha256: String::new(),
-            received_at: jiff::Timestamp::UNIX_EPOCH,
-            encoding: "UTF-8".into(),
-        };
-        let mut a = Article::new(source, Format::Html);
+        let mut a = crate::text::test_article(Format::Html);
         for &(text, path, ancestors, link_chars) in blocks {
             let mut b = Block::new(text, BlockKind::Paragraph);
             let tag = path.rsplit('>').next().unwrap_or("p");

@@ -90,23 +90,10 @@ fn fingerprint(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use newsdrop_core::{Block, BlockKind, Format, Source};
+    use newsdrop_core::{Block, BlockKind};
 
     fn article(lines: &[&str]) -> Article {
-        let source = Source {
-            name: "a.txt".into(),
-            folder: String::new(),
-            size: 0,
-            sha256: String::new(),
-            received_at: jiff::Timestamp::UNIX_EPOCH,
-            encoding: "UTF-8".into(),
-        };
-        let mut a = Article::new(source, Format::Text);
-        a.blocks = lines
-            .iter()
-            .map(|l| Block::new(*l, BlockKind::Line))
-            .collect();
-        a
+        crate::text::line_article(lines)
     }
 
     fn fresh(a: &Article, p: &Phrases, stops: Stops) -> Vec<Features> {

@@ -120,28 +120,7 @@ const ROLE_WORDS: &[&str] = &[
     "wire",
 ];
 
-/// Day and month names: a date that a byline runs into, not a name.
-const CALENDAR: &[&str] = &[
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
+use crate::text::CALENDAR_WORDS as CALENDAR;
 
 /// Whether a part of a byline (between commas or "and") names no person: a role, an
 /// agency, a web address ("Cleveland.com"), the publisher, a date word, or — after the

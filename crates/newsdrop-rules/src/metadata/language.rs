@@ -140,23 +140,9 @@ pub fn choose(stated: Option<&str>, detected: Option<&'static str>) -> Option<St
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
-    use newsdrop_core::{Block, BlockKind, Format, Source};
 
     fn article(lines: &[&str]) -> Article {
-        let source = Source {
-            name: "a.txt".into(),
-            folder: String::new(),
-            size: 0,
-            sha256: String::new(),
-            received_at: jiff::Timestamp::UNIX_EPOCH,
-            encoding: "UTF-8".into(),
-        };
-        let mut a = Article::new(source, Format::Text);
-        a.blocks = lines
-            .iter()
-            .map(|l| Block::new(*l, BlockKind::Line))
-            .collect();
-        a
+        crate::text::line_article(lines)
     }
 
     #[test]

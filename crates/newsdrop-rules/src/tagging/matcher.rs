@@ -832,28 +832,5 @@ fn is_qualifier(w: &str) -> bool {
 }
 
 fn is_calendar(w: &str) -> bool {
-    is_in(
-        w,
-        &[
-            "monday",
-            "tuesday",
-            "wednesday",
-            "thursday",
-            "friday",
-            "saturday",
-            "sunday",
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-    )
+    is_in(w, crate::text::CALENDAR_WORDS)
 }
