@@ -231,6 +231,13 @@ impl Store {
         Ok(())
     }
 
+    /// The dedup index, once a rule asked for it: (articles in it, bytes of memory its
+    /// tables hold, see [`SqliteIndex::memory_bytes`]). For benchmarks and reports.
+    pub fn dedup_index_stats(&self) -> Option<(usize, usize)> {
+        let index = lock(&self.handles).index.clone()?;
+        Some((index.len(), index.memory_bytes()))
+    }
+
     /// Commits the final status of a batch of articles in one durable transaction, after
     /// the dedup index rows of the articles judged so far, so that an article settled as
     /// emitted is always in the index a restart loads.
