@@ -24,6 +24,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// Pending index rows are written once this many have gathered.
 pub const FLUSH_EVERY: usize = 512;
 
+/// Most candidates verified for one article: those sharing the most index keys. Each costs
+/// a read of its shingle set, and without a cap an article whose sentences recur across the
+/// index would be checked against every article sharing one of them, so the work per
+/// article would grow with the index. A real copy shares many keys and ranks first.
+pub const MAX_CANDIDATES: usize = 64;
+
 /// The line memory is saved after this many articles (and when dropped).
 const LINES_SAVE_EVERY: u64 = 4096;
 
@@ -425,6 +431,7 @@ impl DedupIndex for SqliteIndex {
         }
         let mut found: Vec<(u32, u32)> = counts.into_iter().collect();
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        found.truncate(MAX_CANDIDATES);
         let mut sets = Vec::with_capacity(found.len());
         for &(slot, _) in &found {
             sets.push(inner.shingles(slot, &self.label)?);
@@ -666,6 +673,47 @@ mod tests {
             .expect("again");
         assert_eq!(again, a);
         assert_eq!(index.len(), 3);
+    }
+
+    #[test]
+    fn only_the_candidates_sharing_the_most_keys_are_verified() {
+        let store = Store::in_memory().expect("store");
+        let index = store.dedup_index(&params(4), None).expect("index");
+        // Many articles share one common key with the newcomer; one shares five.
+        let unique = |_: &Lookup<'_>| DedupVerdict {
+            status: DedupStatus::Unique,
+            of: None,
+            similarity: None,
+            containment: None,
+            shared: None,
+            rule: None,
+        };
+        for i in 0..(MAX_CANDIDATES as u32 + 40) {
+            let id = format!("common-{i}");
+            index
+                .resolve(&doc(&id, &[1, 1000 + i]), &mut |l| unique(l))
+                .expect("common");
+        }
+        index
+            .resolve(&doc("copy", &[1, 2, 3, 4, 5, 6]), &mut |l| unique(l))
+            .expect("copy");
+        let mut seen = Vec::new();
+        index
+            .resolve(&doc("new", &[1, 2, 3, 4, 5, 7]), &mut |l| {
+                seen = l
+                    .candidates
+                    .iter()
+                    .map(|c| (c.id.to_string(), c.shared_keys))
+                    .collect();
+                unique(l)
+            })
+            .expect("new");
+        assert_eq!(seen.len(), MAX_CANDIDATES);
+        assert_eq!(
+            seen[0],
+            ("copy".to_string(), 5),
+            "the real copy ranks first"
+        );
     }
 
     #[test]
