@@ -54,14 +54,7 @@ fn from_blob(b: &[u8]) -> Vec<u32> {
         .collect()
 }
 
-/// 64-bit mix (splitmix64 finaliser), for table positions and id hashes.
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
+use newsdrop_core::id::mix64 as mix;
 
 fn hash_str(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

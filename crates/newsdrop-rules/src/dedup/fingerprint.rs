@@ -104,13 +104,7 @@ pub fn hash64(seed: u64, bytes: &[u8]) -> u64 {
     mix(h)
 }
 
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
+use newsdrop_core::id::mix64 as mix;
 
 /// Hash of a sequence of words (a line or a whole text).
 pub fn hash_words(seed: u64, words: &[String]) -> u64 {
