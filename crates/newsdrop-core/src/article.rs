@@ -292,6 +292,20 @@ pub struct DedupVerdict {
     pub rule: Option<String>,
 }
 
+impl DedupVerdict {
+    /// The verdict for an article that is no copy of an earlier one.
+    pub fn unique() -> Self {
+        DedupVerdict {
+            status: DedupStatus::Unique,
+            of: None,
+            similarity: None,
+            containment: None,
+            shared: None,
+            rule: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DedupStatus {

@@ -673,14 +673,7 @@ mod tests {
         let store = Store::in_memory().expect("store");
         let index = store.dedup_index(&params(4), None).expect("index");
         // Many articles share one common key with the newcomer; one shares five.
-        let unique = |_: &Lookup<'_>| DedupVerdict {
-            status: DedupStatus::Unique,
-            of: None,
-            similarity: None,
-            containment: None,
-            shared: None,
-            rule: None,
-        };
+        let unique = |_: &Lookup<'_>| DedupVerdict::unique();
         for i in 0..(MAX_CANDIDATES as u32 + 40) {
             let id = format!("common-{i}");
             index

@@ -245,14 +245,7 @@ impl Dedup {
                     format!("near: containment >= {}", self.o.containment)
                 }),
             },
-            None => DedupVerdict {
-                status: DedupStatus::Unique,
-                of: None,
-                similarity: None,
-                containment: None,
-                shared: None,
-                rule: None,
-            },
+            None => DedupVerdict::unique(),
         }
     }
 }
