@@ -62,21 +62,8 @@ pub fn read(
         if dates::is_hijri(t) {
             continue;
         }
-        if let Some(names) = byline::authors(t) {
-            if found.authors.is_empty() {
-                found.authors = names;
-            }
-            if date.is_none() {
-                date = dates::find(t).map(|f| (f, "byline"));
-            }
-            drops.push((i, "byline"));
-            continue;
-        }
-        if is_date_line(t, &analysis.features[i]) {
-            if date.is_none() {
-                date = dates::find(t).map(|f| (f, origin_of(t)));
-            }
-            drops.push((i, "date line"));
+        if let Some(reason) = byline_or_date(t, &analysis.features[i], &mut found, &mut date) {
+            drops.push((i, reason));
             continue;
         }
         if title_at.is_none() && is_headline(t, &analysis.features[i], b) {
@@ -103,19 +90,8 @@ pub fn read(
         if !b.keep || t.is_empty() || t.chars().count() > 120 {
             continue;
         }
-        if let Some(names) = byline::authors(t) {
-            if found.authors.is_empty() {
-                found.authors = names;
-            }
-            if date.is_none() {
-                date = dates::find(t).map(|f| (f, "byline"));
-            }
-            drops.push((j, "byline"));
-        } else if is_date_line(t, &analysis.features[j]) {
-            if date.is_none() {
-                date = dates::find(t).map(|f| (f, origin_of(t)));
-            }
-            drops.push((j, "date line"));
+        if let Some(reason) = byline_or_date(t, &analysis.features[j], &mut found, &mut date) {
+            drops.push((j, reason));
         }
     }
 
@@ -175,6 +151,32 @@ pub fn read(
 }
 
 /// A line that is mostly a date ("Friday, September 20, 2024", "Updated 1:39 am EST, …").
+/// A byline or a date line: takes its authors (if none yet) and its date (if none yet), and
+/// returns why the line leaves the body.
+fn byline_or_date(
+    t: &str,
+    f: &Features,
+    found: &mut Found,
+    date: &mut Option<(dates::Found, &'static str)>,
+) -> Option<&'static str> {
+    if let Some(names) = byline::authors(t) {
+        if found.authors.is_empty() {
+            found.authors = names;
+        }
+        if date.is_none() {
+            *date = dates::find(t).map(|d| (d, "byline"));
+        }
+        return Some("byline");
+    }
+    if is_date_line(t, f) {
+        if date.is_none() {
+            *date = dates::find(t).map(|d| (d, origin_of(t)));
+        }
+        return Some("date line");
+    }
+    None
+}
+
 fn is_date_line(t: &str, f: &Features) -> bool {
     t.chars().count() <= 100 && f.stops <= 3 && dates::find(t).is_some()
 }
