@@ -117,3 +117,72 @@ fn process_reports_a_failing_file_and_goes_on() {
         "{stderr}"
     );
 }
+
+#[test]
+fn process_learns_a_sites_chrome_in_the_state_folder_across_runs() {
+    let env = Env::new("");
+    fs::write(env.config(), "[output]\nremoved = true\n").expect("config");
+    let page = |n: usize, topic: &str| {
+        let para = |what: &str| {
+            format!(
+                "The county council met about the {topic} and after a long debate it voted \
+                 to approve the {what} plan, with two members against it and one abstaining."
+            )
+        };
+        serde_json::json!({
+            "title": format!("Council and the {topic}"),
+            "url": format!("https://www.courier.example/news/{n}"),
+            "body": format!(
+                "{}\n\n{}\n\nThe Valley Courier is an independent newspaper serving the \
+                 county since 1921.\n\n{}",
+                para("budget"),
+                para("timetable"),
+                para("repairs")
+            ),
+        })
+        .to_string()
+    };
+    // The default `learn_after` is 4: four pages in a first run, the fifth in a second.
+    let topics = ["harbour", "library", "bridge", "depot", "school"];
+    for (n, topic) in topics.iter().enumerate() {
+        let dir = if n < 4 { "first" } else { "second" };
+        fs::create_dir_all(env.path(dir)).expect("mkdir");
+        fs::write(env.path(dir).join(format!("{n}.json")), page(n, topic)).expect("write");
+    }
+    let run = |dir: &str| {
+        let out = env.newsdrop(&[
+            "process",
+            "--config",
+            "newsdrop.toml",
+            "--state",
+            "state",
+            dir,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+            .collect::<Vec<_>>()
+    };
+    const LINE: &str = "The Valley Courier is an independent newspaper";
+    for article in run("first") {
+        assert!(article["body"].as_str().expect("body").contains(LINE));
+    }
+    // A second run over the same state folder remembers the four pages.
+    let learnt = run("second");
+    let body = learnt[0]["body"].as_str().expect("body");
+    assert!(!body.contains(LINE), "{body}");
+    assert!(body.contains("the school"), "{body}");
+    let removed = learnt[0]["removed"].as_array().expect("removed");
+    assert!(
+        removed
+            .iter()
+            .any(|r| r["text"].as_str().is_some_and(|t| t.starts_with(LINE))
+                && r["reason"] == "learnt chrome: on 4 earlier pages of host:courier.example"),
+        "{removed:?}"
+    );
+}

@@ -17,10 +17,15 @@
 //! drop = ["promo code"]                         # a line containing this is chrome
 //! keep = ["Editor's note"]                      # a line containing this is article
 //! length_low = 70                               # classifier thresholds, see `Params`
+//! learn_after = 4                               # see below
 //! ```
+//!
+//! With a store, the rule also learns each site's own chrome ([`learn`]): a short line that
+//! `learn_after` earlier pages of the same source contained is dropped as "learnt chrome".
 
 pub mod classify;
 pub mod dom;
+pub mod learn;
 pub mod phrases;
 pub mod shared;
 
@@ -28,6 +33,7 @@ use newsdrop_core::{Article, ConfigError, Format, Stage, StageError, StageSpec, 
 use serde::Deserialize;
 
 use self::classify::{Class, Features, Params};
+use self::learn::{Learn, Learner};
 use self::phrases::{Kind, Phrases};
 use crate::RuleContext;
 use crate::metadata::language;
@@ -51,6 +57,10 @@ struct Options {
     end_markers: Vec<String>,
     drop: Vec<String>,
     keep: Vec<String>,
+    /// Learn each source's chrome in the store (see [`learn`]).
+    learn: bool,
+    learn_after: u32,
+    learn_max_words: usize,
 }
 
 impl Default for Options {
@@ -68,6 +78,9 @@ impl Default for Options {
             end_markers: Vec::new(),
             drop: Vec::new(),
             keep: Vec::new(),
+            learn: true,
+            learn_after: 4,
+            learn_max_words: 20,
         }
     }
 }
@@ -98,9 +111,29 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
             errors.push(cx.error(key, "patterns must not be empty"));
         }
     }
+    if o.learn && o.learn_after == 0 {
+        errors.push(cx.error("learn_after", "must be at least 1"));
+    }
+    if o.learn && o.learn_max_words == 0 {
+        errors.push(cx.error("learn_max_words", "must be at least 1"));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
+    // Learning needs the store; a pipeline built without one (never the daemon's) does not learn.
+    let learner = match cx.state.filter(|_| o.learn) {
+        Some(state) => {
+            let memory = state
+                .line_memory()
+                .map_err(|e| vec![cx.error("learn", e.to_string())])?;
+            let settings = Learn {
+                after: o.learn_after,
+                max_words: o.learn_max_words,
+            };
+            Some(Learner::new(settings, memory))
+        }
+        None => None,
+    };
     let phrases = Phrases::new(o.builtin_phrases, &o.end_markers, &o.drop, &o.keep)
         .map_err(|e| vec![cx.error("", format!("phrase lists: {e}"))])?;
     let params = Params {
@@ -112,13 +145,18 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
         box_penalty: o.box_penalty,
         short_weight: o.short_weight,
     };
-    Ok(Box::new(Boilerplate { params, phrases }))
+    Ok(Box::new(Boilerplate {
+        params,
+        phrases,
+        learner,
+    }))
 }
 
 /// The configured rule.
 pub struct Boilerplate {
     params: Params,
     phrases: Phrases,
+    learner: Option<Learner>,
 }
 
 impl Boilerplate {
@@ -128,6 +166,7 @@ impl Boilerplate {
         Ok(Boilerplate {
             params: Params::default(),
             phrases: Phrases::new(true, &[], &[], &[])?,
+            learner: None,
         })
     }
 
@@ -317,6 +356,7 @@ impl Stage for Boilerplate {
             },
             _ => self.text_decisions(article, &a),
         };
+        let decisions = self.drop_learnt(article, decisions);
         for (block, d) in article.blocks.iter_mut().zip(decisions) {
             match d {
                 Decision::Leave => {}
@@ -335,6 +375,43 @@ impl Stage for Boilerplate {
             self.params.stopwords_low,
             self.params.stopwords_high
         )
+    }
+}
+
+impl Boilerplate {
+    /// Counts the article's lines into the source's memory, and drops the kept lines learnt
+    /// as the source's chrome (see [`Learner::chrome`]), unless they would take most of what
+    /// is kept (a page of short lines seen before is a copy, not a page of chrome).
+    fn drop_learnt(&self, article: &Article, mut decisions: Vec<Decision>) -> Vec<Decision> {
+        let Some(learner) = &self.learner else {
+            return decisions;
+        };
+        let Some((source, seen)) = learner.observe(article) else {
+            return decisions;
+        };
+        let chrome = learner.chrome(&seen);
+        let (mut kept, mut learnt) = (0usize, 0usize);
+        let mut hits = Vec::new();
+        for (i, (block, d)) in article.blocks.iter().zip(&decisions).enumerate() {
+            if !block.keep || *d != Decision::Leave {
+                continue;
+            }
+            let n = block.text.chars().count();
+            kept += n;
+            if let Some(pages) = chrome[i] {
+                learnt += n;
+                hits.push((i, pages));
+            }
+        }
+        if learnt * 2 > kept {
+            return decisions;
+        }
+        for (i, pages) in hits {
+            decisions[i] = Decision::Drop(format!(
+                "learnt chrome: on {pages} earlier pages of {source}"
+            ));
+        }
+        decisions
     }
 }
 
@@ -373,6 +450,143 @@ mod tests {
             a.blocks.push(b);
         }
         a
+    }
+
+    /// A page of `folder` with its own article text and the site's closing line.
+    fn courier_page(folder: &str, n: usize) -> Article {
+        const PLACES: [&str; 6] = ["harbour", "library", "bridge", "school", "market", "depot"];
+        const THINGS: [&str; 3] = ["budget", "timetable", "repairs"];
+        let para = |k: usize| {
+            format!(
+                "The county council met about the {} and after a long debate it voted to \
+                 approve the {} plan, with two members against it and one abstaining from \
+                 the vote that the {} board had asked for.",
+                PLACES[n % 6],
+                THINGS[k % 3],
+                PLACES[(n + k) % 6]
+            )
+        };
+        let mut a = crate::text::line_article(&[
+            &para(1),
+            &para(2),
+            "The Valley Courier is an independent newspaper serving the county since 1921.",
+            &para(3),
+        ]);
+        a.source.folder = folder.to_string();
+        a
+    }
+
+    fn learning_pipeline() -> newsdrop_core::Pipeline {
+        let src = "[[stage]]\nrule = \"boilerplate\"\nlearn_after = 3\n";
+        let config = newsdrop_core::LoadedConfig::parse(src, std::path::Path::new("t.toml"))
+            .map_err(|e| e.errors)
+            .expect("config");
+        let state: std::sync::Arc<dyn newsdrop_core::State> =
+            std::sync::Arc::new(newsdrop_store::Store::in_memory().expect("store"));
+        crate::Registry::builtin()
+            .build_with_state(&config, Some(&state))
+            .expect("pipeline")
+    }
+
+    fn courier_line(a: &Article) -> &newsdrop_core::Block {
+        a.blocks
+            .iter()
+            .find(|b| b.text.starts_with("The Valley Courier"))
+            .expect("line")
+    }
+
+    #[test]
+    fn a_line_that_recurs_on_a_sites_pages_is_learnt_as_chrome() {
+        let pipeline = learning_pipeline();
+        for n in 0..3 {
+            let mut a = courier_page("courier", n);
+            pipeline.run(&mut a).expect("runs");
+            assert!(courier_line(&a).keep, "page {n}: not learnt yet");
+        }
+        // Another site's pages with the same line do not count towards the courier's.
+        let mut other = courier_page("gazette", 9);
+        pipeline.run(&mut other).expect("runs");
+        assert!(courier_line(&other).keep);
+
+        let mut a = courier_page("courier", 3);
+        pipeline.run(&mut a).expect("runs");
+        let line = courier_line(&a);
+        assert!(!line.keep);
+        let mark = line.mark.as_ref().expect("marked");
+        assert_eq!(
+            (mark.rule.as_str(), mark.reason.as_str()),
+            (RULE, "learnt chrome: on 3 earlier pages of folder:courier")
+        );
+        // The article's own paragraphs stay.
+        assert_eq!(a.blocks.iter().filter(|b| b.keep).count(), 3);
+    }
+
+    #[test]
+    fn the_same_article_seen_again_is_not_mistaken_for_chrome() {
+        let pipeline = learning_pipeline();
+        for round in 0..6 {
+            let mut a = courier_page("courier", 1);
+            pipeline.run(&mut a).expect("runs");
+            // Its paragraphs recur as often as the closing line: the page is a re-crawl.
+            assert_eq!(
+                a.blocks.iter().filter(|b| b.keep).count(),
+                4,
+                "round {round}"
+            );
+        }
+        // Once the line is on three pages besides those copies, it is the site's chrome.
+        for n in 2..5 {
+            pipeline.run(&mut courier_page("courier", n)).expect("runs");
+        }
+        let mut a = courier_page("courier", 1);
+        pipeline.run(&mut a).expect("runs");
+        assert!(!courier_line(&a).keep);
+        assert_eq!(a.blocks.iter().filter(|b| b.keep).count(), 3);
+    }
+
+    #[test]
+    fn a_page_of_short_lines_all_seen_before_is_a_copy_not_chrome() {
+        let pipeline = learning_pipeline();
+        let lines = [
+            "Storm closes the coast road.",
+            "Crews worked through the night.",
+            "The road reopens on Friday.",
+        ];
+        for round in 0..5 {
+            let mut a = crate::text::line_article(&lines);
+            a.source.folder = "courier".into();
+            pipeline.run(&mut a).expect("runs");
+            let marks: Vec<Option<&str>> = a
+                .blocks
+                .iter()
+                .map(|b| b.mark.as_ref().map(|m| m.reason.as_str()))
+                .collect();
+            assert!(
+                marks.iter().flatten().all(|r| !r.starts_with("learnt")),
+                "round {round}: {marks:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_source_is_the_url_host_then_the_folder_then_the_publisher() {
+        let mut a = crate::text::test_article(Format::Text);
+        assert_eq!(learn::source_key(&a), None);
+        a.meta.publisher = Some("The Courier".into());
+        assert_eq!(
+            learn::source_key(&a).as_deref(),
+            Some("publisher:the courier")
+        );
+        a.source.folder = "feeds/courier".into();
+        assert_eq!(
+            learn::source_key(&a).as_deref(),
+            Some("folder:feeds/courier")
+        );
+        a.meta.url = Some("https://user@WWW.Courier.example:8443/news/1?x=y".into());
+        assert_eq!(
+            learn::source_key(&a).as_deref(),
+            Some("host:courier.example")
+        );
     }
 
     #[test]

@@ -1,0 +1,143 @@
+//! Learning a site's chrome: lines that recur on many pages of one source are not article.
+//!
+//! Phrase lists know the chrome every site shares ("Related Articles"); the classifier knows
+//! what prose looks like. Neither knows that "The Valley Courier is an independent newspaper
+//! since 1921." closes every page of one site. The store does: each article's short lines
+//! are counted into the line memory (the one the dedup rule uses, so both agree on what is
+//! chrome), keyed by the article's source, and a line that many earlier pages of the same
+//! source contained is dropped. The more of a site newsdrop sees, the cleaner its output.
+//!
+//! The source is the page's URL host, else the inbox subfolder, else the publisher: chrome is
+//! a property of a site, and lines never count across sources. Two guards keep article text
+//! safe: only short lines are learnt (long paragraphs are article even when repeated), and
+//! when the learnt lines would take most of what the classifier kept, the page is taken to be
+//! another copy of an article seen before (a re-crawl, an update) and nothing is dropped.
+
+use std::sync::Arc;
+
+use newsdrop_core::{Article, LineMemory};
+
+use crate::dedup::fingerprint::{hash_words, hash64, words};
+
+/// Seed of the line hashes; distinct from the dedup rule's, so their counts never mix.
+const SEED: u64 = 0x6368_726f_6d65; // "chrome"
+
+/// Learning settings (see the rule's options).
+#[derive(Debug, Clone, Copy)]
+pub struct Learn {
+    /// A line is chrome once this many earlier pages of the same source contained it.
+    pub after: u32,
+    /// Lines of more words than this are never learnt.
+    pub max_words: usize,
+}
+
+/// The learner: the settings and the shared line memory.
+pub struct Learner {
+    pub settings: Learn,
+    memory: Arc<dyn LineMemory>,
+}
+
+/// The source a page belongs to, for learning: its URL host (without `www.`), else its inbox
+/// subfolder, else its publisher; `None` when nothing tells (then nothing is learnt).
+pub fn source_key(article: &Article) -> Option<String> {
+    if let Some(host) = article.meta.url.as_deref().and_then(url_host) {
+        return Some(format!("host:{host}"));
+    }
+    if !article.source.folder.is_empty() {
+        return Some(format!("folder:{}", article.source.folder));
+    }
+    let publisher = article.meta.publisher.as_deref()?.trim();
+    (!publisher.is_empty()).then(|| format!("publisher:{}", publisher.to_lowercase()))
+}
+
+/// The host of an absolute http(s) URL, lowercased, without a leading `www.`.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map(|(_, r)| r)?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next()?.trim_end_matches('.').to_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+    (!host.is_empty()).then_some(host)
+}
+
+impl Learner {
+    pub fn new(settings: Learn, memory: Arc<dyn LineMemory>) -> Self {
+        Learner { settings, memory }
+    }
+
+    /// Counts the article's lines into the memory under its source, and returns its source
+    /// and, for each block counted, how many earlier pages of that source contained it and
+    /// how many words it has. Blocks an earlier rule dropped (title, byline) are not counted.
+    pub fn observe(&self, article: &Article) -> Option<(String, Vec<Option<Seen>>)> {
+        let key = source_key(article)?;
+        let salt = hash64(SEED, key.as_bytes());
+        let mut hashes: Vec<u64> = Vec::new();
+        let mut slot: Vec<Option<(usize, usize)>> = Vec::with_capacity(article.blocks.len());
+        for block in &article.blocks {
+            let mut w = words(&block.text);
+            if !block.keep || w.is_empty() {
+                slot.push(None);
+                continue;
+            }
+            // Numbers change from page to page ("© 2024", "Updated 5 hours ago").
+            for word in &mut w {
+                if word.chars().all(|c| c.is_numeric()) {
+                    word.clear();
+                    word.push('#');
+                }
+            }
+            let h = hash_words(salt, &w);
+            let i = hashes.iter().position(|&x| x == h).unwrap_or_else(|| {
+                hashes.push(h);
+                hashes.len() - 1
+            });
+            slot.push(Some((i, w.len())));
+        }
+        let seen = self.memory.observe(&hashes);
+        let per_block = slot
+            .iter()
+            .map(|s| {
+                s.map(|(i, words)| Seen {
+                    pages: seen[i],
+                    words,
+                })
+            })
+            .collect();
+        Some((key, per_block))
+    }
+
+    /// For each block, whether it is learnt chrome: a short line on at least `after` earlier
+    /// pages of the source *besides* the earlier copies of this article. How many copies
+    /// there were is told by the article's long paragraphs (the lower median of their
+    /// counts): a site's chrome recurs on its other pages, an article's own lines only on its
+    /// copies.
+    pub fn chrome(&self, seen: &[Option<Seen>]) -> Vec<Option<u32>> {
+        let mut long: Vec<u32> = seen
+            .iter()
+            .flatten()
+            .filter(|s| s.words > self.settings.max_words)
+            .map(|s| s.pages)
+            .collect();
+        long.sort_unstable();
+        let copies = long
+            .get(long.len().saturating_sub(1) / 2)
+            .copied()
+            .unwrap_or(0);
+        seen.iter()
+            .map(|s| {
+                s.filter(|s| {
+                    s.words <= self.settings.max_words
+                        && s.pages >= self.settings.after.saturating_add(copies)
+                })
+                .map(|s| s.pages)
+            })
+            .collect()
+    }
+}
+
+/// How often earlier pages of the source contained a block.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub pages: u32,
+    pub words: usize,
+}
