@@ -186,3 +186,25 @@ fn process_learns_a_sites_chrome_in_the_state_folder_across_runs() {
         "{removed:?}"
     );
 }
+
+#[test]
+fn check_reports_a_mistake_in_a_boilerplate_rule_file_with_its_line() {
+    let env = Env::new("");
+    fs::write(
+        env.config(),
+        "[[stage]]\nrule = \"boilerplate\"\nrules = [\"sites.toml\"]\n",
+    )
+    .expect("config");
+    fs::write(
+        env.path("sites.toml"),
+        "drop = [\"promo code\"]\n\n[[source]]\nmatch = [\"site:courier.example\"]\n",
+    )
+    .expect("rules");
+    let out = env.newsdrop(&["check", "--config", "newsdrop.toml"]);
+    assert_eq!(out.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sites.toml:4:") && stderr.contains("key `source[0].match[0]`"),
+        "{stderr}"
+    );
+}

@@ -51,7 +51,7 @@ pub fn source_key(article: &Article) -> Option<String> {
 }
 
 /// The host of an absolute http(s) URL, lowercased, without a leading `www.`.
-fn url_host(url: &str) -> Option<String> {
+pub(crate) fn url_host(url: &str) -> Option<String> {
     let rest = url.split_once("://").map(|(_, r)| r)?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);

@@ -16,6 +16,7 @@
 //! end_markers = ["Continue the conversation"]  # the article is over at a line starting so
 //! drop = ["promo code"]                         # a line containing this is chrome
 //! keep = ["Editor's note"]                      # a line containing this is article
+//! rules = ["boilerplate-rules.toml"]            # more lists, global or per source (see `rules`)
 //! length_low = 70                               # classifier thresholds, see `Params`
 //! learn_after = 4                               # see below
 //! ```
@@ -27,6 +28,7 @@ pub mod classify;
 pub mod dom;
 pub mod learn;
 pub mod phrases;
+pub mod rules;
 pub mod shared;
 
 use newsdrop_core::{Article, ConfigError, Format, Stage, StageError, StageSpec, Verdict};
@@ -34,7 +36,8 @@ use serde::Deserialize;
 
 use self::classify::{Class, Features, Params};
 use self::learn::{Learn, Learner};
-use self::phrases::{Kind, Phrases};
+use self::phrases::Kind;
+use self::rules::{Lists, PhraseSets, RuleFiles};
 use crate::RuleContext;
 use crate::metadata::language;
 use crate::stopwords::Stops;
@@ -57,6 +60,8 @@ struct Options {
     end_markers: Vec<String>,
     drop: Vec<String>,
     keep: Vec<String>,
+    /// Rule files (paths relative to the config file): more lists, global or per source.
+    rules: Vec<String>,
     /// Learn each source's chrome in the store (see [`learn`]).
     learn: bool,
     learn_after: u32,
@@ -78,6 +83,7 @@ impl Default for Options {
             end_markers: Vec::new(),
             drop: Vec::new(),
             keep: Vec::new(),
+            rules: Vec::new(),
             learn: true,
             learn_after: 4,
             learn_max_words: 20,
@@ -134,7 +140,30 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
         }
         None => None,
     };
-    let phrases = Phrases::new(o.builtin_phrases, &o.end_markers, &o.drop, &o.keep)
+    let mut files = RuleFiles::default();
+    for (i, path) in o.rules.iter().enumerate() {
+        let resolved = cx.resolve(std::path::Path::new(path));
+        match std::fs::read_to_string(&resolved) {
+            Ok(src) => {
+                if let Err(e) = files.add(&resolved.display().to_string(), &src) {
+                    errors.extend(e);
+                }
+            }
+            Err(e) => errors.push(cx.error(
+                &format!("rules[{i}]"),
+                format!("cannot read {}: {e}", resolved.display()),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let inline = Lists {
+        end_markers: o.end_markers,
+        drop: o.drop,
+        keep: o.keep,
+    };
+    let phrases = PhraseSets::new(o.builtin_phrases, &inline, files)
         .map_err(|e| vec![cx.error("", format!("phrase lists: {e}"))])?;
     let params = Params {
         length_low: o.length_low,
@@ -155,7 +184,7 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
 /// The configured rule.
 pub struct Boilerplate {
     params: Params,
-    phrases: Phrases,
+    phrases: PhraseSets,
     learner: Option<Learner>,
 }
 
@@ -165,7 +194,7 @@ impl Boilerplate {
     pub fn with_defaults() -> Result<Self, String> {
         Ok(Boilerplate {
             params: Params::default(),
-            phrases: Phrases::new(true, &[], &[], &[])?,
+            phrases: PhraseSets::new(true, &Lists::default(), RuleFiles::default())?,
             learner: None,
         })
     }
@@ -201,7 +230,8 @@ impl Boilerplate {
 
     /// The features of `article`'s blocks with `stops`.
     pub fn features_with(&self, article: &mut Article, stops: Stops) -> Vec<Features> {
-        shared::features(article, &self.phrases, stops)
+        let phrases = self.phrases.for_article(article);
+        shared::features(article, &phrases, stops)
     }
 
     /// Features, classes and the main run of `article`'s blocks.

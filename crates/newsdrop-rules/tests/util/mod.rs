@@ -36,13 +36,14 @@ pub fn text_article(name: &str, text: &str) -> Article {
 
 /// The default pipeline (metadata, boilerplate, dedup), built from the embedded config over
 /// a fresh in-memory store.
+#[allow(dead_code)] // not used by every test binary
 pub fn default_pipeline() -> Pipeline {
     let config = LoadedConfig::embedded(Path::new("."));
     build(&config)
 }
 
 /// Metadata, then boilerplate with `options` (TOML keys of its `[[stage]]` table).
-#[allow(dead_code)] // used by the extract example only
+#[allow(dead_code)] // not used by every test binary
 pub fn pipeline_with(options: &str) -> Pipeline {
     let src =
         format!("[[stage]]\nrule = \"metadata\"\n\n[[stage]]\nrule = \"boilerplate\"\n{options}\n");
