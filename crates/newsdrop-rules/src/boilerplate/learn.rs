@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use newsdrop_core::{Article, LineMemory};
 
-use crate::dedup::fingerprint::{hash_words, hash64, words};
+use newsdrop_core::id::mix64;
+
+use crate::dedup::fingerprint::hash64;
 
 /// Seed of the line hashes; distinct from the dedup rule's, so their counts never mix.
 const SEED: u64 = 0x6368_726f_6d65; // "chrome"
@@ -74,24 +76,16 @@ impl Learner {
         let mut hashes: Vec<u64> = Vec::new();
         let mut slot: Vec<Option<(usize, usize)>> = Vec::with_capacity(article.blocks.len());
         for block in &article.blocks {
-            let mut w = words(&block.text);
-            if !block.keep || w.is_empty() {
+            let (h, words) = line_hash(salt, &block.text);
+            if !block.keep || words == 0 {
                 slot.push(None);
                 continue;
             }
-            // Numbers change from page to page ("© 2024", "Updated 5 hours ago").
-            for word in &mut w {
-                if word.chars().all(|c| c.is_numeric()) {
-                    word.clear();
-                    word.push('#');
-                }
-            }
-            let h = hash_words(salt, &w);
             let i = hashes.iter().position(|&x| x == h).unwrap_or_else(|| {
                 hashes.push(h);
                 hashes.len() - 1
             });
-            slot.push(Some((i, w.len())));
+            slot.push(Some((i, words)));
         }
         let seen = self.memory.observe(&hashes);
         let per_block = slot
@@ -135,9 +129,67 @@ impl Learner {
     }
 }
 
+/// A hash of a line's words, case aside, every number the same ("© 2024" and "© 2025",
+/// "5 hours ago" and "6 hours ago" are one line), and its word count. One pass over the
+/// characters, no allocation: it runs for every line of every page. A site renders its
+/// chrome the same way on every page, so unlike the dedup rule's words this needs no Unicode
+/// normalisation.
+fn line_hash(salt: u64, text: &str) -> (u64, usize) {
+    const PRIME: u64 = 0x100_0000_01b3;
+    let (mut h, mut words) = (salt, 0usize);
+    let (mut in_word, mut in_number) = (false, false);
+    for c in text.chars() {
+        if !c.is_alphanumeric() {
+            in_word = false;
+            in_number = false;
+            continue;
+        }
+        if !in_word {
+            // Words are joined by one space, whatever separated them.
+            if words > 0 {
+                h = (h ^ u64::from(b' ')).wrapping_mul(PRIME);
+            }
+            words += 1;
+            in_word = true;
+        }
+        if c.is_numeric() {
+            if !in_number {
+                h = (h ^ u64::from(b'#')).wrapping_mul(PRIME);
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            for l in c.to_lowercase() {
+                h = (h ^ u64::from(l)).wrapping_mul(PRIME);
+            }
+        }
+    }
+    (mix64(h), words)
+}
+
 /// How often earlier pages of the source contained a block.
 #[derive(Debug, Clone, Copy)]
 pub struct Seen {
     pub pages: u32,
     pub words: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_hash;
+
+    #[test]
+    fn lines_hash_alike_across_case_spacing_and_numbers_only() {
+        let h = |t| line_hash(7, t);
+        assert_eq!(
+            h("© 2024 The Courier. All rights reserved."),
+            h("© 2025  the courier - all RIGHTS reserved")
+        );
+        assert_eq!(h("Updated 5 hours ago").1, 4);
+        assert_eq!(h("Updated 5 hours ago"), h("Updated 12 hours ago"));
+        assert_ne!(h("Updated 5 hours ago"), h("Updated 5 minutes ago"));
+        assert_ne!(h("the courier"), h("thecourier"));
+        assert_ne!(line_hash(7, "the courier"), line_hash(8, "the courier"));
+        assert_eq!(h("  — ").1, 0);
+    }
 }
