@@ -38,7 +38,7 @@ impl IndexParams {
 }
 
 /// One article as the dedup index keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Fingerprint {
     /// The article id.
     pub id: String,
@@ -50,6 +50,11 @@ pub struct Fingerprint {
     pub keys: Vec<u32>,
     /// When the article was received, in seconds since the Unix epoch (for expiry).
     pub at: i64,
+    /// Candidates that share fewer index keys than this share of the smaller key set (this
+    /// article's or theirs) are not offered to the judge: the keys are a sample of the
+    /// shingles, so such a candidate cannot be similar enough, and reading its shingles
+    /// would be wasted. 0 offers every candidate.
+    pub min_key_share: f64,
 }
 
 /// An earlier article that shares index keys with the one being judged.
@@ -60,6 +65,8 @@ pub struct Candidate<'a> {
     pub root: &'a str,
     /// Index keys it shares with the article being judged.
     pub shared_keys: u32,
+    /// Its own index keys.
+    pub keys: u32,
     /// Its full shingle set, sorted.
     pub shingles: &'a [u32],
 }

@@ -259,7 +259,7 @@ fn main() {
                     doc_of.insert(article.id.clone(), doc_id.clone());
                 }
                 let of = v.of.as_ref().and_then(|of| doc_of.get(of));
-                let rec = serde_json::json!({"id": doc_id, "duplicate_of": of});
+                let rec = serde_json::json!({"id": doc_id, "duplicate_of": of, "similarity": v.similarity, "containment": v.containment, "shared": v.shared});
                 if let Err(e) = writeln!(out, "{rec}") {
                     fail(&format!("decisions: {e}"));
                 }

@@ -1,7 +1,7 @@
 //! The dedup index and the line-frequency memory of the SQLite store.
 //!
 //! The index answers from memory and persists to SQLite:
-//! - in memory, per article: its id, the slot of its story's root, its time, and its sampled
+//! - in memory, per article: its id, the slot of its story's root, its time, its key count and its sampled
 //!   index keys in one open-addressing multimap of `(key, slot)` pairs (8 bytes a posting, no
 //!   per-key allocation), plus the exact-hash and id maps; a few hundred bytes an article;
 //! - in SQLite (`dedup_docs`): the full shingle set of every article, read back only to
@@ -145,6 +145,8 @@ struct Inner {
     ids: Vec<Box<str>>,
     roots: Vec<u32>,
     at: Vec<i64>,
+    /// Index keys of each article (saturating), for [`Fingerprint::min_key_share`].
+    nkeys: Vec<u16>,
     by_id: HashMap<u64, u32>,
     exact: HashMap<u64, u32>,
     postings: Postings,
@@ -233,6 +235,7 @@ impl SqliteIndex {
             ids: Vec::new(),
             roots: Vec::new(),
             at: Vec::new(),
+            nkeys: Vec::new(),
             by_id: HashMap::new(),
             exact: HashMap::new(),
             postings: Postings::default(),
@@ -256,11 +259,13 @@ impl SqliteIndex {
                 if let Some(x) = exact {
                     inner.exact.entry(x as u64).or_insert(slot);
                 }
-                for key in from_blob(&keys) {
+                let keys = from_blob(&keys);
+                for &key in &keys {
                     inner.postings.insert(key, slot);
                 }
                 inner.ids.push(id.into_boxed_str());
                 inner.at.push(at);
+                inner.nkeys.push(saturate(keys.len()));
                 inner.roots.push(slot);
                 root_ids.push(root.into_boxed_str());
             }
@@ -311,7 +316,7 @@ impl SqliteIndex {
     pub fn memory_bytes(&self) -> usize {
         let inner = lock(&self.inner);
         let ids: usize = inner.ids.iter().map(|s| s.len() + 16).sum();
-        let per_slot = inner.roots.len() * 4 + inner.at.len() * 8;
+        let per_slot = inner.roots.len() * 4 + inner.at.len() * 8 + inner.nkeys.len() * 2;
         let maps = (inner.by_id.capacity() + inner.exact.capacity()) * 13;
         ids + per_slot + maps + inner.postings.bytes()
     }
@@ -323,6 +328,10 @@ impl Drop for SqliteIndex {
             tracing::error!(error = %e, "cannot write the dedup index");
         }
     }
+}
+
+fn saturate(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
 fn flush(inner: &mut Inner, label: &str) -> Result<(), StateError> {
@@ -367,17 +376,36 @@ impl Inner {
             .filter(|&s| &*self.ids[s as usize] == id)
     }
 
-    fn shingles(&self, slot: u32, label: &str) -> Result<Vec<u32>, StateError> {
-        if slot >= self.pending_from {
-            return Ok(self.pending[(slot - self.pending_from) as usize]
-                .shingles
-                .clone());
+    /// The shingle sets of `slots`, in order: pending ones from memory, the others read in
+    /// one read transaction (one lock of the database instead of one per row).
+    fn shingles(&self, slots: &[u32], label: &str) -> Result<Vec<Vec<u32>>, StateError> {
+        let err = |e: rusqlite::Error| backend(label, e);
+        let mut out = Vec::with_capacity(slots.len());
+        let stored = slots.iter().filter(|&&s| s < self.pending_from).count();
+        let conn = (stored > 0).then(|| lock(&self.conn));
+        let tx = match &conn {
+            Some(c) if stored > 1 => Some(c.unchecked_transaction().map_err(err)?),
+            _ => None,
+        };
+        for &slot in slots {
+            if slot >= self.pending_from {
+                let p = &self.pending[(slot - self.pending_from) as usize];
+                out.push(p.shingles.clone());
+                continue;
+            }
+            let Some(conn) = &conn else {
+                unreachable!("a stored slot locks the connection")
+            };
+            let blob: Vec<u8> = conn
+                .prepare_cached("SELECT shingles FROM dedup_docs WHERE id = ?1")
+                .and_then(|mut s| s.query_row([&*self.ids[slot as usize]], |r| r.get(0)))
+                .map_err(err)?;
+            out.push(from_blob(&blob));
         }
-        let blob: Vec<u8> = lock(&self.conn)
-            .prepare_cached("SELECT shingles FROM dedup_docs WHERE id = ?1")
-            .and_then(|mut s| s.query_row([&*self.ids[slot as usize]], |r| r.get(0)))
-            .map_err(|e| backend(label, e))?;
-        Ok(from_blob(&blob))
+        if let Some(tx) = tx {
+            tx.commit().map_err(err)?;
+        }
+        Ok(out)
     }
 
     fn verdict(&self, slot: u32, label: &str) -> Result<DedupVerdict, StateError> {
@@ -422,13 +450,19 @@ impl DedupIndex for SqliteIndex {
                 }
             });
         }
-        let mut found: Vec<(u32, u32)> = counts.into_iter().collect();
+        let own = doc.keys.len();
+        let enough = |slot: u32, shared: u32| {
+            let smaller = own.min(usize::from(inner.nkeys[slot as usize]));
+            f64::from(shared) >= doc.min_key_share * smaller as f64
+        };
+        let mut found: Vec<(u32, u32)> = counts
+            .into_iter()
+            .filter(|&(slot, shared)| enough(slot, shared))
+            .collect();
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         found.truncate(MAX_CANDIDATES);
-        let mut sets = Vec::with_capacity(found.len());
-        for &(slot, _) in &found {
-            sets.push(inner.shingles(slot, &self.label)?);
-        }
+        let slots: Vec<u32> = found.iter().map(|&(slot, _)| slot).collect();
+        let sets = inner.shingles(&slots, &self.label)?;
         let lookup = Lookup {
             exact: exact.map(|s| {
                 (
@@ -443,6 +477,7 @@ impl DedupIndex for SqliteIndex {
                     id: &inner.ids[slot as usize],
                     root: &inner.ids[inner.roots[slot as usize] as usize],
                     shared_keys: shared,
+                    keys: u32::from(inner.nkeys[slot as usize]),
                     shingles: set,
                 })
                 .collect(),
@@ -459,6 +494,7 @@ impl DedupIndex for SqliteIndex {
         inner.ids.push(doc.id.clone().into_boxed_str());
         inner.roots.push(root);
         inner.at.push(doc.at);
+        inner.nkeys.push(saturate(doc.keys.len()));
         inner.by_id.insert(hash_str(&doc.id), slot);
         if let Some(x) = doc.exact {
             inner.exact.entry(x).or_insert(slot);
@@ -630,6 +666,7 @@ mod tests {
             shingles: shingles.to_vec(),
             keys: shingles.to_vec(),
             at: 1_000,
+            min_key_share: 0.0,
         }
     }
 
@@ -666,6 +703,50 @@ mod tests {
             .expect("again");
         assert_eq!(again, a);
         assert_eq!(index.len(), 3);
+    }
+
+    #[test]
+    fn candidates_sharing_too_small_a_share_of_the_smaller_key_set_are_not_offered() {
+        let unique = |_: &Lookup<'_>| DedupVerdict::unique();
+        // A long article, and a short one (a teaser) whose four keys are all in the newcomer.
+        let index = || {
+            let store = Store::in_memory().expect("store");
+            let index = store.dedup_index(&params(4), None).expect("index");
+            let long: Vec<u32> = (100..140).collect();
+            index
+                .resolve(&doc("long", &long), &mut |l| unique(l))
+                .expect("long");
+            index
+                .resolve(&doc("teaser", &[1, 2, 3, 4]), &mut |l| unique(l))
+                .expect("teaser");
+            index
+        };
+        // The newcomer: 40 keys, 2 in common with `long` (5% of 40), all 4 of `teaser`'s.
+        let mut keys: Vec<u32> = (1..=4).chain([100, 101]).chain(200..234).collect();
+        keys.sort_unstable();
+        let offered = |share: f64| {
+            let mut ids = Vec::new();
+            let mut d = doc("new", &keys);
+            d.min_key_share = share;
+            index()
+                .resolve(&d, &mut |l| {
+                    ids = l
+                        .candidates
+                        .iter()
+                        .map(|c| (c.id.to_string(), c.keys))
+                        .collect();
+                    DedupVerdict::unique()
+                })
+                .expect("new");
+            ids.sort();
+            ids
+        };
+        assert_eq!(
+            offered(0.0),
+            [("long".to_string(), 40), ("teaser".to_string(), 4)]
+        );
+        // 25%: `long` needs 10 shared keys of the smaller set (40), the teaser 1 of 4.
+        assert_eq!(offered(0.25), [("teaser".to_string(), 4)]);
     }
 
     #[test]

@@ -18,13 +18,6 @@ use unicode_normalization::UnicodeNormalization;
 /// The fingerprinting scheme; part of the index parameters, bumped when any of this changes.
 pub const SCHEME: &str = "nd-words-fnv1a-v1";
 
-/// The text to compare, as normalised words, before and after the line-memory filter.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Prose {
-    /// Lines of prose: each line's words.
-    pub lines: Vec<Vec<String>>,
-}
-
 /// Lowercased, NFKC-normalised words of `text`, entities decoded, quotes and dashes folded
 /// (they are not letters, so they only split words).
 pub fn words(text: &str) -> Vec<String> {
@@ -108,20 +101,113 @@ use newsdrop_core::id::mix64 as mix;
 
 /// Hash of a sequence of words (a line or a whole text).
 pub fn hash_words(seed: u64, words: &[String]) -> u64 {
+    fold(seed, words.iter().map(|w| hash64(seed, w.as_bytes())))
+}
+
+/// Hash of a sequence of word hashes made with `seed`: `hash_words` without the words.
+pub fn fold(seed: u64, hashes: impl IntoIterator<Item = u64>) -> u64 {
     let mut h = seed ^ 0x9e37_79b9_7f4a_7c15;
-    for w in words {
-        h = mix(h ^ hash64(seed, w.as_bytes()));
+    for x in hashes {
+        h = mix(h ^ x);
     }
     h
+}
+
+/// Seed of the exact path's word hashes, from the index seed.
+pub fn exact_seed(seed: u64) -> u64 {
+    seed ^ 0x5eed
+}
+
+/// A word's two hashes: `hash64` with the index seed (shingles, line hashes) and with
+/// [`exact_seed`] (the exact path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordHash {
+    pub shingle: u64,
+    pub exact: u64,
+}
+
+impl WordHash {
+    fn of(seed: u64, word: &[u8]) -> Self {
+        WordHash {
+            shingle: hash64(seed, word),
+            exact: hash64(exact_seed(seed), word),
+        }
+    }
+}
+
+/// The hashes of the words of `text`, as [`words`] splits and normalises them, appended to
+/// `out`. Plain ASCII without entities (most text) is split and lowercased byte by byte, with
+/// no allocation per word; NFKC and entity decoding change nothing there.
+pub fn word_hashes(seed: u64, text: &str, out: &mut Vec<WordHash>) {
+    if text.contains('&') {
+        out.extend(words(text).iter().map(|w| WordHash::of(seed, w.as_bytes())));
+        return;
+    }
+    if !text.is_ascii() {
+        // Text already in NFKC (curly quotes and dashes are) needs no normalising pass.
+        if unicode_normalization::is_nfkc_quick(text.chars())
+            != unicode_normalization::IsNormalized::Yes
+        {
+            out.extend(words(text).iter().map(|w| WordHash::of(seed, w.as_bytes())));
+            return;
+        }
+        let mut word = String::new();
+        for c in text.chars() {
+            if c.is_alphanumeric() {
+                word.extend(c.to_lowercase());
+            } else if !word.is_empty() {
+                out.push(WordHash::of(seed, word.as_bytes()));
+                word.clear();
+            }
+        }
+        if !word.is_empty() {
+            out.push(WordHash::of(seed, word.as_bytes()));
+        }
+        return;
+    }
+    let mut word = [0u8; 64];
+    let mut long: Vec<u8> = Vec::new();
+    let mut n = 0;
+    let mut flush = |n: &mut usize, long: &mut Vec<u8>, word: &[u8; 64]| {
+        if *n > word.len() {
+            out.push(WordHash::of(seed, long));
+            long.clear();
+        } else if *n > 0 {
+            out.push(WordHash::of(seed, &word[..*n]));
+        }
+        *n = 0;
+    };
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            let b = b.to_ascii_lowercase();
+            if n < word.len() {
+                word[n] = b;
+            } else {
+                if n == word.len() {
+                    long.extend_from_slice(&word);
+                }
+                long.push(b);
+            }
+            n += 1;
+        } else {
+            flush(&mut n, &mut long, &word);
+        }
+    }
+    flush(&mut n, &mut long, &word);
 }
 
 /// The shingle hashes of `words` (`k` words each), sorted, without repeats. A text shorter
 /// than `k` words has none.
 pub fn shingles(seed: u64, words: &[String], k: usize) -> Vec<u32> {
-    if k == 0 || words.len() < k {
+    let hashes: Vec<u64> = words.iter().map(|w| hash64(seed, w.as_bytes())).collect();
+    shingles_of(seed, &hashes, k)
+}
+
+/// [`shingles`] from the words' hashes (made with `seed`).
+pub fn shingles_of(seed: u64, hashes: &[u64], k: usize) -> Vec<u32> {
+    if k == 0 || hashes.len() < k {
         return Vec::new();
     }
-    let hashes: Vec<u64> = words.iter().map(|w| hash64(seed, w.as_bytes())).collect();
     let mut out: Vec<u32> = hashes
         .windows(k)
         .map(|win| {
@@ -180,6 +266,27 @@ mod tests {
             long,
             "no entity, and no char boundary panic"
         );
+    }
+
+    #[test]
+    fn word_hashes_agree_with_words_on_every_path() {
+        let texts = [
+            "Plain ASCII text, with PUNCTUATION -- and 42 numbers.",
+            "A word longer than sixty-four letters: Pneumonoultramicroscopicsilicovolcanoconiosisxxxxxxxxxxxxxxxxxxxxxxxxxx end",
+            "Entities &amp; quotes &#8220;here&#8221;",
+            "\u{201c}Curly\u{201d} quotes and ﬁne Ｆｕｌｌ width",
+            "\u{201c}Curly\u{201d} quotes \u{2014} already in NFKC: Ünïcödé İstanbul",
+            "",
+        ];
+        for text in texts {
+            let mut got = Vec::new();
+            word_hashes(3, text, &mut got);
+            let want: Vec<WordHash> = words(text)
+                .iter()
+                .map(|w| WordHash::of(3, w.as_bytes()))
+                .collect();
+            assert_eq!(got, want, "{text}");
+        }
     }
 
     #[test]

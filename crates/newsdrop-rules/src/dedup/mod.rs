@@ -36,7 +36,9 @@ use newsdrop_core::{
 };
 use serde::Deserialize;
 
-use self::fingerprint::{SCHEME, hash_words, intersection, is_key, shingles, words};
+use self::fingerprint::{
+    SCHEME, WordHash, exact_seed, fold, intersection, is_key, shingles_of, word_hashes,
+};
 use crate::RuleContext;
 
 /// The rule's name, recorded on the blocks `link-only` drops.
@@ -133,6 +135,12 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
     }))
 }
 
+/// A candidate is verified when it shares at least this fraction of the key share its
+/// similarity would need (see [`Fingerprint::min_key_share`]): index keys are a sample of
+/// one shingle in `sampling`, so the share of keys two texts have in common scatters
+/// around the share of shingles, and only a candidate far below the thresholds is skipped.
+const KEY_SHARE_SLACK: f64 = 0.5;
+
 /// The configured rule.
 pub struct Dedup {
     o: Options,
@@ -146,12 +154,14 @@ impl Dedup {
     /// article's short lines into the line memory (once per article).
     pub fn fingerprint(&self, article: &Article) -> Fingerprint {
         struct Line {
-            words: Vec<String>,
+            /// Range of the line's words in `words`.
+            range: std::ops::Range<usize>,
             prose: bool,
             /// Index into `short` when the line is short enough to be chrome.
             short: Option<usize>,
         }
         let seed = self.params.seed;
+        let mut words: Vec<WordHash> = Vec::new();
         let mut lines: Vec<Line> = Vec::new();
         let mut short: Vec<u64> = Vec::new();
         let mut prev_long = false;
@@ -160,22 +170,24 @@ impl Dedup {
             if metadata {
                 continue;
             }
-            let words = words(&block.text);
-            let long = words.len() >= self.o.min_line_words;
+            let start = words.len();
+            word_hashes(seed, &block.text, &mut words);
+            let n = words.len() - start;
+            let long = n >= self.o.min_line_words;
             let prose = long || (!block.gap_before && prev_long);
             prev_long = long;
-            if words.is_empty() {
+            if n == 0 {
                 continue;
             }
-            let short_index = (words.len() <= self.o.chrome_line_words).then(|| {
-                let h = hash_words(seed, &words);
+            let short_index = (n <= self.o.chrome_line_words).then(|| {
+                let h = fold(seed, words[start..].iter().map(|w| w.shingle));
                 short.iter().position(|&x| x == h).unwrap_or_else(|| {
                     short.push(h);
                     short.len() - 1
                 })
             });
             lines.push(Line {
-                words,
+                range: start..words.len(),
                 prose,
                 short: short_index,
             });
@@ -183,13 +195,16 @@ impl Dedup {
         let seen = self.lines.observe(&short);
         let prose = || lines.iter().filter(|l| l.prose);
         // The exact path: every prose word, before the chrome filter (so it is state-free).
-        let all: Vec<String> = prose().flat_map(|l| l.words.iter().cloned()).collect();
-        let kept: Vec<String> = prose()
+        let exact = prose().next().is_some().then(|| {
+            let all = prose().flat_map(|l| &words[l.range.clone()]);
+            fold(exact_seed(seed), all.map(|w| w.exact))
+        });
+        let kept: Vec<u64> = prose()
             .filter(|l| l.short.is_none_or(|i| seen[i] < self.o.chrome_after))
-            .flat_map(|l| l.words.iter().cloned())
+            .flat_map(|l| &words[l.range.clone()])
+            .map(|w| w.shingle)
             .collect();
-        let exact = (!all.is_empty()).then(|| hash_words(seed ^ 0x5eed, &all));
-        let shingles = shingles(seed, &kept, self.o.shingle as usize);
+        let shingles = shingles_of(seed, &kept, self.o.shingle as usize);
         let keys = shingles
             .iter()
             .copied()
@@ -201,6 +216,7 @@ impl Dedup {
             shingles,
             keys,
             at: article.source.received_at.as_second(),
+            min_key_share: KEY_SHARE_SLACK * self.o.jaccard.min(self.o.containment),
         }
     }
 
