@@ -139,7 +139,7 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
 /// similarity would need (see [`Fingerprint::min_key_share`]): index keys are a sample of
 /// one shingle in `sampling`, so the share of keys two texts have in common scatters
 /// around the share of shingles, and only a candidate far below the thresholds is skipped.
-const KEY_SHARE_SLACK: f64 = 0.5;
+const KEY_SHARE_SLACK: f64 = 0.6;
 
 /// The configured rule.
 pub struct Dedup {
