@@ -1,7 +1,7 @@
 //! Persistent state that rules may use: the dedup index and the line-frequency memory.
 //!
 //! Rules see state only through these traits, handed to their factories by the registry; the
-//! store crate implements them (SQLite now, PostgreSQL later), so a rule never knows where
+//! store crate implements them (SQLite, PostgreSQL), so a rule never knows where
 //! its memory lives. Two principles shape the interface:
 //! - the *decision* stays in the rule (it knows what "similar" means), the *atomicity* in the
 //!   store: [`DedupIndex::resolve`] looks up and inserts as one step, calling the rule's
@@ -122,8 +122,9 @@ pub trait DedupIndex: Send + Sync {
 /// learns chrome, so that they agree.
 pub trait LineMemory: Send + Sync {
     /// For each line hash of one article (without repeats), how many earlier articles
-    /// contained it; then counts this article in.
-    fn observe(&self, lines: &[u64]) -> Vec<u32>;
+    /// contained it; then counts this article in. Fails only when the store behind it
+    /// cannot be reached.
+    fn observe(&self, lines: &[u64]) -> Result<Vec<u32>, StateError>;
 }
 
 /// The state a store offers to rules.

@@ -592,7 +592,7 @@ fn save_lines(inner: &mut LinesInner, label: &str) -> Result<(), StateError> {
 }
 
 impl LineMemory for SqliteLines {
-    fn observe(&self, lines: &[u64]) -> Vec<u32> {
+    fn observe(&self, lines: &[u64]) -> Result<Vec<u32>, StateError> {
         let mut inner = lock(&self.inner);
         let out = lines
             .iter()
@@ -618,7 +618,7 @@ impl LineMemory for SqliteLines {
         {
             tracing::error!(error = %e, "cannot save the line memory");
         }
-        out
+        Ok(out)
     }
 }
 
@@ -855,14 +855,14 @@ mod tests {
         {
             let store = Store::open(dir.path()).expect("open");
             let lines = store.line_memory().expect("lines");
-            assert_eq!(lines.observe(&[1, 2]), vec![0, 0]);
-            assert_eq!(lines.observe(&[1]), vec![1]);
+            assert_eq!(lines.observe(&[1, 2]), Ok(vec![0, 0]));
+            assert_eq!(lines.observe(&[1]), Ok(vec![1]));
         }
         let store = Store::open(dir.path()).expect("reopen");
         let lines = store.line_memory().expect("lines");
         assert_eq!(
             lines.observe(&[1, 2]),
-            vec![2, 0],
+            Ok(vec![2, 0]),
             "lines seen once are not kept"
         );
     }

@@ -1,5 +1,15 @@
-//! The store: the ledger of every article newsdrop has seen, in SQLite (WAL mode) under the
-//! state folder, so that no server is needed.
+//! The store: the ledger of every article newsdrop has seen, and the state rules keep (the
+//! dedup index and the line-frequency memory, [`newsdrop_core::State`]).
+//!
+//! Two backends behind one type, [`Store`]:
+//! - SQLite ([`sqlite`]), the default: one file under the state folder, no server, one daemon;
+//! - PostgreSQL ([`postgres`], cargo feature `postgres`): one database shared by several
+//!   daemons, so that they see one ledger and one dedup index and never emit a story twice.
+//!
+//! `Store` is an enum rather than a trait object: the set of backends is closed and chosen by
+//! the config, every call site stays a plain method call, and the daemon's `Arc<Store>`
+//! coerces to the rules' `Arc<dyn State>` as before. The same conformance suite
+//! (`conformance.rs`) runs against both.
 //!
 //! The ledger is keyed by article id (content hash + file name) and remembers the content
 //! hash, the status, how many attempts were made and where the output went. Two rules keep
@@ -9,30 +19,25 @@
 //! - the final status of a batch is committed in one transaction *after* the outputs are
 //!   fsynced and *before* the inputs leave the work folder, so a restart can always tell
 //!   whether a leftover input still needs work.
-//!
-//! The store also keeps the state rules use ([`newsdrop_core::State`]): the dedup index and
-//! the line-frequency memory ([`dedup`]), created on first use over the same connection and
-//! shared by every pipeline built over this store (a config reload keeps them).
-//!
-//! One connection behind one mutex: two connections would contend on SQLite's own write
-//! lock, whose busy handler sleeps in steps of milliseconds, where a mutex just waits its
-//! turn. Attempts commit with `synchronous = NORMAL` (they only need to survive a process
-//! crash, and there is one per file); a batch commit switches to `FULL` for its one fsync,
-//! since it must survive power loss.
 
 pub mod dedup;
+#[cfg(feature = "postgres")]
+pub mod pg_server;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+pub mod sqlite;
 
-use std::path::{Path, PathBuf};
+#[cfg(test)]
+mod conformance;
+
+use std::path::Path;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
+use newsdrop_core::config::{Store as StoreConfig, StoreKind};
 use newsdrop_core::{DedupIndex, IndexParams, LineMemory, State, StateError};
-use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::dedup::{Handles, SqliteIndex, SqliteLines};
-
-/// File name of the SQLite database inside the state folder.
-pub const DB_FILE: &str = "newsdrop.db";
+pub use crate::sqlite::{DB_FILE, SqliteStore, db_path};
 
 /// Where an article stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -88,20 +93,43 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[cfg(feature = "postgres")]
+    #[error("store {label}: {source}")]
+    Postgres {
+        label: String,
+        #[source]
+        source: ::postgres::Error,
+    },
+    /// The database cannot be reached (refused, closed, shut down): try again later.
+    #[error("store {label} is unreachable: {message}")]
+    Unavailable { label: String, message: String },
     #[error("ledger is corrupt: {0}")]
     Corrupt(String),
     #[error("ledger schema version {found} is newer than this newsdrop understands ({supported})")]
     TooNew { found: i64, supported: i64 },
     #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
     State(#[from] StateError),
 }
 
+impl StoreError {
+    /// Whether the store could not be reached, so the same call may succeed later.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+}
+
 /// What `begin_attempt` found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     /// Attempts so far, this one included (for a final status: the attempts it took).
     pub attempts: u32,
     pub status: Status,
+    /// Another daemon sharing the store holds this article's pending attempt (the same file
+    /// was dropped into its inbox too): its node id. It finishes the article; this daemon
+    /// only puts its copy of the input away. Always `None` with SQLite.
+    pub elsewhere: Option<String>,
 }
 
 /// The final word on one article, committed with its batch.
@@ -129,65 +157,102 @@ pub struct Entry {
     pub updated: String,
 }
 
-/// The ledger.
-pub struct Store {
-    label: String,
-    /// Shared with the dedup index and the line memory.
-    conn: Arc<Mutex<Connection>>,
-    /// The dedup index and line memory, once a rule asked for them.
-    handles: Mutex<Handles>,
+/// The schema version a store's database has, against the one this newsdrop writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaReport {
+    /// Which database, for messages (no password).
+    pub label: String,
+    /// 0 when there are no newsdrop tables yet.
+    pub found: i64,
+    pub current: i64,
 }
 
-const SCHEMA_VERSION: i64 = 2;
+impl SchemaReport {
+    /// One line for `newsdrop check`; `Err` when this newsdrop cannot use the database.
+    pub fn describe(&self) -> Result<String, StoreError> {
+        let SchemaReport {
+            label,
+            found,
+            current,
+        } = self;
+        if *found == 0 {
+            return Ok(format!(
+                "{label}: schema missing (no newsdrop tables yet); `newsdrop run` creates it"
+            ));
+        }
+        match found.cmp(current) {
+            std::cmp::Ordering::Less => Ok(format!(
+                "{label}: schema version {found} is outdated (this newsdrop uses {current}); `newsdrop run` migrates it"
+            )),
+            std::cmp::Ordering::Equal => Ok(format!("{label}: schema version {found}, current")),
+            std::cmp::Ordering::Greater => Err(StoreError::TooNew {
+                found: *found,
+                supported: *current,
+            }),
+        }
+    }
+}
 
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE ledger (
-        id         TEXT PRIMARY KEY,
-        sha256     TEXT NOT NULL,
-        name       TEXT NOT NULL,
-        status     TEXT NOT NULL,
-        attempts   INTEGER NOT NULL,
-        output     TEXT NOT NULL DEFAULT '',
-        message    TEXT NOT NULL DEFAULT '',
-        first_seen TEXT NOT NULL,
-        updated    TEXT NOT NULL
-    );
-    CREATE INDEX ledger_sha256 ON ledger(sha256);",
-    dedup::MIGRATION,
-];
+/// The store of one process: the config picks the backend.
+pub enum Store {
+    Sqlite(SqliteStore),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PgStore),
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! each {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Store::Sqlite($s) => $e,
+            #[cfg(feature = "postgres")]
+            Store::Postgres($s) => $e,
+        }
+    };
+}
 
 impl Store {
-    /// Opens (creating if needed) the ledger in `state_dir`.
+    /// Opens (creating if needed) the SQLite store in `state_dir`.
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
-        let path = state_dir.join(DB_FILE);
-        let label = path.display().to_string();
-        let conn = Connection::open(&path).map_err(|e| sqlite(&label, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(|e| sqlite(&label, e))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(|e| sqlite(&label, e))?;
-        Store::with(conn, label)
+        SqliteStore::open(state_dir).map(Store::Sqlite)
     }
 
-    /// A ledger in memory, gone when dropped (`newsdrop process` without `--state`).
+    /// A SQLite store in memory, gone when dropped (`newsdrop process` without `--state`).
     pub fn in_memory() -> Result<Self, StoreError> {
-        let label = "<memory>".to_string();
-        let conn = Connection::open_in_memory().map_err(|e| sqlite(&label, e))?;
-        Store::with(conn, label)
+        SqliteStore::in_memory().map(Store::Sqlite)
     }
 
-    fn with(conn: Connection, label: String) -> Result<Self, StoreError> {
-        migrate(&conn, &label)?;
-        Ok(Store {
-            label,
-            conn: Arc::new(Mutex::new(conn)),
-            handles: Mutex::new(Handles::default()),
-        })
+    /// The store a config asks for. `state_dir` holds the SQLite database, or, with
+    /// PostgreSQL, this daemon's node id (see [`postgres::node_id`]).
+    pub fn from_config(config: &StoreConfig, state_dir: &Path) -> Result<Self, StoreError> {
+        match config.kind {
+            StoreKind::Sqlite => Store::open(state_dir),
+            #[cfg(feature = "postgres")]
+            StoreKind::Postgres => {
+                let node = postgres::node_id(state_dir)?;
+                postgres::PgStore::connect(&postgres_url(config)?, config.pool_size, &node)
+                    .map(Store::Postgres)
+            }
+            #[cfg(not(feature = "postgres"))]
+            StoreKind::Postgres => Err(no_postgres()),
+        }
     }
 
-    /// Where the ledger lives, for logs.
+    /// The schema version of the database a config names, read without creating or
+    /// changing anything (`newsdrop check`).
+    pub fn schema(config: &StoreConfig, state_dir: &Path) -> Result<SchemaReport, StoreError> {
+        match config.kind {
+            StoreKind::Sqlite => sqlite::schema_version(state_dir),
+            #[cfg(feature = "postgres")]
+            StoreKind::Postgres => postgres::schema_version(&postgres_url(config)?),
+            #[cfg(not(feature = "postgres"))]
+            StoreKind::Postgres => Err(no_postgres()),
+        }
+    }
+
+    /// Where the store lives, for logs (no password).
     pub fn label(&self) -> &str {
-        &self.label
+        each!(self, s => s.label())
     }
 
     /// Records that processing of `id` begins, before any rule runs.
@@ -195,141 +260,83 @@ impl Store {
     /// A new id starts at attempt 1; a pending one counts one more attempt; a failed one
     /// (dropped again, perhaps after a fix) starts over at 1; any other final status is
     /// returned untouched, so the caller can finish the input without running it again.
+    /// With a shared store, a pending attempt of another daemon is returned untouched with
+    /// [`Attempt::elsewhere`] set.
     pub fn begin_attempt(&self, id: &str, sha256: &str, name: &str) -> Result<Attempt, StoreError> {
-        let now = now();
-        let conn = lock(&self.conn);
-        let (attempts, status): (u32, String) = conn
-            .query_row(
-                "INSERT INTO ledger (id, sha256, name, status, attempts, first_seen, updated)
-                 VALUES (?1, ?2, ?3, 'pending', 1, ?4, ?4)
-                 ON CONFLICT(id) DO UPDATE SET
-                    attempts = CASE status WHEN 'pending' THEN attempts + 1
-                                           WHEN 'failed' THEN 1 ELSE attempts END,
-                    status   = CASE status WHEN 'failed' THEN 'pending' ELSE status END,
-                    updated  = CASE WHEN status IN ('pending', 'failed') THEN ?4 ELSE updated END
-                 RETURNING attempts, status",
-                params![id, sha256, name, now],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .map_err(|e| sqlite(&self.label, e))?;
-        Ok(Attempt {
-            attempts,
-            status: status.parse()?,
-        })
-    }
-
-    /// Writes what the rules' state holds in memory (pending dedup index rows, the line
-    /// memory): called at the end of `newsdrop process`; the daemon's settles do it too.
-    pub fn flush_state(&self) -> Result<(), StoreError> {
-        let handles = lock(&self.handles);
-        if let Some(index) = &handles.index {
-            index.flush()?;
-        }
-        if let Some(lines) = &handles.lines {
-            lines.save()?;
-        }
-        Ok(())
-    }
-
-    /// The dedup index, once a rule asked for it: (articles in it, bytes of memory its
-    /// tables hold, see [`SqliteIndex::memory_bytes`]). For benchmarks and reports.
-    pub fn dedup_index_stats(&self) -> Option<(usize, usize)> {
-        let index = lock(&self.handles).index.clone()?;
-        Some((index.len(), index.memory_bytes()))
+        each!(self, s => s.begin_attempt(id, sha256, name))
     }
 
     /// Commits the final status of a batch of articles in one durable transaction, after
     /// the dedup index rows of the articles judged so far, so that an article settled as
-    /// emitted is always in the index a restart loads.
+    /// emitted is always in the index a restart sees.
     pub fn settle(&self, batch: &[Settled]) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let index = lock(&self.handles).index.clone();
-        if let Some(index) = index {
-            index.flush()?;
-        }
-        let now = now();
-        let mut conn = lock(&self.conn);
-        conn.execute_batch("PRAGMA synchronous = FULL;")
-            .map_err(|e| sqlite(&self.label, e))?;
-        let result = settle_in(&mut conn, batch, &now);
-        conn.execute_batch("PRAGMA synchronous = NORMAL;")
-            .map_err(|e| sqlite(&self.label, e))?;
-        result.map_err(|e| sqlite(&self.label, e))
+        each!(self, s => s.settle(batch))
     }
 
     /// The row for `id`, if any.
     pub fn get(&self, id: &str) -> Result<Option<Entry>, StoreError> {
-        let conn = lock(&self.conn);
-        let row = conn
-            .query_row(
-                "SELECT id, sha256, name, status, attempts, output, message, first_seen, updated
-                 FROM ledger WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, u32>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, String>(7)?,
-                        r.get::<_, String>(8)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(|e| sqlite(&self.label, e))?;
-        row.map(
-            |(id, sha256, name, status, attempts, output, message, first_seen, updated)| {
-                Ok(Entry {
-                    id,
-                    sha256,
-                    name,
-                    status: status.parse()?,
-                    attempts,
-                    output,
-                    message,
-                    first_seen,
-                    updated,
-                })
-            },
-        )
-        .transpose()
+        each!(self, s => s.get(id))
     }
 
     /// How many articles are in each status.
     pub fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
-        let conn = lock(&self.conn);
-        let mut stmt = conn
-            .prepare("SELECT status, COUNT(*) FROM ledger GROUP BY status ORDER BY status")
-            .map_err(|e| sqlite(&self.label, e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .map_err(|e| sqlite(&self.label, e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (status, n) = row.map_err(|e| sqlite(&self.label, e))?;
-            out.push((status.parse()?, n.max(0) as u64));
-        }
-        Ok(out)
+        each!(self, s => s.counts())
     }
-}
 
-fn settle_in(conn: &mut Connection, batch: &[Settled], now: &str) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    {
-        let mut stmt = tx.prepare_cached(
-            "UPDATE ledger SET status = ?2, output = ?3, message = ?4, updated = ?5 WHERE id = ?1",
-        )?;
-        for s in batch {
-            stmt.execute(params![s.id, s.status.as_str(), s.output, s.message, now])?;
+    /// Writes what the rules' state holds in memory: called at the end of `newsdrop
+    /// process`; the daemon's settles do it too.
+    pub fn flush_state(&self) -> Result<(), StoreError> {
+        each!(self, s => s.flush_state())
+    }
+
+    /// The dedup index, once a rule asked for it: (articles in it, bytes of memory its
+    /// in-process tables hold). For benchmarks and reports.
+    pub fn dedup_index_stats(&self) -> Option<(usize, usize)> {
+        each!(self, s => s.dedup_index_stats())
+    }
+
+    /// Asks the database whether it answers (an embedded store always does).
+    pub fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(_) => Ok(()),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(s) => s.ping(),
         }
     }
-    tx.commit()
+
+    /// How many times calls found the database unreachable since the store opened. A
+    /// caller that sees it change across a pipeline run knows a failure may be the
+    /// store's, not the article's (a rule's state calls cannot say so themselves).
+    pub fn outages(&self) -> u64 {
+        match self {
+            Store::Sqlite(_) => 0,
+            #[cfg(feature = "postgres")]
+            Store::Postgres(s) => s.outages(),
+        }
+    }
+
+    /// Creates the articles table `table` (the `output.table` sink) if it is missing.
+    pub fn prepare_table(&self, table: &str) -> Result<(), StoreError> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Store::Postgres(s) => s.prepare_table(table),
+            _ => Err(StoreError::Unsupported(format!(
+                "output.table = {table:?} needs the PostgreSQL store"
+            ))),
+        }
+    }
+
+    /// Inserts articles (id, JSON record) into `table`, skipping ids already there, so a
+    /// batch replayed after a crash adds nothing twice.
+    pub fn insert_articles(&self, table: &str, rows: &[(&str, &[u8])]) -> Result<(), StoreError> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Store::Postgres(s) => s.insert_articles(table, rows),
+            _ => Err(StoreError::Unsupported(format!(
+                "output.table = {table:?} needs the PostgreSQL store"
+            ))),
+        }
+    }
 }
 
 impl State for Store {
@@ -338,181 +345,34 @@ impl State for Store {
         params: &IndexParams,
         expire_after_secs: Option<u64>,
     ) -> Result<Arc<dyn DedupIndex>, StateError> {
-        let mut handles = lock(&self.handles);
-        if let Some(index) = &handles.index {
-            index.reuse(params, expire_after_secs)?;
-            return Ok(index.clone());
-        }
-        let index = Arc::new(SqliteIndex::open(
-            self.conn.clone(),
-            &self.label,
-            params,
-            expire_after_secs,
-        )?);
-        handles.index = Some(index.clone());
-        Ok(index)
+        each!(self, s => s.dedup_index(params, expire_after_secs))
     }
 
     fn line_memory(&self) -> Result<Arc<dyn LineMemory>, StateError> {
-        let mut handles = lock(&self.handles);
-        if let Some(lines) = &handles.lines {
-            return Ok(lines.clone());
-        }
-        let lines = Arc::new(SqliteLines::open(self.conn.clone(), &self.label)?);
-        handles.lines = Some(lines.clone());
-        Ok(lines)
+        each!(self, s => s.line_memory())
     }
 
     fn location(&self) -> String {
-        self.label.clone()
+        self.label().to_string()
     }
 }
 
-impl Drop for Store {
-    fn drop(&mut self) {
-        if let Err(e) = self.flush_state() {
-            tracing::error!(error = %e, "cannot write the rules' state");
-        }
-    }
+#[cfg(feature = "postgres")]
+fn postgres_url(config: &StoreConfig) -> Result<String, StoreError> {
+    config.url.clone().ok_or_else(|| {
+        StoreError::Unsupported("store.kind = \"postgres\" needs store.url".to_string())
+    })
 }
 
-/// The path of the database inside `state_dir`.
-pub fn db_path(state_dir: &Path) -> PathBuf {
-    state_dir.join(DB_FILE)
+#[cfg(not(feature = "postgres"))]
+fn no_postgres() -> StoreError {
+    StoreError::Unsupported(
+        "store.kind = \"postgres\": this newsdrop was built without PostgreSQL support (cargo feature `postgres`)"
+            .to_string(),
+    )
 }
 
-fn migrate(conn: &Connection, label: &str) -> Result<(), StoreError> {
-    let found: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| sqlite(label, e))?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let version = i as i64 + 1;
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}; PRAGMA user_version = {version}; COMMIT;"
-        ))
-        .map_err(|e| sqlite(label, e))?;
-    }
-    Ok(())
-}
-
-fn sqlite(label: &str, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
-        path: label.to_string(),
-        source,
-    }
-}
-
-/// A poisoned lock only means another thread panicked mid-call; SQLite's own transaction
-/// state is intact (an open transaction rolls back on drop), so carry on with the connection.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn now() -> String {
+/// Now, as stored in the ledger (RFC 3339).
+pub(crate) fn now() -> String {
     jiff::Timestamp::now().to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settled(id: &str, status: Status) -> Settled {
-        Settled {
-            id: id.into(),
-            status,
-            output: format!("outbox/{id}.json"),
-            message: String::new(),
-        }
-    }
-
-    #[test]
-    fn attempts_count_up_while_pending_and_stop_once_final() {
-        let store = Store::in_memory().expect("store");
-        assert_eq!(
-            store.begin_attempt("a", "h", "a.txt").expect("1").attempts,
-            1
-        );
-        assert_eq!(
-            store.begin_attempt("a", "h", "a.txt").expect("2").attempts,
-            2
-        );
-        store
-            .settle(&[settled("a", Status::Emitted)])
-            .expect("settle");
-        let again = store.begin_attempt("a", "h", "a.txt").expect("3");
-        assert_eq!(
-            again,
-            Attempt {
-                attempts: 2,
-                status: Status::Emitted
-            }
-        );
-        let row = store.get("a").expect("get").expect("row");
-        assert_eq!(row.output, "outbox/a.json");
-        assert_eq!(row.status, Status::Emitted);
-    }
-
-    #[test]
-    fn a_failed_article_dropped_again_starts_over() {
-        let store = Store::in_memory().expect("store");
-        store.begin_attempt("f", "h", "f.txt").expect("1");
-        store.begin_attempt("f", "h", "f.txt").expect("2");
-        store
-            .settle(&[settled("f", Status::Failed)])
-            .expect("settle");
-        assert_eq!(
-            store.begin_attempt("f", "h", "f.txt").expect("again"),
-            Attempt {
-                attempts: 1,
-                status: Status::Pending
-            }
-        );
-    }
-
-    #[test]
-    fn the_ledger_survives_reopening_and_two_in_memory_stores_are_separate() {
-        let dir = tempfile::tempdir().expect("tmp");
-        {
-            let store = Store::open(dir.path()).expect("open");
-            store.begin_attempt("x", "h", "x.txt").expect("attempt");
-            store
-                .settle(&[settled("x", Status::Duplicate)])
-                .expect("settle");
-        }
-        let store = Store::open(dir.path()).expect("reopen");
-        assert_eq!(
-            store.get("x").expect("get").map(|e| e.status),
-            Some(Status::Duplicate)
-        );
-        assert_eq!(
-            store.counts().expect("counts"),
-            vec![(Status::Duplicate, 1)]
-        );
-
-        let a = Store::in_memory().expect("a");
-        let b = Store::in_memory().expect("b");
-        a.begin_attempt("only-a", "h", "n").expect("attempt");
-        assert!(b.get("only-a").expect("get").is_none());
-        assert!(a.get("only-a").expect("get").is_some());
-    }
-
-    #[test]
-    fn a_newer_schema_is_refused() {
-        let dir = tempfile::tempdir().expect("tmp");
-        {
-            let conn = Connection::open(db_path(dir.path())).expect("open");
-            conn.execute_batch("PRAGMA user_version = 99;")
-                .expect("set");
-        }
-        match Store::open(dir.path()) {
-            Err(StoreError::TooNew { found: 99, .. }) => {}
-            other => panic!("expected TooNew, got {:?}", other.err()),
-        }
-    }
 }

@@ -129,6 +129,9 @@ pub struct Output {
     pub removed: bool,
     /// Also append every article to this JSON Lines file.
     pub jsonl: Option<PathBuf>,
+    /// Also insert every article into this table of the PostgreSQL store's database
+    /// (`name` or `schema.name`; created if missing).
+    pub table: Option<String>,
 }
 
 impl Default for Output {
@@ -137,6 +140,7 @@ impl Default for Output {
             on_success: OnSuccess::Archive,
             removed: false,
             jsonl: None,
+            table: None,
         }
     }
 }
@@ -154,6 +158,11 @@ pub enum OnSuccess {
 #[serde(default)]
 pub struct Store {
     pub kind: StoreKind,
+    /// The PostgreSQL connection string (`postgresql://user:password@host:port/db` or
+    /// `host=… dbname=…`); only with `kind = "postgres"`.
+    pub url: Option<String>,
+    /// Most connections to PostgreSQL this daemon holds at once.
+    pub pool_size: usize,
     /// A file whose processing was interrupted this many times (a crash, a kill) is
     /// quarantined in `failed/` instead of being tried again.
     pub max_attempts: u32,
@@ -163,6 +172,8 @@ impl Default for Store {
     fn default() -> Self {
         Store {
             kind: StoreKind::Sqlite,
+            url: None,
+            pool_size: 8,
             max_attempts: 3,
         }
     }
@@ -173,6 +184,8 @@ impl Default for Store {
 pub enum StoreKind {
     /// SQLite in WAL mode under the state folder.
     Sqlite,
+    /// A PostgreSQL database, shared by every daemon configured with the same `url`.
+    Postgres,
 }
 
 /// One `[[stage]]` table: the rule it runs and that rule's own config.
@@ -323,6 +336,19 @@ fn section<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// `name` or `schema.name`, each part a plain SQL identifier (so it needs no quoting rules).
+pub fn is_table_name(name: &str) -> bool {
+    let part = |p: &str| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && p.len() <= 63
+    };
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() <= 2 && parts.iter().all(|p| part(p))
+}
+
 /// Checks that span sections: values serde accepts but newsdrop cannot run with.
 fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
     let mut errors = Vec::new();
@@ -338,6 +364,34 @@ fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
     positive("intake.max_file_bytes", config.intake.max_file_bytes);
     positive("intake.queue_capacity", config.intake.queue_capacity as u64);
     positive("store.max_attempts", u64::from(config.store.max_attempts));
+    positive("store.pool_size", config.store.pool_size as u64);
+
+    let store = &config.store;
+    match (store.kind, &store.url) {
+        (StoreKind::Postgres, None) => errors.push(lines.error(
+            "store.kind",
+            "`kind = \"postgres\"` needs `url`, the database's connection string",
+        )),
+        (StoreKind::Sqlite, Some(_)) => errors.push(lines.error(
+            "store.url",
+            "is only used with `kind = \"postgres\"`; the SQLite store lives in the state folder",
+        )),
+        _ => {}
+    }
+    if let Some(table) = &config.output.table {
+        if store.kind != StoreKind::Postgres {
+            errors.push(lines.error(
+                "output.table",
+                "writes to the PostgreSQL store's database: it needs `store.kind = \"postgres\"`",
+            ));
+        }
+        if !is_table_name(table) {
+            errors.push(lines.error(
+                "output.table",
+                "must be a table name (`articles` or `schema.articles`: letters, digits, `_`)",
+            ));
+        }
+    }
 
     let p = &config.paths;
     let named = [
@@ -454,6 +508,30 @@ mod tests {
         assert_eq!(ok.config.stages.len(), 1);
         assert!(ok.config.stages[0].options.contains_key("gazetteers"));
         assert!(!ok.config.stages[0].options.contains_key("rule"));
+    }
+
+    #[test]
+    fn the_postgres_store_needs_a_url_and_the_table_sink_needs_the_postgres_store() {
+        let errors = parse("[store]\nkind = \"postgres\"\n")
+            .expect_err("no url")
+            .0;
+        assert_eq!(errors[0].key, "store.kind");
+        let errors = parse("[output]\ntable = \"articles\"\n")
+            .expect_err("sqlite")
+            .0;
+        assert_eq!(errors[0].key, "output.table");
+        let errors = parse(
+            "[store]\nkind = \"postgres\"\nurl = \"host=db\"\n[output]\ntable = \"a; drop\"\n",
+        )
+        .expect_err("bad name")
+        .0;
+        assert_eq!(errors[0].key, "output.table");
+        let ok = parse(
+            "[store]\nkind = \"postgres\"\nurl = \"host=db\"\npool_size = 2\n[output]\ntable = \"news.articles\"\n",
+        )
+        .expect("valid");
+        assert_eq!(ok.config.store.kind, StoreKind::Postgres);
+        assert_eq!(ok.config.output.table.as_deref(), Some("news.articles"));
     }
 
     #[test]

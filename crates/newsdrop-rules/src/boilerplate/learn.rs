@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use newsdrop_core::{Article, LineMemory};
+use newsdrop_core::{Article, LineMemory, StateError};
 
 use newsdrop_core::id::mix64;
 
@@ -70,8 +70,15 @@ impl Learner {
     /// Counts the article's lines into the memory under its source, and returns its source
     /// and, for each block counted, how many earlier pages of that source contained it and
     /// how many words it has. Blocks an earlier rule dropped (title, byline) are not counted.
-    pub fn observe(&self, article: &Article) -> Option<(String, Vec<Option<Seen>>)> {
-        let key = source_key(article)?;
+    /// Fails only when the store holding the memory cannot be reached.
+    #[allow(clippy::type_complexity)] // one use; a named type would hide what it returns
+    pub fn observe(
+        &self,
+        article: &Article,
+    ) -> Result<Option<(String, Vec<Option<Seen>>)>, StateError> {
+        let Some(key) = source_key(article) else {
+            return Ok(None);
+        };
         let salt = hash64(SEED, key.as_bytes());
         let mut hashes: Vec<u64> = Vec::new();
         let mut slot: Vec<Option<(usize, usize)>> = Vec::with_capacity(article.blocks.len());
@@ -87,7 +94,7 @@ impl Learner {
             });
             slot.push(Some((i, words)));
         }
-        let seen = self.memory.observe(&hashes);
+        let seen = self.memory.observe(&hashes)?;
         let per_block = slot
             .iter()
             .map(|s| {
@@ -97,7 +104,7 @@ impl Learner {
                 })
             })
             .collect();
-        Some((key, per_block))
+        Ok(Some((key, per_block)))
     }
 
     /// For each block, whether it is learnt chrome: a short line on at least `after` earlier

@@ -31,7 +31,9 @@ pub mod phrases;
 pub mod rules;
 pub mod shared;
 
-use newsdrop_core::{Article, ConfigError, Format, Stage, StageError, StageSpec, Verdict};
+use newsdrop_core::{
+    Article, ConfigError, Format, Stage, StageError, StageSpec, StateError, Verdict,
+};
 use serde::Deserialize;
 
 use self::classify::{Class, Features, Params};
@@ -386,7 +388,9 @@ impl Stage for Boilerplate {
             },
             _ => self.text_decisions(article, &a),
         };
-        let decisions = self.drop_learnt(article, decisions);
+        let decisions = self
+            .drop_learnt(article, decisions)
+            .map_err(|e| StageError::new(e.to_string()))?;
         for (block, d) in article.blocks.iter_mut().zip(decisions) {
             match d {
                 Decision::Leave => {}
@@ -412,12 +416,16 @@ impl Boilerplate {
     /// Counts the article's lines into the source's memory, and drops the kept lines learnt
     /// as the source's chrome (see [`Learner::chrome`]), unless they would take most of what
     /// is kept (a page of short lines seen before is a copy, not a page of chrome).
-    fn drop_learnt(&self, article: &Article, mut decisions: Vec<Decision>) -> Vec<Decision> {
+    fn drop_learnt(
+        &self,
+        article: &Article,
+        mut decisions: Vec<Decision>,
+    ) -> Result<Vec<Decision>, StateError> {
         let Some(learner) = &self.learner else {
-            return decisions;
+            return Ok(decisions);
         };
-        let Some((source, seen)) = learner.observe(article) else {
-            return decisions;
+        let Some((source, seen)) = learner.observe(article)? else {
+            return Ok(decisions);
         };
         let chrome = learner.chrome(&seen);
         let (mut kept, mut learnt) = (0usize, 0usize);
@@ -434,14 +442,14 @@ impl Boilerplate {
             }
         }
         if learnt * 2 > kept {
-            return decisions;
+            return Ok(decisions);
         }
         for (i, pages) in hits {
             decisions[i] = Decision::Drop(format!(
                 "learnt chrome: on {pages} earlier pages of {source}"
             ));
         }
-        decisions
+        Ok(decisions)
     }
 }
 

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use newsdrop_core::{
     Article, ConfigError, DedupIndex, DedupStatus, DedupVerdict, Fingerprint, IndexParams,
-    LineMemory, Lookup, Stage, StageError, StageSpec, Verdict,
+    LineMemory, Lookup, Stage, StageError, StageSpec, StateError, Verdict,
 };
 use serde::Deserialize;
 
@@ -151,8 +151,9 @@ pub struct Dedup {
 
 impl Dedup {
     /// The fingerprint of `article`: what the index keeps and compares. Counts the
-    /// article's short lines into the line memory (once per article).
-    pub fn fingerprint(&self, article: &Article) -> Fingerprint {
+    /// article's short lines into the line memory (once per article); fails only when the
+    /// store holding that memory cannot be reached.
+    pub fn fingerprint(&self, article: &Article) -> Result<Fingerprint, StateError> {
         struct Line {
             /// Range of the line's words in `words`.
             range: std::ops::Range<usize>,
@@ -192,7 +193,7 @@ impl Dedup {
                 short: short_index,
             });
         }
-        let seen = self.lines.observe(&short);
+        let seen = self.lines.observe(&short)?;
         let prose = || lines.iter().filter(|l| l.prose);
         // The exact path: every prose word, before the chrome filter (so it is state-free).
         let exact = prose().next().is_some().then(|| {
@@ -210,14 +211,14 @@ impl Dedup {
             .copied()
             .filter(|&s| is_key(s, self.o.sampling))
             .collect();
-        Fingerprint {
+        Ok(Fingerprint {
             id: article.id.clone(),
             exact,
             shingles,
             keys,
             at: article.source.received_at.as_second(),
             min_key_share: KEY_SHARE_SLACK * self.o.jaccard.min(self.o.containment),
-        }
+        })
     }
 
     /// The verdict on `doc` given what the index found.
@@ -272,7 +273,9 @@ fn round(x: f64) -> f64 {
 
 impl Stage for Dedup {
     fn apply(&self, article: &mut Article) -> Result<Verdict, StageError> {
-        let doc = self.fingerprint(article);
+        let doc = self
+            .fingerprint(article)
+            .map_err(|e| StageError::new(e.to_string()))?;
         let verdict = self
             .index
             .resolve(&doc, &mut |found| self.judge(&doc, found))
