@@ -131,10 +131,18 @@ fn check(config_path: Option<&Path>) -> ExitCode {
         Err(errors) => return config_error(&errors),
     };
     let layout = Layout::of(&config);
+    // The store the daemon would use: read its schema version, change nothing.
+    let schema = Store::schema(&config.config.store, &layout.state).and_then(|s| s.describe());
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "config: {} is valid", config.label());
     let _ = writeln!(out, "inbox:  {}", layout.inbox.display());
     let _ = writeln!(out, "outbox: {}", layout.outbox.display());
+    match &schema {
+        Ok(line) => {
+            let _ = writeln!(out, "store:  {line}");
+        }
+        Err(e) => eprintln!("error: store: {e}"),
+    }
     let _ = writeln!(out, "pipeline:");
     for (i, stage) in settings.pipeline.stages().iter().enumerate() {
         let about = stage.stage.describe();
@@ -144,6 +152,9 @@ fn check(config_path: Option<&Path>) -> ExitCode {
         } else {
             writeln!(out, ": {about}")
         };
+    }
+    if schema.is_err() {
+        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }

@@ -6,5 +6,7 @@ mod cli;
 mod daemon;
 mod dedup;
 mod plugins;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod recovery;
 mod schema;

@@ -2,8 +2,11 @@
 //! a crash at any point can be recovered from without losing or doubling anything.
 //!
 //! For each batch: rename the fsynced temp outputs into place and fsync the outbox; append
-//! to the JSONL sink; write `.error.json` files and move failed inputs; commit every final
-//! status to the ledger in one transaction; only then move inputs out of `work/`. A batch is
+//! to the JSONL sink and insert into the articles table (each skips ids it already has, so a
+//! replay adds nothing); write `.error.json` files and move failed inputs; commit every final
+//! status to the ledger in one transaction; only then move inputs out of `work/`. When the
+//! store is unreachable, the table insert and the ledger commit wait for it ([`Outage`]):
+//! the inputs stay in `work/` meanwhile, and the batch goes on when it answers. A batch is
 //! whatever finished while the previous one was committing, so under load one folder fsync
 //! and one ledger transaction serve many files, and a lone file is not kept waiting.
 
@@ -18,20 +21,30 @@ use serde::Serialize;
 use crate::article::Failure;
 use crate::layout::{Layout, fsync_dir, with_path, write_atomic};
 use crate::names::free_name;
+use crate::outage::Outage;
 use crate::sink::JsonlSink;
 use crate::worker::{Done, Outcome};
 
 /// Most articles committed together.
 const MAX_BATCH: usize = 512;
 
+/// Where emitted articles go besides the outbox.
+pub struct Sinks {
+    pub jsonl: Option<JsonlSink>,
+    /// The `output.table` in the store's database.
+    pub table: Option<String>,
+}
+
+/// What the committer works with.
+pub struct Committer<'a> {
+    pub layout: &'a Layout,
+    pub store: &'a Store,
+    pub outage: &'a Outage,
+    pub on_success: OnSuccess,
+}
+
 /// Commits until every worker is gone.
-pub fn run(
-    done: &Receiver<Done>,
-    layout: &Layout,
-    store: &Store,
-    on_success: OnSuccess,
-    mut jsonl: Option<JsonlSink>,
-) {
+pub fn run(done: &Receiver<Done>, cx: &Committer<'_>, mut sinks: Sinks) {
     while let Ok(first) = done.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -40,7 +53,7 @@ pub fn run(
                 Err(_) => break,
             }
         }
-        commit(batch, layout, store, on_success, jsonl.as_mut());
+        commit(batch, cx, &mut sinks);
     }
 }
 
@@ -59,13 +72,8 @@ struct ErrorRecord<'a> {
     time: String,
 }
 
-fn commit(
-    batch: Vec<Done>,
-    layout: &Layout,
-    store: &Store,
-    on_success: OnSuccess,
-    jsonl: Option<&mut JsonlSink>,
-) {
+fn commit(batch: Vec<Done>, cx: &Committer<'_>, sinks: &mut Sinks) {
+    let (layout, store) = (cx.layout, cx.store);
     let mut settled = Vec::with_capacity(batch.len());
     let mut put_away = Vec::with_capacity(batch.len());
     let mut lines: Vec<(&str, &[u8])> = Vec::new();
@@ -96,10 +104,22 @@ fn commit(
     if any_output && let Err(e) = fsync_dir(&layout.outbox) {
         tracing::error!(error = %e, "cannot fsync the outbox");
     }
-    if let Some(sink) = jsonl
+    if let Some(sink) = &mut sinks.jsonl
         && let Err(e) = sink.append(&lines)
     {
         tracing::error!(error = %e, "cannot append to the jsonl sink");
+    }
+    if let Some(table) = &sinks.table {
+        match cx
+            .outage
+            .retry(store, || store.insert_articles(table, &lines))
+        {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                tracing::error!(table = %table, error = %e, "cannot insert into the articles table");
+            }
+            None => return stop_in_outage(),
+        }
     }
 
     // 2. Failures go to failed/, each beside its error record.
@@ -149,7 +169,7 @@ fn commit(
                 });
                 put_away.push(done);
             }
-            Outcome::AlreadyDone { .. } => put_away.push(done),
+            Outcome::AlreadyDone { .. } | Outcome::Elsewhere { .. } => put_away.push(done),
             Outcome::Deferred { reason } => {
                 tracing::error!(file = %done.item.relative, reason = %reason, "deferred; the input stays in work/ until the next start");
             }
@@ -158,14 +178,18 @@ fn commit(
     }
 
     // 3. The ledger learns the final status, durably, before the inputs leave work/.
-    if let Err(e) = store.settle(&settled) {
-        tracing::error!(error = %e, "cannot commit to the ledger; inputs stay in work/ until the next start");
-        return;
+    match cx.outage.retry(store, || store.settle(&settled)) {
+        Some(Ok(())) => {}
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "cannot commit to the ledger; inputs stay in work/ until the next start");
+            return;
+        }
+        None => return stop_in_outage(),
     }
 
     // 4. Inputs are put away.
     for done in put_away {
-        if let Err(e) = put_away_input(done, layout, on_success) {
+        if let Err(e) = put_away_input(done, layout, cx.on_success) {
             tracing::error!(file = %done.item.relative, error = %e, "cannot put the input away; it stays in work/");
             continue;
         }
@@ -182,9 +206,18 @@ fn commit(
             Outcome::AlreadyDone { id, status } => {
                 tracing::info!(file = %done.item.relative, id = %id, status = status.as_str(), "already processed; input archived");
             }
+            Outcome::Elsewhere { id, node } => {
+                tracing::info!(file = %done.item.relative, id = %id, node = %node, "another daemon is processing the same file; input archived");
+            }
             _ => {}
         }
     }
+}
+
+fn stop_in_outage() {
+    tracing::warn!(
+        "stopping while the store is unreachable; this batch's inputs stay in work/ until the next start"
+    );
 }
 
 /// Writes the error record, then moves the input beside it; returns the input's new path.
@@ -238,7 +271,8 @@ fn put_away_input(done: &Done, layout: &Layout, on_success: OnSuccess) -> std::i
                 Outcome::Emitted { id, .. }
                 | Outcome::Dropped { id, .. }
                 | Outcome::Duplicate { id, .. }
-                | Outcome::AlreadyDone { id, .. } => &id[..8.min(id.len())],
+                | Outcome::AlreadyDone { id, .. }
+                | Outcome::Elsewhere { id, .. } => &id[..8.min(id.len())],
                 _ => "x",
             };
             let dest = dir.join(free_name(&dir, &done.name, tag));

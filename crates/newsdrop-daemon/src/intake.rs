@@ -6,7 +6,8 @@
 //! closed it (inotify says so), or when its size and mtime have been stable for the settle
 //! time. A ready file is claimed by an atomic rename into `work/` and handed to the workers
 //! through a bounded queue; when the queue is full, intake waits and the rest of a burst
-//! stays in the inbox, costing nothing.
+//! stays in the inbox, costing nothing. While the store is unreachable ([`Outage`]) nothing
+//! is claimed either; a rescan follows when it is back.
 //!
 //! This is the only module that knows `notify`. We use its watcher directly rather than
 //! notify-debouncer-full: the debouncer delays every event by its timeout and polls on a
@@ -25,6 +26,7 @@ use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::names::{is_ignored, work_name};
+use crate::outage::Outage;
 
 /// A claimed file on its way to a worker.
 #[derive(Debug, Clone)]
@@ -167,6 +169,7 @@ pub struct Intake {
     hints: Receiver<Hint>,
     overflow: Arc<AtomicBool>,
     stopping: Arc<AtomicBool>,
+    outage: Arc<Outage>,
     settling: HashMap<PathBuf, Settling>,
     next_claim: AtomicU64,
     /// Non-regular entries already reported, so a symlink is logged once, not every scan.
@@ -183,6 +186,7 @@ impl Intake {
         hints: Receiver<Hint>,
         overflow: Arc<AtomicBool>,
         stopping: Arc<AtomicBool>,
+        outage: Arc<Outage>,
     ) -> Self {
         let base = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -193,6 +197,7 @@ impl Intake {
             hints,
             overflow,
             stopping,
+            outage,
             settling: HashMap::new(),
             next_claim: AtomicU64::new(base),
             reported: HashMap::new(),
@@ -376,7 +381,11 @@ impl Intake {
     }
 
     /// Renames the file into the work folder and queues it; waits while the queue is full.
+    /// While the store is unreachable the file stays where it is.
     fn claim(&mut self, path: &Path, relative: String) {
+        if self.outage.is_down() {
+            return;
+        }
         let claim = self.next_claim.fetch_add(1, Ordering::Relaxed);
         let work_path = self.config.work.join(work_name(claim, &relative));
         match fs::rename(path, &work_path) {

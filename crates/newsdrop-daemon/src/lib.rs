@@ -12,6 +12,7 @@ mod commit;
 pub mod intake;
 pub mod layout;
 pub mod names;
+mod outage;
 pub mod process;
 mod recover;
 pub mod run;

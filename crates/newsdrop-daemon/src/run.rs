@@ -16,8 +16,10 @@ use newsdrop_store::{Store, StoreError};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::article::Settings;
-use crate::intake::{Intake, IntakeConfig, hint_channel, watch};
+use crate::commit::{Committer, Sinks};
+use crate::intake::{HintSender, Intake, IntakeConfig, hint_channel, watch};
 use crate::layout::Layout;
+use crate::outage::Outage;
 use crate::sink::JsonlSink;
 use crate::worker::SharedSettings;
 
@@ -114,13 +116,83 @@ pub fn build_settings(
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Result<(), DaemonError> {
+    let running = off_runtime(|| start(config_path.as_deref(), &registry))?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
+            _ = int.recv() => { tracing::info!("SIGINT: stopping intake, draining"); break; }
+            _ = hup.recv() => off_runtime(|| reload(
+                config_path.as_deref(), &registry, &running.state, &running.layout, &running.settings,
+            )),
+        }
+    }
+
+    let Running {
+        store,
+        state,
+        settings,
+        stopping,
+        watcher,
+        hints,
+        threads,
+        drain,
+        ..
+    } = running;
+    stopping.store(true, Ordering::Relaxed);
+    drop(watcher);
+    hints.stop();
+    let joined = tokio::task::spawn_blocking(move || {
+        for t in threads {
+            let _ = t.join();
+        }
+    });
+    match tokio::time::timeout(drain, joined).await {
+        Ok(_) => tracing::info!("stopped; nothing in flight"),
+        Err(_) => tracing::warn!(
+            secs = drain.as_secs(),
+            "drain limit reached; unfinished files stay in the work folder and are finished at the next start"
+        ),
+    }
+    off_runtime(move || drop((settings, state, store)));
+    Ok(())
+}
+
+/// A started daemon, as the signal loop needs it.
+struct Running {
+    store: Arc<Store>,
+    state: Arc<dyn State>,
+    settings: SharedSettings,
+    layout: Layout,
+    stopping: Arc<AtomicBool>,
+    watcher: notify::RecommendedWatcher,
+    hints: HintSender,
+    /// Intake, then the workers, then the committer: the order they finish in.
+    threads: Vec<std::thread::JoinHandle<()>>,
+    drain: Duration,
+}
+
+/// Runs `f` on a plain thread and waits for it. The PostgreSQL client blocks on a runtime
+/// of its own for each call (also when a connection is dropped), which tokio refuses on a
+/// thread that drives this runtime; whose only other work is waiting for signals.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| match scope.spawn(f).join() {
+        Ok(t) => t,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+/// Opens the store, builds the pipeline, recovers leftovers and starts the threads.
+fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, DaemonError> {
     // The store opens before the pipeline is built: rules keep their state in it.
-    let (config, errors) = read_config(config_path.as_deref())?;
+    let (config, errors) = read_config(config_path)?;
     let layout = Layout::of(&config);
     layout.create()?;
-    let store = Arc::new(Store::open(&layout.state)?);
+    let store = Arc::new(Store::from_config(&config.config.store, &layout.state)?);
     let state: Arc<dyn State> = store.clone();
-    let settings = finish(&config, errors, &registry, &state)?;
+    let settings = finish(&config, errors, registry, &state)?;
     let settings: SharedSettings = Arc::new(RwLock::new(Arc::new(settings)));
     let leftovers = crate::recover::recover(&layout)?;
     let c = &config.config;
@@ -131,32 +203,53 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         )?),
         None => None,
     };
-    let threads = match c.workers.threads {
+    if let Some(table) = &c.output.table {
+        store.prepare_table(table)?;
+    }
+    let sinks = Sinks {
+        jsonl,
+        table: c.output.table.clone(),
+    };
+    let stopping = Arc::new(AtomicBool::new(false));
+    let outage = Arc::new(Outage::new(stopping.clone()));
+    let workers = match c.workers.threads {
         0 => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         n => n,
     };
 
     let (queue_tx, queue_rx) = async_channel::bounded(c.intake.queue_capacity);
-    let (done_tx, done_rx) = std::sync::mpsc::sync_channel(threads * 4);
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel(workers * 4);
     let committer = {
-        let (layout, store, on_success) = (layout.clone(), store.clone(), c.output.on_success);
+        let (layout, store, outage) = (layout.clone(), store.clone(), outage.clone());
+        let on_success = c.output.on_success;
         std::thread::Builder::new()
             .name("committer".into())
-            .spawn(move || crate::commit::run(&done_rx, &layout, &store, on_success, jsonl))?
+            .spawn(move || {
+                let cx = Committer {
+                    layout: &layout,
+                    store: &store,
+                    outage: &outage,
+                    on_success,
+                };
+                crate::commit::run(&done_rx, &cx, sinks);
+            })?
     };
-    let mut workers = Vec::with_capacity(threads);
-    for i in 0..threads {
-        let (queue, settings, store, outbox, done) = (
+    let mut worker_threads = Vec::with_capacity(workers);
+    for i in 0..workers {
+        let (queue, settings, store, outage, outbox, done) = (
             queue_rx.clone(),
             settings.clone(),
             store.clone(),
+            outage.clone(),
             layout.outbox.clone(),
             done_tx.clone(),
         );
-        workers.push(
+        worker_threads.push(
             std::thread::Builder::new()
                 .name(format!("worker-{i}"))
-                .spawn(move || crate::worker::run(&queue, &settings, &store, &outbox, &done))?,
+                .spawn(move || {
+                    crate::worker::run(&queue, &settings, &store, &outage, &outbox, &done);
+                })?,
         );
     }
     drop((queue_rx, done_tx));
@@ -170,7 +263,7 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
     };
     let (hints, hints_rx, overflow) = hint_channel();
     let watcher = watch(&intake_config, hints.clone())?;
-    let stopping = Arc::new(AtomicBool::new(false));
+    outage.rescan_with(hints.clone());
     let intake = {
         let intake = Intake::new(
             intake_config,
@@ -178,6 +271,7 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
             hints_rx,
             overflow,
             stopping.clone(),
+            outage.clone(),
         );
         std::thread::Builder::new()
             .name("intake".into())
@@ -187,42 +281,26 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         inbox = %layout.inbox.display(),
         outbox = %layout.outbox.display(),
         state = %layout.state.display(),
-        workers = threads,
+        store = %store.label(),
+        workers,
         stages = %stage_names(&settings),
         config = %config.label(),
         "watching inbox"
     );
-
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    loop {
-        tokio::select! {
-            _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
-            _ = int.recv() => { tracing::info!("SIGINT: stopping intake, draining"); break; }
-            _ = hup.recv() => reload(config_path.as_deref(), &registry, &state, &layout, &settings),
-        }
-    }
-
-    stopping.store(true, Ordering::Relaxed);
-    drop(watcher);
-    hints.stop();
-    let drain = Duration::from_secs(c.workers.drain_timeout_secs);
-    let joined = tokio::task::spawn_blocking(move || {
-        let _ = intake.join();
-        for w in workers {
-            let _ = w.join();
-        }
-        let _ = committer.join();
-    });
-    match tokio::time::timeout(drain, joined).await {
-        Ok(_) => tracing::info!("stopped; nothing in flight"),
-        Err(_) => tracing::warn!(
-            secs = drain.as_secs(),
-            "drain limit reached; unfinished files stay in the work folder and are finished at the next start"
-        ),
-    }
-    Ok(())
+    let mut threads = vec![intake];
+    threads.extend(worker_threads);
+    threads.push(committer);
+    Ok(Running {
+        store,
+        state,
+        settings,
+        layout,
+        stopping,
+        watcher,
+        hints,
+        threads,
+        drain: Duration::from_secs(c.workers.drain_timeout_secs),
+    })
 }
 
 fn stage_names(settings: &SharedSettings) -> String {

@@ -1,6 +1,9 @@
 //! Workers: the CPU side. Each takes a claimed file from the bounded queue, records the
 //! attempt in the ledger, reads it, runs the pipeline and writes the output to a temp file
 //! (fsynced), then hands the result to the committer. Plain threads, off the async runtime.
+//!
+//! A store that cannot be reached is not the article's fault: the worker waits it out
+//! ([`Outage`]) and retries the step, so an outage delays articles but fails none.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
@@ -13,6 +16,7 @@ use crate::article::{Failure, Finished, Input, Settings, read_input, run_hashed}
 use crate::intake::Claimed;
 use crate::layout::write_temp;
 use crate::names::split_relative;
+use crate::outage::Outage;
 
 /// The settings in force; a reload swaps the inner `Arc`, in-flight articles keep theirs.
 pub type SharedSettings = Arc<RwLock<Arc<Settings>>>;
@@ -41,6 +45,12 @@ pub enum Outcome {
         id: String,
         status: Status,
     },
+    /// Another daemon sharing the store is processing the same file (same name and bytes):
+    /// it emits the article; this copy of the input is only put away.
+    Elsewhere {
+        id: String,
+        node: String,
+    },
     Failed {
         failure: Failure,
         attempts: u32,
@@ -65,6 +75,7 @@ pub fn run(
     queue: &async_channel::Receiver<Claimed>,
     settings: &SharedSettings,
     store: &Store,
+    outage: &Outage,
     outbox: &Path,
     done: &SyncSender<Done>,
 ) {
@@ -75,7 +86,8 @@ pub fn run(
         let (folder, name) = split_relative(&item.relative);
         let span =
             tracing::info_span!("article", file = %item.relative, id = tracing::field::Empty);
-        let outcome = span.in_scope(|| work(&item, &name, &folder, &current, store, outbox));
+        let outcome =
+            span.in_scope(|| work(&item, &name, &folder, &current, store, outage, outbox));
         if done
             .send(Done {
                 item,
@@ -96,6 +108,7 @@ fn work(
     folder: &str,
     settings: &Settings,
     store: &Store,
+    outage: &Outage,
     outbox: &Path,
 ) -> Outcome {
     let bytes = match read_input(&item.work_path, &settings.limits) {
@@ -110,14 +123,18 @@ fn work(
     let sha256 = sha256_hex(&bytes);
     let id = newsdrop_core::article_id(&sha256, name);
     tracing::Span::current().record("id", id.as_str());
-    let attempt = match store.begin_attempt(&id, &sha256, name) {
-        Ok(a) => a,
-        Err(e) => {
+    let attempt = match outage.retry(store, || store.begin_attempt(&id, &sha256, name)) {
+        Some(Ok(a)) => a,
+        Some(Err(e)) => {
             return Outcome::Deferred {
                 reason: e.to_string(),
             };
         }
+        None => return stopped(),
     };
+    if let Some(node) = attempt.elsewhere {
+        return Outcome::Elsewhere { id, node };
+    }
     if attempt.status.is_final() {
         return Outcome::AlreadyDone {
             id,
@@ -139,7 +156,21 @@ fn work(
         folder: folder.to_string(),
         received_at: item.claimed_at,
     };
-    match run_hashed(&bytes, sha256, &input, settings) {
+    // A rule's state lives in the store too (dedup's index); its calls cannot say that the
+    // store was unreachable, but the store's outage count can.
+    let finished = loop {
+        let outages = store.outages();
+        let finished = run_hashed(&bytes, sha256.clone(), &input, settings);
+        match &finished {
+            Err(failure) if store.outages() != outages => {
+                if !outage.wait(store, &failure.message) {
+                    return stopped();
+                }
+            }
+            _ => break finished,
+        }
+    };
+    match finished {
         Ok(Finished::Emit { id, json }) => match write_temp(outbox, &format!("{id}.json"), &json) {
             Ok(temp) => Outcome::Emitted { id, temp, json },
             Err(e) => Outcome::Deferred {
@@ -152,5 +183,11 @@ fn work(
             failure,
             attempts: attempt.attempts,
         },
+    }
+}
+
+fn stopped() -> Outcome {
+    Outcome::Deferred {
+        reason: "stopping while the store is unreachable".to_string(),
     }
 }

@@ -333,7 +333,8 @@ impl Store {
             #[cfg(feature = "postgres")]
             Store::Postgres(s) => s.insert_articles(table, rows),
             _ => Err(StoreError::Unsupported(format!(
-                "output.table = {table:?} needs the PostgreSQL store"
+                "output.table = {table:?} needs the PostgreSQL store ({} rows not written)",
+                rows.len()
             ))),
         }
     }
