@@ -7,6 +7,12 @@
 //!   files/s from the first rename to the last input archived, and the daemon's peak RSS.
 //! - `process`: `newsdrop process` over the dev text dumps, files/s.
 //!
+//! Options: `--postgres` runs the daemon on the PostgreSQL store, on a throwaway server
+//! (initdb into a temp folder, fsync on) started for the run; `--daemons N` (with
+//! `--postgres`) runs N daemons on that one database, the burst split between their inboxes,
+//! files/s counted over all of them. `NEWSDROP_BENCH_TOML` adds config to every daemon's
+//! (to compare pipelines), `NEWSDROP_BENCH_THREADS` sets `workers.threads`.
+//!
 //! Articles are made from the real pages of `../shared/corpus/extraction/aeb-dev/text/` (or
 //! the seeds when that is missing): each file is a headline and eight paragraphs drawn, by a
 //! fixed-seed generator, from all the pages' paragraphs, so files are distinct articles of
@@ -23,6 +29,11 @@ use anyhow::{Context, Result, bail};
 pub fn run(args: &[String]) -> Result<()> {
     let what = args.first().map_or("all", String::as_str);
     let files = flag(args, "--files").unwrap_or(10_000);
+    let daemons = flag(args, "--daemons").unwrap_or(1).max(1);
+    let postgres = args.iter().any(|a| a == "--postgres");
+    if daemons > 1 && !postgres {
+        bail!("--daemons needs --postgres: SQLite state is one daemon's");
+    }
     let root = workspace_root();
     let status = Command::new(env!("CARGO"))
         .args(["build", "--release", "--quiet", "--bin", "newsdrop"])
@@ -38,13 +49,26 @@ pub fn run(args: &[String]) -> Result<()> {
     } else {
         recombine(&pages, 2000)
     };
+    // Kept until the end: the daemons' database.
+    let server = if postgres {
+        Some(
+            newsdrop_store::pg_server::TempServer::start(true)
+                .context("cannot start a throwaway PostgreSQL server")?,
+        )
+    } else {
+        None
+    };
+    let store = Store {
+        server: server.as_ref(),
+        next: std::cell::Cell::new(0),
+    };
     match what {
-        "latency" => latency(&bin, &articles, files.min(500)),
-        "burst" => burst(&bin, &articles, files),
+        "latency" => latency(&bin, &store, &articles, files.min(500)),
+        "burst" => burst(&bin, &store, &articles, files, daemons),
         "process" => process(&bin, &root),
         "all" => {
-            latency(&bin, &articles, 300)?;
-            burst(&bin, &articles, files)?;
+            latency(&bin, &store, &articles, 300)?;
+            burst(&bin, &store, &articles, files, daemons)?;
             process(&bin, &root)
         }
         other => bail!("unknown benchmark {other:?}: latency, burst, process or all"),
@@ -114,6 +138,34 @@ fn load_articles(root: &Path) -> Result<Vec<String>> {
     Ok(texts)
 }
 
+/// Where the daemons keep their state: SQLite in each state folder, or one PostgreSQL
+/// server, a new database per benchmark (its daemons share it).
+struct Store<'a> {
+    server: Option<&'a newsdrop_store::pg_server::TempServer>,
+    next: std::cell::Cell<usize>,
+}
+
+impl Store<'_> {
+    /// The `[store]` section for the daemons of one benchmark.
+    fn section(&self) -> Result<String> {
+        let Some(server) = self.server else {
+            return Ok(String::new());
+        };
+        let n = self.next.get();
+        self.next.set(n + 1);
+        let url = server.create_database(&format!("bench_{n}"))?;
+        Ok(format!("[store]\nkind = \"postgres\"\nurl = \"{url}\"\n"))
+    }
+
+    fn describe(&self, daemons: usize) -> String {
+        match self.server {
+            None => "sqlite store".to_string(),
+            Some(_) if daemons == 1 => "postgres store".to_string(),
+            Some(_) => format!("postgres store shared by {daemons} daemons"),
+        }
+    }
+}
+
 /// A scratch folder with a config, and the daemon running on it.
 struct Daemon {
     dir: tempfile_dir::Dir,
@@ -121,30 +173,39 @@ struct Daemon {
 }
 
 impl Daemon {
-    fn start(bin: &Path) -> Result<Daemon> {
+    /// Starts a daemon with `store` (a `[store]` section, or nothing for SQLite) and waits
+    /// until it watches its inbox.
+    fn start(bin: &Path, store: &str) -> Result<Daemon> {
         let dir = tempfile_dir::Dir::new("newsdrop-bench")?;
         fs::create_dir_all(dir.path().join("staging"))?;
-        fs::write(
-            dir.path().join("newsdrop.toml"),
-            "[intake]\nqueue_capacity = 256\n",
-        )?;
+        let mut config = format!("[intake]\nqueue_capacity = 256\n{store}\n");
+        if let Ok(threads) = std::env::var("NEWSDROP_BENCH_THREADS") {
+            config.push_str(&format!("[workers]\nthreads = {threads}\n"));
+        }
+        if let Ok(extra) = std::env::var("NEWSDROP_BENCH_TOML") {
+            config.push_str(&extra);
+            config.push('\n');
+        }
+        fs::write(dir.path().join("newsdrop.toml"), config)?;
         let log = fs::File::create(dir.path().join("daemon.log"))?;
         let child = Command::new(bin)
-            .args(["--log-level", "warn", "run", "--config", "newsdrop.toml"])
+            .args(["--log-level", "warn,newsdrop_daemon::run=info"])
+            .args(["run", "--config", "newsdrop.toml"])
             .current_dir(dir.path())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()?;
-        let d = Daemon { dir, child };
-        let inbox = d.dir.path().join("inbox");
+        let mut d = Daemon { dir, child };
         let started = Instant::now();
-        while !inbox.is_dir() || !d.dir.path().join(".newsdrop/newsdrop.db").exists() {
-            if started.elapsed() > Duration::from_secs(30) {
-                bail!("daemon did not start");
+        while !fs::read_to_string(d.path("daemon.log"))?.contains("watching inbox") {
+            if started.elapsed() > Duration::from_secs(60) || d.child.try_wait()?.is_some() {
+                bail!(
+                    "daemon did not start: {}",
+                    fs::read_to_string(d.path("daemon.log"))?
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        std::thread::sleep(Duration::from_millis(300));
         Ok(d)
     }
 
@@ -191,8 +252,8 @@ fn stage(d: &Daemon, articles: &[String], n: usize, tag: &str) -> Result<Vec<Str
     Ok(names)
 }
 
-fn latency(bin: &Path, articles: &[String], n: usize) -> Result<()> {
-    let d = Daemon::start(bin)?;
+fn latency(bin: &Path, store: &Store<'_>, articles: &[String], n: usize) -> Result<()> {
+    let d = Daemon::start(bin, &store.section()?)?;
     let names = stage(&d, articles, n, "lat")?;
     let mut samples = Vec::with_capacity(n);
     for (i, name) in names.iter().enumerate() {
@@ -213,7 +274,8 @@ fn latency(bin: &Path, articles: &[String], n: usize) -> Result<()> {
     samples.sort();
     let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
     println!(
-        "latency: {n} single files by rename, drop to JSON: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "latency ({}): {n} single files by rename, drop to JSON: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        store.describe(1),
         ms(pct(0.50)),
         ms(pct(0.99)),
         ms(pct(1.0))
@@ -221,32 +283,61 @@ fn latency(bin: &Path, articles: &[String], n: usize) -> Result<()> {
     d.stop()
 }
 
-fn burst(bin: &Path, articles: &[String], n: usize) -> Result<()> {
-    let d = Daemon::start(bin)?;
-    let names = stage(&d, articles, n, "burst")?;
+fn burst(
+    bin: &Path,
+    store: &Store<'_>,
+    articles: &[String],
+    n: usize,
+    daemons: usize,
+) -> Result<()> {
+    let section = store.section()?;
+    let ds: Vec<Daemon> = (0..daemons)
+        .map(|_| Daemon::start(bin, &section))
+        .collect::<Result<_>>()?;
+    // Distinct files, dealt out to the daemons in turn.
+    let names = stage(&ds[0], articles, n, "burst")?;
+    let mut moves = Vec::with_capacity(n);
+    for (i, name) in names.iter().enumerate() {
+        let d = &ds[i % daemons];
+        let staged = ds[0].path("staging").join(name);
+        if i % daemons != 0 {
+            fs::rename(&staged, d.path("staging").join(name))?;
+        }
+        moves.push((d.path("staging").join(name), d.path("inbox").join(name)));
+    }
     let started = Instant::now();
-    for name in &names {
-        fs::rename(d.path("staging").join(name), d.path("inbox").join(name))?;
+    for (from, to) in &moves {
+        fs::rename(from, to)?;
     }
     let dropped = started.elapsed();
-    while d.count("archive") + d.count("failed") < n {
+    let finished = |d: &Daemon| d.count("archive") + d.count("failed");
+    while ds.iter().map(finished).sum::<usize>() < n {
         if started.elapsed() > Duration::from_secs(600) {
             bail!("burst not finished after 10 minutes");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let took = started.elapsed();
-    let rss = d
-        .peak_rss_kib()
-        .map_or_else(|| "?".into(), |k| format!("{:.1} MB", k as f64 / 1024.0));
+    let rss: Vec<String> = ds
+        .iter()
+        .map(|d| {
+            d.peak_rss_kib()
+                .map_or_else(|| "?".into(), |k| format!("{:.1} MB", k as f64 / 1024.0))
+        })
+        .collect();
+    let failed: usize = ds.iter().map(|d| d.count("failed") / 2).sum();
     println!(
-        "burst: {n} files (renamed in within {:.2} s) done in {:.2} s: {:.0} files/s sustained, peak RSS {rss}, {} failed",
+        "burst ({}): {n} files (renamed in within {:.2} s) done in {:.2} s: {:.0} files/s sustained, peak RSS {}, {failed} failed",
+        store.describe(daemons),
         dropped.as_secs_f64(),
         took.as_secs_f64(),
         n as f64 / took.as_secs_f64(),
-        d.count("failed") / 2
+        rss.join(" + "),
     );
-    d.stop()
+    for d in ds {
+        d.stop()?;
+    }
+    Ok(())
 }
 
 fn process(bin: &Path, root: &Path) -> Result<()> {
@@ -281,7 +372,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// A temp folder removed on drop (xtask keeps its dependencies to anyhow).
+/// A temp folder removed on drop (xtask keeps its dependencies few).
 mod tempfile_dir {
     use std::path::{Path, PathBuf};
 

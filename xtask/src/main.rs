@@ -11,7 +11,8 @@ mod plugins;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  bench [latency|burst|process|all] [--files N]   end-to-end benchmarks of the release binary
+  bench [latency|burst|process|all] [--files N] [--postgres [--daemons N]]
+                             end-to-end benchmarks of the release binary
   new-plugin NAME            make plugins/NAME from example-tagger, build it, run its examples
   build-plugins [--release]  build every plugin in one cargo call, print the libraries";
 
