@@ -60,7 +60,6 @@ pub(super) const MIGRATION: &str = "CREATE TABLE dedup_meta (
         nkeys INTEGER NOT NULL,
         PRIMARY KEY (key, doc)
     );
-    CREATE INDEX dedup_keys_at ON dedup_keys (at);
     CREATE TABLE line_freq (
         hash  BIGINT PRIMARY KEY,
         count INTEGER NOT NULL

@@ -123,7 +123,8 @@ impl PgStore {
         })
     }
 
-    /// See [`crate::Store::settle`]: one statement, so one transaction.
+    /// See [`crate::Store::settle`]: one transaction, the one whose commit waits for the
+    /// disk (see [`pool`]).
     pub fn settle(&self, batch: &[Settled]) -> Result<(), StoreError> {
         const SQL: &str = "UPDATE ledger AS l
             SET status = u.status, output = u.output, message = u.message, updated = $5
@@ -140,10 +141,12 @@ impl PgStore {
         let err = |e| self.pool.error(e);
         let mut conn = self.pool.get().map_err(err)?;
         let statement = conn.prepare(SQL).map_err(err)?;
-        conn.client
-            .execute(&statement, &[&ids, &statuses, &outputs, &messages, &now()])
+        let mut tx = conn.client.transaction().map_err(err)?;
+        tx.batch_execute("SET LOCAL synchronous_commit = on")
             .map_err(err)?;
-        Ok(())
+        tx.execute(&statement, &[&ids, &statuses, &outputs, &messages, &now()])
+            .map_err(err)?;
+        tx.commit().map_err(err)
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Entry>, StoreError> {
