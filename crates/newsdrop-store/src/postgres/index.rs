@@ -81,7 +81,10 @@ fn from_blob(b: &[u8]) -> Vec<u32> {
         .collect()
 }
 
-/// The PostgreSQL dedup index.
+/// The PostgreSQL dedup index. It answers as the SQLite one, but for one corner: its exact
+/// match is the oldest *live* article with that hash, where the SQLite index remembers only
+/// the first one and offers no exact match once that one expired (the conformance suite
+/// leaves that corner out).
 pub struct PgIndex {
     pool: Arc<Pool>,
     params: IndexParams,
