@@ -301,7 +301,7 @@ fn candidates_sharing_too_small_a_share_of_the_smaller_key_set_are_not_offered(b
     // Each newcomer: 40 keys, 2 in common with `long` (5% of 40), all 4 of `teaser`'s.
     let mut keys: Vec<u32> = (1..=4).chain([100, 101]).chain(200..234).collect();
     keys.sort_unstable();
-    let mut offered = |id: &str, share: f64| {
+    let offered = |id: &str, share: f64| {
         let mut ids = Vec::new();
         let d = Fingerprint {
             min_key_share: share,
