@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod daemon;
 mod dedup;
+mod ops;
 mod plugins;
 mod recovery;
 mod schema;

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::article::Failure;
 use crate::layout::{Layout, fsync_dir, with_path, write_atomic};
+use crate::metrics::{KindLabel, Metrics, StageLabel};
 use crate::names::free_name;
 use crate::sink::JsonlSink;
 use crate::worker::{Done, Outcome};
@@ -31,6 +32,7 @@ pub fn run(
     store: &Store,
     on_success: OnSuccess,
     mut jsonl: Option<JsonlSink>,
+    metrics: &Metrics,
 ) {
     while let Ok(first) = done.recv() {
         let mut batch = vec![first];
@@ -40,8 +42,47 @@ pub fn run(
                 Err(_) => break,
             }
         }
-        commit(batch, layout, store, on_success, jsonl.as_mut());
+        commit(&batch, layout, store, on_success, jsonl.as_mut(), metrics);
+        metrics.in_flight.dec_by(batch.len() as i64);
     }
+}
+
+/// Counts one committed file in the metrics.
+fn count(done: &Done, metrics: &Metrics) {
+    let duplicate = |kind: &Option<newsdrop_core::DedupStatus>| {
+        let kind = match kind {
+            Some(newsdrop_core::DedupStatus::Exact) => "exact",
+            Some(newsdrop_core::DedupStatus::Near) => "near",
+            _ => return,
+        };
+        metrics.duplicates.get_or_create(&KindLabel { kind }).inc();
+    };
+    match &done.outcome {
+        Outcome::Emitted { dedup, .. } => {
+            metrics.emitted.inc();
+            duplicate(dedup);
+        }
+        Outcome::Duplicate { dedup, .. } => duplicate(dedup),
+        Outcome::Dropped { .. } => {
+            metrics.dropped.inc();
+        }
+        Outcome::Failed { failure, .. } => {
+            let label = StageLabel {
+                stage: failure.stage.clone(),
+            };
+            metrics.failures.get_or_create(&label).inc();
+            if failure.panicked && failure.rule.starts_with("plugin:") {
+                metrics.plugin_panics.get_or_create(&label).inc();
+            }
+        }
+        Outcome::AlreadyDone { .. } | Outcome::Deferred { .. } => {}
+    }
+    metrics
+        .article_seconds
+        .observe(done.item.claimed.elapsed().as_secs_f64());
+    metrics
+        .finished
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The content of `failed/<file>.error.json`.
@@ -59,21 +100,25 @@ struct ErrorRecord<'a> {
     time: String,
 }
 
+/// Commits a batch, and counts what the ledger took in the metrics (before the inputs
+/// move, so that counters are never behind the folders).
 fn commit(
-    batch: Vec<Done>,
+    batch: &[Done],
     layout: &Layout,
     store: &Store,
     on_success: OnSuccess,
     jsonl: Option<&mut JsonlSink>,
+    metrics: &Metrics,
 ) {
     let mut settled = Vec::with_capacity(batch.len());
+    let mut committed = Vec::with_capacity(batch.len());
     let mut put_away = Vec::with_capacity(batch.len());
     let mut lines: Vec<(&str, &[u8])> = Vec::new();
 
     // 1. Outputs become visible.
     let mut any_output = false;
-    for done in &batch {
-        if let Outcome::Emitted { id, temp, json } = &done.outcome {
+    for done in batch {
+        if let Outcome::Emitted { id, temp, json, .. } = &done.outcome {
             let dest = layout.outbox.join(format!("{id}.json"));
             match fs::rename(temp, &dest) {
                 Ok(()) => {
@@ -104,11 +149,12 @@ fn commit(
 
     // 2. Failures go to failed/, each beside its error record.
     let mut any_failed = false;
-    for done in &batch {
+    for done in batch {
         if let Outcome::Failed { failure, attempts } = &done.outcome {
             match fail(done, failure, *attempts, layout) {
                 Ok(dest) => {
                     any_failed = true;
+                    committed.push(done);
                     tracing::warn!(file = %done.item.relative, stage = %failure.stage, error = %failure.message, "failed");
                     if let Some(id) = &failure.id {
                         settled.push(Settled {
@@ -129,7 +175,7 @@ fn commit(
         tracing::error!(error = %e, "cannot fsync the failed folder");
     }
 
-    for done in &batch {
+    for done in batch {
         match &done.outcome {
             Outcome::Dropped { id, reason } => {
                 settled.push(Settled {
@@ -140,7 +186,7 @@ fn commit(
                 });
                 put_away.push(done);
             }
-            Outcome::Duplicate { id, reason } => {
+            Outcome::Duplicate { id, reason, .. } => {
                 settled.push(Settled {
                     id: id.clone(),
                     status: Status::Duplicate,
@@ -162,6 +208,9 @@ fn commit(
         tracing::error!(error = %e, "cannot commit to the ledger; inputs stay in work/ until the next start");
         return;
     }
+    for done in committed.iter().chain(&put_away) {
+        count(done, metrics);
+    }
 
     // 4. Inputs are put away.
     for done in put_away {
@@ -176,7 +225,7 @@ fn commit(
             Outcome::Dropped { id, reason } => {
                 tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "dropped");
             }
-            Outcome::Duplicate { id, reason } => {
+            Outcome::Duplicate { id, reason, .. } => {
                 tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "duplicate; not emitted");
             }
             Outcome::AlreadyDone { id, status } => {

@@ -24,6 +24,8 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 
+use crate::health::Health;
+use crate::metrics::Metrics;
 use crate::names::{is_ignored, work_name};
 
 /// A claimed file on its way to a worker.
@@ -34,6 +36,8 @@ pub struct Claimed {
     /// Its path relative to the inbox.
     pub relative: String,
     pub claimed_at: jiff::Timestamp,
+    /// For the end-to-end latency.
+    pub claimed: Instant,
 }
 
 /// What the watcher tells intake.
@@ -171,6 +175,8 @@ pub struct Intake {
     next_claim: AtomicU64,
     /// Non-regular entries already reported, so a symlink is logged once, not every scan.
     reported: HashMap<PathBuf, ()>,
+    metrics: Arc<Metrics>,
+    health: Arc<Health>,
 }
 
 /// Most files tracked while settling; beyond this the periodic scan picks them up.
@@ -183,6 +189,8 @@ impl Intake {
         hints: Receiver<Hint>,
         overflow: Arc<AtomicBool>,
         stopping: Arc<AtomicBool>,
+        metrics: Arc<Metrics>,
+        health: Arc<Health>,
     ) -> Self {
         let base = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -196,13 +204,17 @@ impl Intake {
             settling: HashMap::new(),
             next_claim: AtomicU64::new(base),
             reported: HashMap::new(),
+            metrics,
+            health,
         }
     }
 
     /// Hands files left in the work folder by an earlier run to the workers, then watches
     /// the inbox until told to stop.
     pub fn run(mut self, leftovers: Vec<Claimed>) {
+        let _running = Running::new(self.health.clone());
         for item in leftovers {
+            self.metrics.in_flight.inc();
             if !self.send(item) {
                 return;
             }
@@ -388,10 +400,13 @@ impl Intake {
             }
         }
         tracing::debug!(file = %relative, "claimed");
+        self.metrics.files_seen.inc();
+        self.metrics.in_flight.inc();
         self.send(Claimed {
             work_path,
             relative,
             claimed_at: jiff::Timestamp::now(),
+            claimed: Instant::now(),
         });
     }
 
@@ -400,4 +415,44 @@ impl Intake {
     fn send(&self, item: Claimed) -> bool {
         self.queue.send_blocking(item).is_ok()
     }
+}
+
+/// Marks intake as running for `/ready` while alive, and not running once it returns or
+/// panics.
+struct Running(Arc<Health>);
+
+impl Running {
+    fn new(health: Arc<Health>) -> Self {
+        health.intake_running.store(true, Ordering::Relaxed);
+        Running(health)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.intake_running.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Regular, non-ignored files in the inbox (and its subfolders when `recursive`): the
+/// backlog not yet claimed.
+pub fn count_inbox(inbox: &Path, recursive: bool) -> usize {
+    let mut count = 0;
+    let mut dirs = vec![inbox.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if is_ignored(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_file() => count += 1,
+                Ok(t) if t.is_dir() && recursive => dirs.push(entry.path()),
+                _ => {}
+            }
+        }
+    }
+    count
 }

@@ -9,8 +9,11 @@
 
 pub mod article;
 mod commit;
+pub mod health;
+mod http;
 pub mod intake;
 pub mod layout;
+pub mod metrics;
 pub mod names;
 pub mod process;
 mod recover;

@@ -16,10 +16,13 @@ use newsdrop_store::{Store, StoreError};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::article::Settings;
+use crate::health::Health;
+use crate::http::Endpoint;
 use crate::intake::{Intake, IntakeConfig, hint_channel, watch};
 use crate::layout::Layout;
+use crate::metrics::Metrics;
 use crate::sink::JsonlSink;
-use crate::worker::SharedSettings;
+use crate::worker::{Shared, SharedSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -31,6 +34,11 @@ pub enum DaemonError {
     Store(#[from] StoreError),
     #[error("cannot watch the inbox: {0}")]
     Watch(#[from] notify::Error),
+    #[error("cannot listen on {addr} ([http] listen): {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Reads a config file (or takes the embedded default when `path` is `None`, relative paths
@@ -119,6 +127,9 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
     let layout = Layout::of(&config);
     layout.create()?;
     let store = Arc::new(Store::open(&layout.state)?);
+    let metrics = Arc::new(Metrics::new());
+    let health = Arc::new(Health::default());
+    health.store_ok.store(true, Ordering::Relaxed);
     let state: Arc<dyn State> = store.clone();
     let settings = finish(&config, errors, &registry, &state)?;
     let settings: SharedSettings = Arc::new(RwLock::new(Arc::new(settings)));
@@ -140,23 +151,27 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel(threads * 4);
     let committer = {
         let (layout, store, on_success) = (layout.clone(), store.clone(), c.output.on_success);
+        let metrics = metrics.clone();
         std::thread::Builder::new()
             .name("committer".into())
-            .spawn(move || crate::commit::run(&done_rx, &layout, &store, on_success, jsonl))?
+            .spawn(move || {
+                crate::commit::run(&done_rx, &layout, &store, on_success, jsonl, &metrics);
+            })?
     };
+    let shared = Arc::new(Shared {
+        settings: settings.clone(),
+        store: store.clone(),
+        outbox: layout.outbox.clone(),
+        metrics: metrics.clone(),
+        health: health.clone(),
+    });
     let mut workers = Vec::with_capacity(threads);
     for i in 0..threads {
-        let (queue, settings, store, outbox, done) = (
-            queue_rx.clone(),
-            settings.clone(),
-            store.clone(),
-            layout.outbox.clone(),
-            done_tx.clone(),
-        );
+        let (queue, shared, done) = (queue_rx.clone(), shared.clone(), done_tx.clone());
         workers.push(
             std::thread::Builder::new()
                 .name(format!("worker-{i}"))
-                .spawn(move || crate::worker::run(&queue, &settings, &store, &outbox, &done))?,
+                .spawn(move || crate::worker::run(&queue, &shared, &done))?,
         );
     }
     drop((queue_rx, done_tx));
@@ -168,6 +183,22 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         scan_interval: Duration::from_secs(c.intake.scan_interval_secs),
         recursive: c.intake.recursive,
     };
+    if let Some(addr) = c.http.listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| DaemonError::Listen { addr, source })?;
+        let endpoint = Arc::new(Endpoint {
+            metrics: metrics.clone(),
+            health: health.clone(),
+            settings: settings.clone(),
+            store: store.clone(),
+            inbox: intake_config.inbox.clone(),
+            recursive: intake_config.recursive,
+        });
+        let local = listener.local_addr()?;
+        tracing::info!(addr = %local, "serving /metrics, /health and /ready");
+        tokio::spawn(crate::http::serve(listener, endpoint));
+    }
     let (hints, hints_rx, overflow) = hint_channel();
     let watcher = watch(&intake_config, hints.clone())?;
     let stopping = Arc::new(AtomicBool::new(false));
@@ -178,6 +209,8 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
             hints_rx,
             overflow,
             stopping.clone(),
+            metrics.clone(),
+            health.clone(),
         );
         std::thread::Builder::new()
             .name("intake".into())
@@ -200,7 +233,10 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         tokio::select! {
             _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: stopping intake, draining"); break; }
-            _ = hup.recv() => reload(config_path.as_deref(), &registry, &state, &layout, &settings),
+            _ = hup.recv() => {
+                let ok = reload(config_path.as_deref(), &registry, &state, &layout, &settings, &config);
+                metrics.reload(ok);
+            }
         }
     }
 
@@ -240,26 +276,32 @@ fn stage_names(settings: &SharedSettings) -> String {
 
 /// SIGHUP: validate the new config fully, then swap it in; on any error keep the old one.
 /// The new pipeline is built over the same store, so the dedup index carries over.
+/// Returns whether the new config is in force.
 fn reload(
     path: Option<&Path>,
     registry: &Registry,
     state: &Arc<dyn State>,
     layout: &Layout,
     settings: &SharedSettings,
-) {
+    running: &LoadedConfig,
+) -> bool {
     let (loaded, new) = match load(path, registry, state) {
         Ok(loaded) => loaded,
         Err(errors) => {
             tracing::error!(errors = %errors, "reload failed; keeping the running config");
-            return;
+            return false;
         }
     };
     if Layout::of(&loaded) != *layout {
         tracing::warn!("folder changes take effect at the next restart");
+    }
+    if loaded.config.http != running.config.http {
+        tracing::warn!("[http] changes take effect at the next restart");
     }
     match settings.write() {
         Ok(mut s) => *s = Arc::new(new),
         Err(poisoned) => *poisoned.into_inner() = Arc::new(new),
     }
     tracing::info!(stages = %stage_names(settings), "config reloaded");
+    true
 }

@@ -3,15 +3,19 @@
 //! (fsynced), then hands the result to the committer. Plain threads, off the async runtime.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, RwLock};
 
+use newsdrop_core::DedupStatus;
 use newsdrop_core::id::sha256_hex;
 use newsdrop_store::{Status, Store};
 
 use crate::article::{Failure, Finished, Input, Settings, read_input, run_hashed};
+use crate::health::Health;
 use crate::intake::Claimed;
 use crate::layout::write_temp;
+use crate::metrics::Metrics;
 use crate::names::split_relative;
 
 /// The settings in force; a reload swaps the inner `Arc`, in-flight articles keep theirs.
@@ -25,6 +29,7 @@ pub enum Outcome {
         id: String,
         temp: PathBuf,
         json: Vec<u8>,
+        dedup: Option<DedupStatus>,
     },
     Dropped {
         id: String,
@@ -34,6 +39,7 @@ pub enum Outcome {
     Duplicate {
         id: String,
         reason: String,
+        dedup: Option<DedupStatus>,
     },
     /// The ledger already has a final status (a restart after commit, or the same file
     /// dropped again): only the input needs to be put away.
@@ -60,14 +66,24 @@ pub struct Done {
     pub outcome: Outcome,
 }
 
+/// What every worker shares.
+pub struct Shared {
+    pub settings: SharedSettings,
+    pub store: Arc<Store>,
+    pub outbox: PathBuf,
+    pub metrics: Arc<Metrics>,
+    pub health: Arc<Health>,
+}
+
 /// Works through the queue until it is closed and empty.
-pub fn run(
-    queue: &async_channel::Receiver<Claimed>,
-    settings: &SharedSettings,
-    store: &Store,
-    outbox: &Path,
-    done: &SyncSender<Done>,
-) {
+pub fn run(queue: &async_channel::Receiver<Claimed>, shared: &Shared, done: &SyncSender<Done>) {
+    let Shared {
+        settings,
+        store,
+        outbox,
+        metrics,
+        health,
+    } = shared;
     while let Ok(item) = queue.recv_blocking() {
         let current = settings
             .read()
@@ -75,7 +91,11 @@ pub fn run(
         let (folder, name) = split_relative(&item.relative);
         let span =
             tracing::info_span!("article", file = %item.relative, id = tracing::field::Empty);
-        let outcome = span.in_scope(|| work(&item, &name, &folder, &current, store, outbox));
+        let outcome = span.in_scope(|| {
+            work(
+                &item, &name, &folder, &current, store, outbox, metrics, health,
+            )
+        });
         if done
             .send(Done {
                 item,
@@ -90,6 +110,7 @@ pub fn run(
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the article's facts and the shared handles, once
 fn work(
     item: &Claimed,
     name: &str,
@@ -97,6 +118,8 @@ fn work(
     settings: &Settings,
     store: &Store,
     outbox: &Path,
+    metrics: &Metrics,
+    health: &Health,
 ) -> Outcome {
     let bytes = match read_input(&item.work_path, &settings.limits) {
         Ok(b) => b,
@@ -111,8 +134,12 @@ fn work(
     let id = newsdrop_core::article_id(&sha256, name);
     tracing::Span::current().record("id", id.as_str());
     let attempt = match store.begin_attempt(&id, &sha256, name) {
-        Ok(a) => a,
+        Ok(a) => {
+            health.store_ok.store(true, Ordering::Relaxed);
+            a
+        }
         Err(e) => {
+            health.store_ok.store(false, Ordering::Relaxed);
             return Outcome::Deferred {
                 reason: e.to_string(),
             };
@@ -139,15 +166,25 @@ fn work(
         folder: folder.to_string(),
         received_at: item.claimed_at,
     };
-    match run_hashed(&bytes, sha256, &input, settings) {
-        Ok(Finished::Emit { id, json }) => match write_temp(outbox, &format!("{id}.json"), &json) {
-            Ok(temp) => Outcome::Emitted { id, temp, json },
-            Err(e) => Outcome::Deferred {
-                reason: format!("cannot write output: {e}"),
-            },
-        },
+    let observe = |stage: &str, took: std::time::Duration| {
+        metrics.stage_time(stage, took.as_secs_f64());
+    };
+    match run_hashed(&bytes, sha256, &input, settings, observe) {
+        Ok(Finished::Emit { id, json, dedup }) => {
+            match write_temp(outbox, &format!("{id}.json"), &json) {
+                Ok(temp) => Outcome::Emitted {
+                    id,
+                    temp,
+                    json,
+                    dedup,
+                },
+                Err(e) => Outcome::Deferred {
+                    reason: format!("cannot write output: {e}"),
+                },
+            }
+        }
         Ok(Finished::Drop { id, reason }) => Outcome::Dropped { id, reason },
-        Ok(Finished::Duplicate { id, reason }) => Outcome::Duplicate { id, reason },
+        Ok(Finished::Duplicate { id, reason, dedup }) => Outcome::Duplicate { id, reason, dedup },
         Err(failure) => Outcome::Failed {
             failure,
             attempts: attempt.attempts,

@@ -301,6 +301,16 @@ impl Store {
         .transpose()
     }
 
+    /// Whether the ledger answers a query (for the daemon's readiness check).
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let conn = lock(&self.conn);
+        conn.query_row("SELECT COUNT(*) FROM ledger WHERE id = ''", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(drop)
+        .map_err(|e| sqlite(&self.label, e))
+    }
+
     /// How many articles are in each status.
     pub fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
         let conn = lock(&self.conn);

@@ -30,6 +30,7 @@ pub struct Config {
     pub workers: Workers,
     pub output: Output,
     pub store: Store,
+    pub http: Http,
     /// `[[stage]]` tables in pipeline order.
     pub stages: Vec<StageSpec>,
 }
@@ -42,6 +43,7 @@ impl Default for Config {
             workers: Workers::default(),
             output: Output::default(),
             store: Store::default(),
+            http: Http::default(),
             stages: default_pipeline(),
         }
     }
@@ -175,6 +177,15 @@ pub enum StoreKind {
     Sqlite,
 }
 
+/// The operator's HTTP endpoint: `/metrics` (Prometheus text), `/health`, `/ready`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct Http {
+    /// Address to serve on, such as `127.0.0.1:9464`; none (the default) serves nothing.
+    /// Port 0 takes a free port, which the start-up log names.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
 /// One `[[stage]]` table: the rule it runs and that rule's own config.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StageSpec {
@@ -268,6 +279,7 @@ impl LoadedConfig {
                 "workers" => section(&mut config.workers, value, &key, &lines, &mut errors),
                 "output" => section(&mut config.output, value, &key, &lines, &mut errors),
                 "store" => section(&mut config.store, value, &key, &lines, &mut errors),
+                "http" => section(&mut config.http, value, &key, &lines, &mut errors),
                 "stage" => section(&mut config.stages, value, &key, &lines, &mut errors),
                 other => errors.push(lines.error(other, format!("unknown key `{other}`"))),
             }
@@ -454,6 +466,21 @@ mod tests {
         assert_eq!(ok.config.stages.len(), 1);
         assert!(ok.config.stages[0].options.contains_key("gazetteers"));
         assert!(!ok.config.stages[0].options.contains_key("rule"));
+    }
+
+    #[test]
+    fn http_listen_is_off_by_default_and_a_bad_address_names_its_line_and_key() {
+        assert_eq!(Config::default().http.listen, None);
+        let ok = parse("[http]\nlisten = \"127.0.0.1:9464\"\n").expect("valid");
+        assert_eq!(
+            ok.config.http.listen,
+            Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))
+        );
+        let errors = parse("[intake]\nsettle_ms = 5\n[http]\nlisten = \"localhost\"\nport = 1\n")
+            .expect_err("must fail")
+            .0;
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.key.as_str())).collect();
+        assert_eq!(got, vec![(4, "http.listen"), (5, "http.port")]);
     }
 
     #[test]

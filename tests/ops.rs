@@ -1,0 +1,124 @@
+//! Running it for months: the `/metrics`, `/health` and `/ready` endpoint, progress, the
+//! systemd notifications, and writes that fail (disk full) without losing or doubling.
+
+use std::fs;
+use std::time::Duration;
+
+use crate::util::{Env, seeds, wait_until};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+const HTTP: &str = "[http]\nlisten = \"127.0.0.1:0\"\n";
+
+#[test]
+fn metrics_count_what_the_folders_show() {
+    let env = Env::new(HTTP);
+    let daemon = env.start();
+    assert_eq!(daemon.get("/health"), (200, "ok\n".to_string()));
+    assert_eq!(daemon.get("/ready"), (200, "ready\n".to_string()));
+
+    let seeds = seeds();
+    for (name, bytes) in &seeds {
+        env.drop_file(name, bytes);
+    }
+    // The same bytes under another name: an exact duplicate (emitted, marked).
+    env.drop_file("copy-of-first.txt", &seeds[0].1);
+    env.drop_file("binary.txt", b"\x00\x01\x02 not text \x00");
+    let files = seeds.len() + 2;
+    assert!(
+        wait_until(MINUTE, || env.list("archive").len() == files - 1
+            && env.list("failed").len() == 2),
+        "{}",
+        daemon.log_text()
+    );
+    // A failed input moves before the ledger commit that counts it: wait for the count.
+    assert!(wait_until(MINUTE, || daemon
+        .metric("newsdrop_article_seconds_count")
+        == files as f64));
+    let (status, text) = daemon.get("/metrics");
+    assert_eq!(status, 200);
+    let m = |sample: &str| crate::util::metric(&text, sample);
+    assert_eq!(m("newsdrop_files_seen_total"), files as f64, "{text}");
+    assert_eq!(m("newsdrop_articles_emitted_total"), (files - 1) as f64);
+    assert_eq!(env.outputs().len(), files - 1);
+    assert_eq!(m("newsdrop_duplicates_total{kind=\"exact\"}"), 1.0);
+    assert_eq!(m("newsdrop_duplicates_total{kind=\"near\"}"), 0.0);
+    assert_eq!(m("newsdrop_failures_total{stage=\"read\"}"), 1.0);
+    assert_eq!(m("newsdrop_in_flight"), 0.0);
+    assert_eq!(m("newsdrop_inbox_backlog"), 0.0);
+    assert_eq!(m("newsdrop_output_blocked"), 0.0);
+    assert_eq!(m("newsdrop_article_seconds_count"), files as f64);
+    // The read failure never reached a stage.
+    for stage in ["metadata", "boilerplate", "tagging", "dedup"] {
+        let sample = format!("newsdrop_stage_seconds_count{{stage=\"{stage}\"}}");
+        assert_eq!(m(&sample), (files - 1) as f64, "{sample}");
+    }
+
+    // Reloads, failed and ok.
+    let good = fs::read_to_string(env.config()).expect("config");
+    fs::write(env.config(), format!("{good}\n[workers]\nthreds = 1\n")).expect("write");
+    daemon.signal("HUP");
+    assert!(wait_until(MINUTE, || daemon
+        .log_text()
+        .contains("reload failed")));
+    fs::write(env.config(), &good).expect("write");
+    daemon.signal("HUP");
+    assert!(wait_until(MINUTE, || daemon
+        .log_text()
+        .contains("config reloaded")));
+    assert_eq!(
+        daemon.metric("newsdrop_reloads_total{result=\"failed\"}"),
+        1.0
+    );
+    assert_eq!(daemon.metric("newsdrop_reloads_total{result=\"ok\"}"), 1.0);
+
+    assert_eq!(daemon.get("/nothing").0, 404);
+    assert!(daemon.terminate().success());
+}
+
+#[test]
+fn a_plugin_panic_is_counted_and_keeps_ready_false_until_a_reload() {
+    let env = Env::new("");
+    let plugin = crate::plugins::install(&env, "fixture-misbehave");
+    let config = format!(
+        "[intake]\nsettle_ms = 300\n{HTTP}\n[[stage]]\nrule = \"metadata\"\n\n[[stage]]\nname = \"misbehave\"\nrule = \"plugin:{plugin}\"\nmode = \"panic\"\ntrigger = \"PANIC-ME\"\n"
+    );
+    fs::write(env.config(), config).expect("config");
+    let daemon = env.start();
+    assert_eq!(daemon.get("/ready").0, 200);
+    env.drop_file(
+        "fine.txt",
+        b"A quiet article about the weather that the plugin leaves alone.\n",
+    );
+    env.drop_file(
+        "panics.txt",
+        b"An article that says PANIC-ME, so that the plugin panics on it.\n",
+    );
+    assert!(
+        wait_until(MINUTE, || env.list("archive").len() == 1
+            && env.list("failed").len() == 2),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(wait_until(MINUTE, || daemon
+        .metric("newsdrop_article_seconds_count")
+        == 2.0));
+    assert_eq!(
+        daemon.metric("newsdrop_plugin_panics_total{stage=\"misbehave\"}"),
+        1.0
+    );
+    assert_eq!(
+        daemon.metric("newsdrop_failures_total{stage=\"misbehave\"}"),
+        1.0
+    );
+    let (status, body) = daemon.get("/ready");
+    assert_eq!(status, 503);
+    assert!(body.contains("\"misbehave\" panicked"), "{body}");
+    // A reload builds a fresh instance.
+    daemon.signal("HUP");
+    assert!(wait_until(MINUTE, || daemon
+        .log_text()
+        .contains("config reloaded")));
+    assert_eq!(daemon.get("/ready"), (200, "ready\n".to_string()));
+    assert!(daemon.terminate().success());
+}
