@@ -122,3 +122,96 @@ fn a_plugin_panic_is_counted_and_keeps_ready_false_until_a_reload() {
     assert_eq!(daemon.get("/ready"), (200, "ready\n".to_string()));
     assert!(daemon.terminate().success());
 }
+
+/// A folder of the seeds plus one broken file, for `process`.
+fn process_folder(env: &Env) -> std::path::PathBuf {
+    let dir = env.path("batch");
+    fs::create_dir_all(&dir).expect("mkdir");
+    for (name, bytes) in seeds() {
+        fs::write(dir.join(name), bytes).expect("write");
+    }
+    fs::write(dir.join("zz-binary.txt"), b"\x00\x01 binary \x00").expect("write");
+    dir
+}
+
+#[test]
+fn process_piped_prints_no_progress_only_its_error_lines() {
+    let env = Env::new("");
+    let dir = process_folder(&env);
+    let out = env.newsdrop(&["process", dir.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\x1b'),
+        "{stderr:?}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].contains("zz-binary.txt: read failed"), "{stderr}");
+    assert_eq!(lines[1], "newsdrop: 1 of 6 files failed");
+}
+
+#[test]
+fn process_on_a_terminal_draws_a_progress_bar_on_stderr() {
+    // `script` (util-linux) runs the command on a pseudo-terminal; stdout goes to a file.
+    let env = Env::new("");
+    let dir = process_folder(&env);
+    let json = env.path("out.jsonl");
+    // Only stderr is the terminal: stdout goes to a file.
+    let command = format!(
+        "{} process {} > {}",
+        crate::util::BIN,
+        dir.display(),
+        json.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("`script` from util-linux runs the command on a terminal");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("6/6 files"), "{screen:?}");
+    // The error line is written whole, the bar lifted around it.
+    assert!(
+        screen.contains("\u{1b}[2Knewsdrop: ")
+            && screen.contains("zz-binary.txt: read failed: binary file"),
+        "{screen:?}"
+    );
+    let written = fs::read_to_string(&json).expect("stdout file");
+    assert_eq!(written.lines().count(), 5, "JSON lines only on stdout");
+    assert!(!written.contains("files"), "no bar on stdout");
+}
+
+#[test]
+fn a_draining_backlog_logs_progress_then_that_it_is_gone() {
+    let env = Env::new("");
+    let plugin = crate::plugins::install(&env, "fixture-misbehave");
+    // One worker and 250 ms per article: 20 files take at least five seconds to drain,
+    // and progress is looked at every second.
+    let config = format!(
+        "[intake]\nsettle_ms = 300\n[workers]\nthreads = 1\nprogress_secs = 1\n\n[[stage]]\nrule = \"metadata\"\n\n[[stage]]\nrule = \"plugin:{plugin}\"\nmode = \"slow\"\nsleep_ms = 250\n"
+    );
+    fs::write(env.config(), config).expect("config");
+    let daemon = env.start();
+    for i in 0..20 {
+        env.drop_file(
+            &format!("slow-{i:02}.txt"),
+            format!("Article number {i} about a slow afternoon in the newsroom.\n").as_bytes(),
+        );
+    }
+    assert!(
+        wait_until(MINUTE, || daemon.log_text().contains("backlog drained")),
+        "{}",
+        daemon.log_text()
+    );
+    let log = daemon.log_text();
+    let draining: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("draining backlog"))
+        .collect();
+    assert!(!draining.is_empty(), "{log}");
+    assert!(
+        draining[0].contains("remaining=") && draining[0].contains("rate="),
+        "{log}"
+    );
+    assert_eq!(env.list("archive").len(), 20);
+}

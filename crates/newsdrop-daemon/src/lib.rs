@@ -16,6 +16,7 @@ pub mod layout;
 pub mod metrics;
 pub mod names;
 pub mod process;
+pub mod progress;
 mod recover;
 pub mod run;
 mod sink;

@@ -18,9 +18,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::article::Settings;
 use crate::health::Health;
 use crate::http::Endpoint;
-use crate::intake::{Intake, IntakeConfig, hint_channel, watch};
+use crate::intake::{Intake, IntakeConfig, count_inbox, hint_channel, watch};
 use crate::layout::Layout;
 use crate::metrics::Metrics;
+use crate::progress::Progress;
 use crate::sink::JsonlSink;
 use crate::worker::{Shared, SharedSettings};
 
@@ -199,6 +200,14 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         tracing::info!(addr = %local, "serving /metrics, /health and /ready");
         tokio::spawn(crate::http::serve(listener, endpoint));
     }
+    if c.workers.progress_secs > 0 {
+        tokio::spawn(report_progress(
+            Duration::from_secs(c.workers.progress_secs),
+            metrics.clone(),
+            intake_config.inbox.clone(),
+            intake_config.recursive,
+        ));
+    }
     let (hints, hints_rx, overflow) = hint_channel();
     let watcher = watch(&intake_config, hints.clone())?;
     let stopping = Arc::new(AtomicBool::new(false));
@@ -259,6 +268,26 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         ),
     }
     Ok(())
+}
+
+/// Logs progress every `every` while a backlog drains (see [`crate::progress`]).
+async fn report_progress(every: Duration, metrics: Arc<Metrics>, inbox: PathBuf, recursive: bool) {
+    let finished = || metrics.finished.load(Ordering::Relaxed);
+    let mut progress = Progress::new(std::time::Instant::now(), finished());
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let inbox = inbox.clone();
+        let waiting = tokio::task::spawn_blocking(move || count_inbox(&inbox, recursive))
+            .await
+            .unwrap_or(0);
+        let remaining = waiting as u64 + metrics.in_flight.get().max(0) as u64;
+        if let Some(report) = progress.tick(std::time::Instant::now(), finished(), remaining) {
+            crate::progress::log(&report);
+        }
+    }
 }
 
 fn stage_names(settings: &SharedSettings) -> String {

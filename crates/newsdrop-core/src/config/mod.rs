@@ -111,6 +111,8 @@ pub struct Workers {
     pub threads: usize,
     /// On SIGTERM, how long in-flight articles may take to finish.
     pub drain_timeout_secs: u64,
+    /// While a backlog drains, log done/remaining/rate this often; 0 never.
+    pub progress_secs: u64,
 }
 
 impl Default for Workers {
@@ -118,6 +120,7 @@ impl Default for Workers {
         Workers {
             threads: 0,
             drain_timeout_secs: 30,
+            progress_secs: 5,
         }
     }
 }
