@@ -215,3 +215,73 @@ fn a_draining_backlog_logs_progress_then_that_it_is_gone() {
     );
     assert_eq!(env.list("archive").len(), 20);
 }
+
+#[test]
+fn systemd_hears_ready_watchdog_reloading_and_stopping() {
+    use std::os::unix::net::UnixDatagram;
+    let env = Env::new("");
+    let socket_path = env.path("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let daemon = env.start_env(
+        &["--log-level", "info"],
+        &[
+            ("NOTIFY_SOCKET", socket_path.to_str().expect("utf-8")),
+            ("WATCHDOG_USEC", "200000"),
+        ],
+    );
+    let mut heard = String::new();
+    let mut listen_for = |what: &str, heard: &mut String| {
+        let mut buf = [0u8; 4096];
+        while !heard.contains(what) {
+            let n = socket
+                .recv(&mut buf)
+                .unwrap_or_else(|e| panic!("no {what} within 30 s ({e}); heard {heard:?}"));
+            heard.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    };
+    listen_for("READY=1\n", &mut heard);
+    listen_for("WATCHDOG=1\n", &mut heard);
+    daemon.signal("HUP");
+    listen_for("RELOADING=1\n", &mut heard);
+    assert!(daemon.terminate().success());
+    listen_for("STOPPING=1\n", &mut heard);
+    assert!(heard.contains("MONOTONIC_USEC="), "{heard:?}");
+}
+
+#[test]
+fn the_service_files_agree_with_the_daemon() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let unit = fs::read_to_string(root.join("dist/newsdrop.service")).expect("unit");
+    let value = |key: &str| {
+        unit.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no {key} in the unit"))
+    };
+    assert_eq!(value("Type"), "notify");
+    assert_eq!(value("Restart"), "on-failure");
+    assert_eq!(value("NoNewPrivileges"), "yes");
+    assert_eq!(value("ProtectSystem"), "strict");
+    let secs = |v: &str| v.trim_end_matches('s').parse::<u64>().expect("seconds");
+    assert!(secs(value("WatchdogSec")) > 0);
+    // systemd must let a drain finish before it kills.
+    let drain = crate::util::default_drain_secs();
+    assert!(
+        secs(value("TimeoutStopSec")) > drain,
+        "TimeoutStopSec must exceed the drain limit ({drain} s)"
+    );
+    // The container's config is valid.
+    let env = Env::new("");
+    let out = env.newsdrop(&[
+        "check",
+        "--config",
+        root.join("dist/container.toml").to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -46,8 +46,14 @@ impl Env {
 
     /// Starts `newsdrop <global args> run` and waits until it watches the inbox.
     pub fn start_with(&self, global: &[&str]) -> Daemon {
+        self.start_env(global, &[])
+    }
+
+    /// As [`Env::start_with`], with extra environment variables.
+    pub fn start_env(&self, global: &[&str], vars: &[(&str, &str)]) -> Daemon {
         let log = self.path(&format!("daemon-{}.log", next_id()));
         let child = Command::new(BIN)
+            .envs(vars.iter().copied())
             .args(global)
             .args(["run", "--config"])
             .arg(self.config())
@@ -255,4 +261,16 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         .collect();
     seeds.sort();
     seeds
+}
+
+/// `[workers] drain_timeout_secs` in the default config.
+pub fn default_drain_secs() -> u64 {
+    let default = include_str!("../config/default.toml");
+    default
+        .lines()
+        .find_map(|l| l.strip_prefix("drain_timeout_secs = "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }

@@ -16,6 +16,8 @@ pub struct Health {
     pub intake_running: AtomicBool,
     /// The last store call succeeded.
     pub store_ok: AtomicBool,
+    /// SIGTERM came: intake stopped on purpose and in-flight files drain.
+    pub draining: AtomicBool,
     /// Why outputs cannot be written, while they cannot.
     blocked: Mutex<Option<String>>,
     blocked_flag: AtomicBool,

@@ -20,6 +20,7 @@ pub mod progress;
 mod recover;
 pub mod run;
 mod sink;
+mod systemd;
 mod worker;
 
 pub use article::Settings;

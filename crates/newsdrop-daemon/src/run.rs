@@ -234,6 +234,8 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         config = %config.label(),
         "watching inbox"
     );
+    crate::systemd::ready("watching inbox");
+    tokio::spawn(crate::systemd::watchdog(health.clone()));
 
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -243,12 +245,16 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
             _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: stopping intake, draining"); break; }
             _ = hup.recv() => {
+                crate::systemd::reloading();
                 let ok = reload(config_path.as_deref(), &registry, &state, &layout, &settings, &config);
                 metrics.reload(ok);
+                crate::systemd::ready(if ok { "config reloaded" } else { "reload failed; running config kept" });
             }
         }
     }
 
+    crate::systemd::stopping();
+    health.draining.store(true, Ordering::Relaxed);
     stopping.store(true, Ordering::Relaxed);
     drop(watcher);
     hints.stop();
