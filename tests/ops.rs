@@ -233,7 +233,7 @@ fn systemd_hears_ready_watchdog_reloading_and_stopping() {
         ],
     );
     let mut heard = String::new();
-    let mut listen_for = |what: &str, heard: &mut String| {
+    let listen_for = |what: &str, heard: &mut String| {
         let mut buf = [0u8; 4096];
         while !heard.contains(what) {
             let n = socket
