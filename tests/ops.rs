@@ -285,3 +285,101 @@ fn the_service_files_agree_with_the_daemon() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Names of the files in a folder that are not hidden (temp files are hidden).
+fn visible(env: &Env, folder: &str) -> Vec<String> {
+    env.list(folder)
+        .into_iter()
+        .filter(|n| !n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn a_full_disk_pauses_intake_loses_nothing_and_resumes_by_itself() {
+    let env = Env::new(&format!("{HTTP}\n[output]\njsonl = \"articles.jsonl\"\n"));
+    // While this file exists, every output write fails halfway with ENOSPC.
+    let fault = env.path("disk-is-full");
+    fs::write(&fault, "").expect("fault file");
+    let daemon = env.start_env(
+        &["--log-level", "info"],
+        &[(
+            "NEWSDROP_FAULT_NOSPACE_WHILE",
+            fault.to_str().expect("utf-8"),
+        )],
+    );
+    let mut names: Vec<String> = Vec::new();
+    for (name, bytes) in seeds() {
+        env.drop_file(&name, &bytes);
+        names.push(name);
+    }
+    assert!(
+        wait_until(MINUTE, || daemon.get("/ready").0 == 503),
+        "{}",
+        daemon.log_text()
+    );
+    let (_, why) = daemon.get("/ready");
+    assert!(why.contains("outputs cannot be written"), "{why}");
+    assert!(why.contains("No space left on device"), "{why}");
+    assert_eq!(daemon.metric("newsdrop_output_blocked"), 1.0);
+
+    // More files while the disk is full: intake leaves them in the inbox.
+    for (i, (_, bytes)) in seeds().into_iter().enumerate().take(2) {
+        let name = format!("later-{i}.txt");
+        let mut bytes = bytes;
+        bytes.extend_from_slice(format!("\nA later copy, number {i}.\n").as_bytes());
+        env.drop_file(&name, &bytes);
+        names.push(name);
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(daemon.get("/ready").0, 503);
+    assert!(
+        visible(&env, "outbox").is_empty(),
+        "nothing half-written is visible"
+    );
+    assert!(env.list("failed").is_empty(), "a full disk fails no file");
+    assert!(
+        !env.path("articles.jsonl").exists()
+            || fs::read_to_string(env.path("articles.jsonl"))
+                .expect("jsonl")
+                .is_empty(),
+        "no partial line in the sink"
+    );
+    let waiting = env.list("inbox").len() + env.list(".newsdrop/work").len();
+    assert_eq!(
+        waiting,
+        names.len(),
+        "every input is still in the inbox or work/"
+    );
+    assert!(env.list("inbox").iter().any(|n| n.starts_with("later-")));
+
+    // Space returns: everything goes through by itself, once.
+    fs::remove_file(&fault).expect("free the disk");
+    assert!(
+        wait_until(MINUTE, || env.list("archive").len() == names.len()),
+        "{}",
+        daemon.log_text()
+    );
+    assert_eq!(daemon.get("/ready"), (200, "ready\n".to_string()));
+    assert_eq!(daemon.metric("newsdrop_output_blocked"), 0.0);
+    assert!(env.list("failed").is_empty());
+    let mut emitted: Vec<String> = env
+        .outputs()
+        .iter()
+        .map(|o| o["source"]["name"].as_str().expect("name").to_string())
+        .collect();
+    emitted.sort();
+    names.sort();
+    assert_eq!(emitted, names, "each file emitted exactly once");
+    assert_eq!(visible(&env, "outbox").len(), names.len());
+    let jsonl = fs::read_to_string(env.path("articles.jsonl")).expect("jsonl");
+    let mut lines: Vec<String> = jsonl
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("whole JSON lines");
+            v["source"]["name"].as_str().expect("name").to_string()
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(lines, names, "each article once in the sink");
+    assert!(daemon.terminate().success());
+}

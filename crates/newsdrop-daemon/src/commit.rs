@@ -12,15 +12,16 @@ use std::path::Path;
 use std::sync::mpsc::Receiver;
 
 use newsdrop_core::config::OnSuccess;
-use newsdrop_store::{Settled, Status, Store};
+use newsdrop_store::{Settled, Status, StoreError};
 use serde::Serialize;
 
 use crate::article::Failure;
+use crate::health::{Blocked, retry};
 use crate::layout::{Layout, fsync_dir, with_path, write_atomic};
 use crate::metrics::{KindLabel, Metrics, StageLabel};
 use crate::names::free_name;
 use crate::sink::JsonlSink;
-use crate::worker::{Done, Outcome};
+use crate::worker::{Done, Outcome, Shared, retry_write};
 
 /// Most articles committed together.
 const MAX_BATCH: usize = 512;
@@ -29,10 +30,9 @@ const MAX_BATCH: usize = 512;
 pub fn run(
     done: &Receiver<Done>,
     layout: &Layout,
-    store: &Store,
+    shared: &Shared,
     on_success: OnSuccess,
     mut jsonl: Option<JsonlSink>,
-    metrics: &Metrics,
 ) {
     while let Ok(first) = done.recv() {
         let mut batch = vec![first];
@@ -42,8 +42,8 @@ pub fn run(
                 Err(_) => break,
             }
         }
-        commit(&batch, layout, store, on_success, jsonl.as_mut(), metrics);
-        metrics.in_flight.dec_by(batch.len() as i64);
+        commit(&batch, layout, shared, on_success, jsonl.as_mut());
+        shared.metrics.in_flight.dec_by(batch.len() as i64);
     }
 }
 
@@ -105,11 +105,11 @@ struct ErrorRecord<'a> {
 fn commit(
     batch: &[Done],
     layout: &Layout,
-    store: &Store,
+    shared: &Shared,
     on_success: OnSuccess,
     jsonl: Option<&mut JsonlSink>,
-    metrics: &Metrics,
 ) {
+    let (store, metrics) = (&shared.store, &shared.metrics);
     let mut settled = Vec::with_capacity(batch.len());
     let mut committed = Vec::with_capacity(batch.len());
     let mut put_away = Vec::with_capacity(batch.len());
@@ -120,7 +120,7 @@ fn commit(
     for done in batch {
         if let Outcome::Emitted { id, temp, json, .. } = &done.outcome {
             let dest = layout.outbox.join(format!("{id}.json"));
-            match fs::rename(temp, &dest) {
+            match retry_write(shared, || fs::rename(temp, &dest)) {
                 Ok(()) => {
                     any_output = true;
                     lines.push((id, json));
@@ -142,7 +142,7 @@ fn commit(
         tracing::error!(error = %e, "cannot fsync the outbox");
     }
     if let Some(sink) = jsonl
-        && let Err(e) = sink.append(&lines)
+        && let Err(e) = retry_write(shared, || sink.append(&lines))
     {
         tracing::error!(error = %e, "cannot append to the jsonl sink");
     }
@@ -151,7 +151,7 @@ fn commit(
     let mut any_failed = false;
     for done in batch {
         if let Outcome::Failed { failure, attempts } = &done.outcome {
-            match fail(done, failure, *attempts, layout) {
+            match retry_write(shared, || fail(done, failure, *attempts, layout)) {
                 Ok(dest) => {
                     any_failed = true;
                     committed.push(done);
@@ -203,8 +203,19 @@ fn commit(
         }
     }
 
-    // 3. The ledger learns the final status, durably, before the inputs leave work/.
-    if let Err(e) = store.settle(&settled) {
+    // 3. The ledger learns the final status, durably, before the inputs leave work/ (a
+    // ledger that cannot be written is waited for).
+    let transient = |e: &StoreError| matches!(e, StoreError::Sqlite { .. });
+    let stopping = &shared.stopping;
+    let settle = || store.settle(&settled);
+    if let Err(e) = retry(
+        Blocked::Store,
+        &shared.health,
+        metrics,
+        stopping,
+        transient,
+        settle,
+    ) {
         tracing::error!(error = %e, "cannot commit to the ledger; inputs stay in work/ until the next start");
         return;
     }

@@ -223,9 +223,23 @@ impl Intake {
         let mut next_scan = Instant::now() + self.config.scan_interval;
         let tick =
             (self.config.settle / 4).clamp(Duration::from_millis(20), Duration::from_millis(250));
+        let mut paused = false;
         loop {
             if self.stopping.load(Ordering::Relaxed) {
                 return;
+            }
+            // Outputs or the store cannot be written: claim nothing (files wait in the
+            // inbox), and look at the whole inbox again once writes succeed.
+            if self.health.paused() {
+                paused = true;
+                match self.hints.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Hint::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                    _ => continue,
+                }
+            }
+            if std::mem::take(&mut paused) {
+                self.settling.clear();
+                self.scan();
             }
             if self.overflow.swap(false, Ordering::Relaxed) {
                 tracing::info!("event queue overflowed; rescanning the inbox");
@@ -389,6 +403,9 @@ impl Intake {
 
     /// Renames the file into the work folder and queues it; waits while the queue is full.
     fn claim(&mut self, path: &Path, relative: String) {
+        if self.health.paused() {
+            return;
+        }
         let claim = self.next_claim.fetch_add(1, Ordering::Relaxed);
         let work_path = self.config.work.join(work_name(claim, &relative));
         match fs::rename(path, &work_path) {

@@ -150,22 +150,21 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
 
     let (queue_tx, queue_rx) = async_channel::bounded(c.intake.queue_capacity);
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel(threads * 4);
-    let committer = {
-        let (layout, store, on_success) = (layout.clone(), store.clone(), c.output.on_success);
-        let metrics = metrics.clone();
-        std::thread::Builder::new()
-            .name("committer".into())
-            .spawn(move || {
-                crate::commit::run(&done_rx, &layout, &store, on_success, jsonl, &metrics);
-            })?
-    };
+    let stopping = Arc::new(AtomicBool::new(false));
     let shared = Arc::new(Shared {
         settings: settings.clone(),
         store: store.clone(),
         outbox: layout.outbox.clone(),
         metrics: metrics.clone(),
         health: health.clone(),
+        stopping: stopping.clone(),
     });
+    let committer = {
+        let (layout, on_success, shared) = (layout.clone(), c.output.on_success, shared.clone());
+        std::thread::Builder::new()
+            .name("committer".into())
+            .spawn(move || crate::commit::run(&done_rx, &layout, &shared, on_success, jsonl))?
+    };
     let mut workers = Vec::with_capacity(threads);
     for i in 0..threads {
         let (queue, shared, done) = (queue_rx.clone(), shared.clone(), done_tx.clone());
@@ -210,7 +209,6 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
     }
     let (hints, hints_rx, overflow) = hint_channel();
     let watcher = watch(&intake_config, hints.clone())?;
-    let stopping = Arc::new(AtomicBool::new(false));
     let intake = {
         let intake = Intake::new(
             intake_config,

@@ -2,17 +2,17 @@
 //! attempt in the ledger, reads it, runs the pipeline and writes the output to a temp file
 //! (fsynced), then hands the result to the committer. Plain threads, off the async runtime.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, RwLock};
 
 use newsdrop_core::DedupStatus;
 use newsdrop_core::id::sha256_hex;
-use newsdrop_store::{Status, Store};
+use newsdrop_store::{Status, Store, StoreError};
 
 use crate::article::{Failure, Finished, Input, Settings, read_input, run_hashed};
-use crate::health::Health;
+use crate::health::{Blocked, Health, cannot_write_here, retry};
 use crate::intake::Claimed;
 use crate::layout::write_temp;
 use crate::metrics::Metrics;
@@ -73,17 +73,13 @@ pub struct Shared {
     pub outbox: PathBuf,
     pub metrics: Arc<Metrics>,
     pub health: Arc<Health>,
+    /// Set on SIGTERM: a worker waiting for the disk gives up and leaves its file in `work/`.
+    pub stopping: Arc<AtomicBool>,
 }
 
 /// Works through the queue until it is closed and empty.
 pub fn run(queue: &async_channel::Receiver<Claimed>, shared: &Shared, done: &SyncSender<Done>) {
-    let Shared {
-        settings,
-        store,
-        outbox,
-        metrics,
-        health,
-    } = shared;
+    let settings = &shared.settings;
     while let Ok(item) = queue.recv_blocking() {
         let current = settings
             .read()
@@ -91,11 +87,7 @@ pub fn run(queue: &async_channel::Receiver<Claimed>, shared: &Shared, done: &Syn
         let (folder, name) = split_relative(&item.relative);
         let span =
             tracing::info_span!("article", file = %item.relative, id = tracing::field::Empty);
-        let outcome = span.in_scope(|| {
-            work(
-                &item, &name, &folder, &current, store, outbox, metrics, health,
-            )
-        });
+        let outcome = span.in_scope(|| work(&item, &name, &folder, &current, shared));
         if done
             .send(Done {
                 item,
@@ -110,17 +102,8 @@ pub fn run(queue: &async_channel::Receiver<Claimed>, shared: &Shared, done: &Syn
     }
 }
 
-#[allow(clippy::too_many_arguments)] // the article's facts and the shared handles, once
-fn work(
-    item: &Claimed,
-    name: &str,
-    folder: &str,
-    settings: &Settings,
-    store: &Store,
-    outbox: &Path,
-    metrics: &Metrics,
-    health: &Health,
-) -> Outcome {
+fn work(item: &Claimed, name: &str, folder: &str, settings: &Settings, shared: &Shared) -> Outcome {
+    let (store, metrics, health) = (&shared.store, &shared.metrics, &shared.health);
     let bytes = match read_input(&item.work_path, &settings.limits) {
         Ok(b) => b,
         Err(failure) => {
@@ -133,13 +116,23 @@ fn work(
     let sha256 = sha256_hex(&bytes);
     let id = newsdrop_core::article_id(&sha256, name);
     tracing::Span::current().record("id", id.as_str());
-    let attempt = match store.begin_attempt(&id, &sha256, name) {
-        Ok(a) => {
-            health.store_ok.store(true, Ordering::Relaxed);
-            a
-        }
+    // A store that cannot be written (a full disk under SQLite) is waited for, like outputs.
+    let transient = |e: &StoreError| matches!(e, StoreError::Sqlite { .. });
+    let attempt = retry(
+        Blocked::Store,
+        health,
+        metrics,
+        &shared.stopping,
+        transient,
+        || {
+            let result = store.begin_attempt(&id, &sha256, name);
+            health.store_ok.store(result.is_ok(), Ordering::Relaxed);
+            result
+        },
+    );
+    let attempt = match attempt {
+        Ok(a) => a,
         Err(e) => {
-            health.store_ok.store(false, Ordering::Relaxed);
             return Outcome::Deferred {
                 reason: e.to_string(),
             };
@@ -171,7 +164,9 @@ fn work(
     };
     match run_hashed(&bytes, sha256, &input, settings, observe) {
         Ok(Finished::Emit { id, json, dedup }) => {
-            match write_temp(outbox, &format!("{id}.json"), &json) {
+            let name = format!("{id}.json");
+            let write = || write_temp(&shared.outbox, &name, &json);
+            match retry_write(shared, write) {
                 Ok(temp) => Outcome::Emitted {
                     id,
                     temp,
@@ -190,4 +185,19 @@ fn work(
             attempts: attempt.attempts,
         },
     }
+}
+
+/// An output write, retried while the disk is full or read-only (see [`crate::health`]).
+pub fn retry_write<T>(
+    shared: &Shared,
+    write: impl FnMut() -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    retry(
+        Blocked::Outputs,
+        &shared.health,
+        &shared.metrics,
+        &shared.stopping,
+        cannot_write_here,
+        write,
+    )
 }
