@@ -9,3 +9,4 @@ mod ops;
 mod plugins;
 mod recovery;
 mod schema;
+mod soak;
