@@ -223,6 +223,10 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
             .name("intake".into())
             .spawn(move || intake.run(leftovers))?
     };
+    // Handlers first: a SIGHUP right after READY (systemctl reload) must not kill us.
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
     tracing::info!(
         inbox = %layout.inbox.display(),
         outbox = %layout.outbox.display(),
@@ -235,9 +239,6 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
     crate::systemd::ready("watching inbox");
     tokio::spawn(crate::systemd::watchdog(health.clone()));
 
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
     loop {
         tokio::select! {
             _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
