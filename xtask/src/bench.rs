@@ -7,6 +7,11 @@
 //!   files/s from the first rename to the last input archived, and the daemon's peak RSS.
 //! - `process`: `newsdrop process` over the dev text dumps, files/s.
 //!
+//! `NEWSDROP_BENCH_TOML` (TOML text, or the path of a TOML file) is added to the daemon's
+//! config, to compare pipelines or options; `NEWSDROP_BENCH_SCRAPE=ADDR` makes `burst` GET
+//! `http://ADDR/metrics` every second while it runs (with `[http] listen = "ADDR"` in that
+//! TOML: the cost of metrics as Prometheus would see it).
+//!
 //! Articles are made from the real pages of `../shared/corpus/extraction/aeb-dev/text/` (or
 //! the seeds when that is missing): each file is a headline and eight paragraphs drawn, by a
 //! fixed-seed generator, from all the pages' paragraphs, so files are distinct articles of
@@ -124,9 +129,14 @@ impl Daemon {
     fn start(bin: &Path) -> Result<Daemon> {
         let dir = tempfile_dir::Dir::new("newsdrop-bench")?;
         fs::create_dir_all(dir.path().join("staging"))?;
+        let extra = match std::env::var("NEWSDROP_BENCH_TOML") {
+            Ok(v) if Path::new(&v).is_file() => fs::read_to_string(&v)?,
+            Ok(v) => v,
+            Err(_) => String::new(),
+        };
         fs::write(
             dir.path().join("newsdrop.toml"),
-            "[intake]\nqueue_capacity = 256\n",
+            format!("[intake]\nqueue_capacity = 256\n{extra}\n"),
         )?;
         let log = fs::File::create(dir.path().join("daemon.log"))?;
         let child = Command::new(bin)
@@ -229,13 +239,26 @@ fn burst(bin: &Path, articles: &[String], n: usize) -> Result<()> {
         fs::rename(d.path("staging").join(name), d.path("inbox").join(name))?;
     }
     let dropped = started.elapsed();
+    let scrape = std::env::var("NEWSDROP_BENCH_SCRAPE").ok();
+    let mut scrapes = 0;
+    let mut next_scrape = Instant::now();
     while d.count("archive") + d.count("failed") < n {
         if started.elapsed() > Duration::from_secs(600) {
             bail!("burst not finished after 10 minutes");
         }
+        if let Some(addr) = &scrape
+            && Instant::now() >= next_scrape
+        {
+            scrape_metrics(addr)?;
+            scrapes += 1;
+            next_scrape += Duration::from_secs(1);
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     let took = started.elapsed();
+    if scrape.is_some() {
+        println!("burst: /metrics scraped {scrapes} times");
+    }
     let rss = d
         .peak_rss_kib()
         .map_or_else(|| "?".into(), |k| format!("{:.1} MB", k as f64 / 1024.0));
@@ -247,6 +270,20 @@ fn burst(bin: &Path, articles: &[String], n: usize) -> Result<()> {
         d.count("failed") / 2
     );
     d.stop()
+}
+
+/// One GET of `/metrics`, read to the end.
+fn scrape_metrics(addr: &str) -> Result<()> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "GET /metrics HTTP/1.1\r\nHost: {addr}\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    if !response.starts_with("HTTP/1.1 200") {
+        bail!("/metrics answered {:?}", response.lines().next());
+    }
+    Ok(())
 }
 
 fn process(bin: &Path, root: &Path) -> Result<()> {
