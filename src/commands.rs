@@ -101,8 +101,23 @@ fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBu
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut err = std::io::stderr();
-    let result = newsdrop_daemon::process::process(&files, &settings, &mut out, &mut err);
+    let bar = progress_bar(files.len());
+    let mut err = AroundBar {
+        bar: bar.as_ref(),
+        inner: std::io::stderr(),
+        line: Vec::new(),
+    };
+    let mut done = || {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    };
+    let result =
+        newsdrop_daemon::process::process(&files, &settings, &mut out, &mut err, &mut done);
+    let _ = err.flush();
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     drop(settings);
     if let Err(e) = store.flush_state() {
         return report(Err(e).context("cannot write the state"));
@@ -118,6 +133,57 @@ fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBu
             ExitCode::FAILURE
         }
         Err(e) => report(Err(e.into())),
+    }
+}
+
+/// A progress bar on stderr for more than one file, only when stderr is a terminal: piped
+/// or redirected, stderr carries nothing but the error lines.
+fn progress_bar(files: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if files < 2 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(files as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {eta} left")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+/// Stderr for the error lines: whole lines, each written with the bar lifted, so that
+/// lines and bar do not mix (`writeln!` writes a line in several pieces).
+struct AroundBar<'a> {
+    bar: Option<&'a indicatif::ProgressBar>,
+    inner: std::io::Stderr,
+    line: Vec<u8>,
+}
+
+impl AroundBar<'_> {
+    fn emit(&mut self, upto: usize) -> std::io::Result<()> {
+        let lines: Vec<u8> = self.line.drain(..upto).collect();
+        let inner = &mut self.inner;
+        match self.bar {
+            Some(bar) => bar.suspend(|| inner.write_all(&lines)),
+            None => inner.write_all(&lines),
+        }
+    }
+}
+
+impl Write for AroundBar<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        if let Some(end) = self.line.iter().rposition(|&b| b == b'\n') {
+            self.emit(end + 1)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.emit(self.line.len())?;
+        self.inner.flush()
     }
 }
 

@@ -1,5 +1,8 @@
 //! Logging set-up: tracing to stderr (stdout carries `process` output), text or JSON,
-//! filtered by `--log-level`, else `RUST_LOG`, else `info`.
+//! filtered by `--log-level`, else `RUST_LOG`, else `info`. Colours only on a terminal:
+//! under systemd the journal (and a log file) gets plain text.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -12,7 +15,8 @@ pub fn init(format: LogFormat, level: Option<&str>) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),

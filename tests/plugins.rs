@@ -17,7 +17,7 @@ use crate::util::{Env, wait_until};
 const MINUTE: Duration = Duration::from_secs(60);
 
 /// A Rust plugin's cdylib, as `cargo test` built it beside this test binary.
-fn built_plugin(crate_name: &str) -> PathBuf {
+pub fn built_plugin(crate_name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe.parent().expect("deps folder");
     let file = format!(
@@ -36,7 +36,7 @@ fn built_plugin(crate_name: &str) -> PathBuf {
 }
 
 /// Copies a plugin into the env's `plugins/` folder, as an operator would install it.
-fn install(env: &Env, crate_name: &str) -> String {
+pub fn install(env: &Env, crate_name: &str) -> String {
     fs::create_dir_all(env.path("plugins")).expect("plugins dir");
     let name = format!("lib{}.so", crate_name.replace('-', "_"));
     fs::copy(built_plugin(crate_name), env.path("plugins").join(&name)).expect("copy plugin");

@@ -255,7 +255,13 @@ fn check_reports_the_schema_missing_before_the_first_run_and_current_after() {
         "no password in the output: {before}"
     );
     let daemon = env.start();
-    assert!(daemon.terminate().success());
+    let log = daemon.log.clone();
+    let status = daemon.terminate();
+    assert!(
+        status.success(),
+        "{status:?}: {}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
     let after = check();
     assert!(after.contains("schema version 2, current"), "{after}");
 

@@ -46,8 +46,14 @@ impl Env {
 
     /// Starts `newsdrop <global args> run` and waits until it watches the inbox.
     pub fn start_with(&self, global: &[&str]) -> Daemon {
+        self.start_env(global, &[])
+    }
+
+    /// As [`Env::start_with`], with extra environment variables.
+    pub fn start_env(&self, global: &[&str], vars: &[(&str, &str)]) -> Daemon {
         let log = self.path(&format!("daemon-{}.log", next_id()));
         let child = Command::new(BIN)
+            .envs(vars.iter().copied())
             .args(global)
             .args(["run", "--config"])
             .arg(self.config())
@@ -153,6 +159,33 @@ impl Daemon {
         self.child.wait().unwrap();
     }
 
+    /// The address `[http] listen` bound, from the start-up log.
+    pub fn http_addr(&self) -> String {
+        let log = self.log_text();
+        let line = log
+            .lines()
+            .find(|l| l.contains("serving /metrics"))
+            .unwrap_or_else(|| panic!("no http endpoint in the log: {log}"));
+        let addr = line
+            .split("addr=")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{line}"));
+        addr.split_whitespace().next().unwrap().to_string()
+    }
+
+    /// `GET path` on the daemon's endpoint: status code and body.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        http_get(&self.http_addr(), path)
+    }
+
+    /// The value of one sample (`name` with its labels, as printed) in `/metrics`; 0 when
+    /// absent (a labelled counter appears only once counted).
+    pub fn metric(&self, sample: &str) -> f64 {
+        let (status, text) = self.get("/metrics");
+        assert_eq!(status, 200, "{text}");
+        metric(&text, sample)
+    }
+
     fn wait(&mut self, limit: Duration) -> ExitStatus {
         let start = Instant::now();
         loop {
@@ -174,6 +207,28 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A minimal HTTP/1.1 GET over a fresh connection: status code and body.
+pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, body.to_string())
+}
+
+/// The value of `sample` in a metrics text; 0 when absent.
+pub fn metric(text: &str, sample: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(sample)?.strip_prefix(' '))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
 }
 
 /// Polls `done` until it holds or `limit` passes; returns whether it held.
@@ -206,4 +261,16 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         .collect();
     seeds.sort();
     seeds
+}
+
+/// `[workers] drain_timeout_secs` in the default config.
+pub fn default_drain_secs() -> u64 {
+    let default = include_str!("../config/default.toml");
+    default
+        .lines()
+        .find_map(|l| l.strip_prefix("drain_timeout_secs = "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }

@@ -10,8 +10,11 @@
 //! Options: `--postgres` runs the daemon on the PostgreSQL store, on a throwaway server
 //! (initdb into a temp folder, fsync on) started for the run; `--daemons N` (with
 //! `--postgres`) runs N daemons on that one database, the burst split between their inboxes,
-//! files/s counted over all of them. `NEWSDROP_BENCH_TOML` adds config to every daemon's
-//! (to compare pipelines), `NEWSDROP_BENCH_THREADS` sets `workers.threads`.
+//! files/s counted over all of them. `NEWSDROP_BENCH_TOML` (TOML text, or the path of a
+//! TOML file) is added to every daemon's config (to compare pipelines or options),
+//! `NEWSDROP_BENCH_THREADS` sets `workers.threads`; `NEWSDROP_BENCH_SCRAPE=ADDR` makes
+//! `burst` GET `http://ADDR/metrics` every second while it runs (with `[http] listen =
+//! "ADDR"` in that TOML: the cost of metrics as Prometheus would see it).
 //!
 //! Articles are made from the real pages of `../shared/corpus/extraction/aeb-dev/text/` (or
 //! the seeds when that is missing): each file is a headline and eight paragraphs drawn, by a
@@ -182,10 +185,12 @@ impl Daemon {
         if let Ok(threads) = std::env::var("NEWSDROP_BENCH_THREADS") {
             config.push_str(&format!("[workers]\nthreads = {threads}\n"));
         }
-        if let Ok(extra) = std::env::var("NEWSDROP_BENCH_TOML") {
-            config.push_str(&extra);
-            config.push('\n');
+        match std::env::var("NEWSDROP_BENCH_TOML") {
+            Ok(v) if Path::new(&v).is_file() => config.push_str(&fs::read_to_string(&v)?),
+            Ok(v) => config.push_str(&v),
+            Err(_) => {}
         }
+        config.push('\n');
         fs::write(dir.path().join("newsdrop.toml"), config)?;
         let log = fs::File::create(dir.path().join("daemon.log"))?;
         let child = Command::new(bin)
@@ -311,13 +316,26 @@ fn burst(
     }
     let dropped = started.elapsed();
     let finished = |d: &Daemon| d.count("archive") + d.count("failed");
+    let scrape = std::env::var("NEWSDROP_BENCH_SCRAPE").ok();
+    let mut scrapes = 0;
+    let mut next_scrape = Instant::now();
     while ds.iter().map(finished).sum::<usize>() < n {
         if started.elapsed() > Duration::from_secs(600) {
             bail!("burst not finished after 10 minutes");
         }
+        if let Some(addr) = &scrape
+            && Instant::now() >= next_scrape
+        {
+            scrape_metrics(addr)?;
+            scrapes += 1;
+            next_scrape += Duration::from_secs(1);
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     let took = started.elapsed();
+    if scrape.is_some() {
+        println!("burst: /metrics scraped {scrapes} times");
+    }
     let rss: Vec<String> = ds
         .iter()
         .map(|d| {
@@ -336,6 +354,20 @@ fn burst(
     );
     for d in ds {
         d.stop()?;
+    }
+    Ok(())
+}
+
+/// One GET of `/metrics`, read to the end.
+fn scrape_metrics(addr: &str) -> Result<()> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "GET /metrics HTTP/1.1\r\nHost: {addr}\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    if !response.starts_with("HTTP/1.1 200") {
+        bail!("/metrics answered {:?}", response.lines().next());
     }
     Ok(())
 }

@@ -42,4 +42,11 @@ pub trait Stage: Send + Sync {
     fn describe(&self) -> String {
         String::new()
     }
+
+    /// True once the stage panicked in a way that may have left its own state broken (a
+    /// plugin: its instance outlives the article). The article already failed; the daemon
+    /// reports the stage as not ready until a reload builds a new one.
+    fn poisoned(&self) -> bool {
+        false
+    }
 }

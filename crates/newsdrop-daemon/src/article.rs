@@ -8,7 +8,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 use newsdrop_core::id::sha256_hex;
-use newsdrop_core::{ArticleRecord, Pipeline, Source, Verdict};
+use newsdrop_core::{ArticleRecord, DedupStatus, Pipeline, Source, Verdict};
 use newsdrop_read::{Limits, ReadError, read_article};
 use serde::Serialize;
 
@@ -33,12 +33,21 @@ pub struct Input {
 /// A finished article.
 #[derive(Debug)]
 pub enum Finished {
-    /// The JSON to write, one line with a trailing newline.
-    Emit { id: String, json: Vec<u8> },
+    /// The JSON to write, one line with a trailing newline; `dedup` as the dedup rule
+    /// judged it (none without a dedup stage).
+    Emit {
+        id: String,
+        json: Vec<u8>,
+        dedup: Option<DedupStatus>,
+    },
     /// A rule dropped the article on purpose.
     Drop { id: String, reason: String },
     /// Dedup called it a duplicate and the policy keeps it from the outbox.
-    Duplicate { id: String, reason: String },
+    Duplicate {
+        id: String,
+        reason: String,
+        dedup: Option<DedupStatus>,
+    },
 }
 
 /// Why a file failed, for `failed/<file>.error.json`.
@@ -106,15 +115,17 @@ pub fn read_input(path: &Path, limits: &Limits) -> Result<Vec<u8>, Failure> {
 /// Reads `bytes` as an article and runs the pipeline on it.
 pub fn run_article(bytes: &[u8], input: &Input, settings: &Settings) -> Result<Finished, Failure> {
     let sha256 = sha256_hex(bytes);
-    run_hashed(bytes, sha256, input, settings)
+    run_hashed(bytes, sha256, input, settings, |_, _| {})
 }
 
-/// As [`run_article`], with the content hash already known.
+/// As [`run_article`], with the content hash already known; `observe` sees each stage's
+/// name and time.
 pub fn run_hashed(
     bytes: &[u8],
     sha256: String,
     input: &Input,
     settings: &Settings,
+    observe: impl FnMut(&str, std::time::Duration),
 ) -> Result<Finished, Failure> {
     let source = Source {
         name: input.name.clone(),
@@ -127,10 +138,14 @@ pub fn run_hashed(
     let id = newsdrop_core::article_id(&source.sha256, &source.name);
     let mut article = read_article(bytes, source, &settings.limits)
         .map_err(|e| Failure::step("read", Some(&id), e.to_string()))?;
-    match settings.pipeline.run(&mut article) {
+    let verdict = settings.pipeline.run_observed(&mut article, observe);
+    let dedup = article.dedup.as_ref().map(|d| d.status);
+    match verdict {
         Ok(Verdict::Continue) => {}
         Ok(Verdict::Drop { reason }) => return Ok(Finished::Drop { id, reason }),
-        Ok(Verdict::Duplicate { reason }) => return Ok(Finished::Duplicate { id, reason }),
+        Ok(Verdict::Duplicate { reason }) => {
+            return Ok(Finished::Duplicate { id, reason, dedup });
+        }
         Err(f) => {
             return Err(Failure {
                 id: Some(id),
@@ -145,5 +160,5 @@ pub fn run_hashed(
     let mut json =
         serde_json::to_vec(&record).map_err(|e| Failure::step("emit", Some(&id), e.to_string()))?;
     json.push(b'\n');
-    Ok(Finished::Emit { id, json })
+    Ok(Finished::Emit { id, json, dedup })
 }

@@ -15,15 +15,15 @@ use std::path::Path;
 use std::sync::mpsc::Receiver;
 
 use newsdrop_core::config::OnSuccess;
-use newsdrop_store::{Settled, Status, Store};
+use newsdrop_store::{Settled, Status};
 use serde::Serialize;
 
 use crate::article::Failure;
 use crate::layout::{Layout, fsync_dir, with_path, write_atomic};
+use crate::metrics::{KindLabel, Metrics, StageLabel};
 use crate::names::free_name;
-use crate::outage::Outage;
 use crate::sink::JsonlSink;
-use crate::worker::{Done, Outcome};
+use crate::worker::{Done, Outcome, Shared, retry_write, store_call};
 
 /// Most articles committed together.
 const MAX_BATCH: usize = 512;
@@ -38,8 +38,7 @@ pub struct Sinks {
 /// What the committer works with.
 pub struct Committer<'a> {
     pub layout: &'a Layout,
-    pub store: &'a Store,
-    pub outage: &'a Outage,
+    pub shared: &'a Shared,
     pub on_success: OnSuccess,
 }
 
@@ -53,8 +52,47 @@ pub fn run(done: &Receiver<Done>, cx: &Committer<'_>, mut sinks: Sinks) {
                 Err(_) => break,
             }
         }
-        commit(batch, cx, &mut sinks);
+        commit(&batch, cx, &mut sinks);
+        cx.shared.metrics.in_flight.dec_by(batch.len() as i64);
     }
+}
+
+/// Counts one committed file in the metrics.
+fn count(done: &Done, metrics: &Metrics) {
+    let duplicate = |kind: &Option<newsdrop_core::DedupStatus>| {
+        let kind = match kind {
+            Some(newsdrop_core::DedupStatus::Exact) => "exact",
+            Some(newsdrop_core::DedupStatus::Near) => "near",
+            _ => return,
+        };
+        metrics.duplicates.get_or_create(&KindLabel { kind }).inc();
+    };
+    match &done.outcome {
+        Outcome::Emitted { dedup, .. } => {
+            metrics.emitted.inc();
+            duplicate(dedup);
+        }
+        Outcome::Duplicate { dedup, .. } => duplicate(dedup),
+        Outcome::Dropped { .. } => {
+            metrics.dropped.inc();
+        }
+        Outcome::Failed { failure, .. } => {
+            let label = StageLabel {
+                stage: failure.stage.clone(),
+            };
+            metrics.failures.get_or_create(&label).inc();
+            if failure.panicked && failure.rule.starts_with("plugin:") {
+                metrics.plugin_panics.get_or_create(&label).inc();
+            }
+        }
+        Outcome::AlreadyDone { .. } | Outcome::Elsewhere { .. } | Outcome::Deferred { .. } => {}
+    }
+    metrics
+        .article_seconds
+        .observe(done.item.claimed.elapsed().as_secs_f64());
+    metrics
+        .finished
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The content of `failed/<file>.error.json`.
@@ -72,18 +110,22 @@ struct ErrorRecord<'a> {
     time: String,
 }
 
-fn commit(batch: Vec<Done>, cx: &Committer<'_>, sinks: &mut Sinks) {
-    let (layout, store) = (cx.layout, cx.store);
+/// Commits a batch, and counts what the ledger took in the metrics (before the inputs
+/// move, so that counters are never behind the folders).
+fn commit(batch: &[Done], cx: &Committer<'_>, sinks: &mut Sinks) {
+    let (layout, shared) = (cx.layout, cx.shared);
+    let (store, metrics) = (&shared.store, &shared.metrics);
     let mut settled = Vec::with_capacity(batch.len());
+    let mut committed = Vec::with_capacity(batch.len());
     let mut put_away = Vec::with_capacity(batch.len());
     let mut lines: Vec<(&str, &[u8])> = Vec::new();
 
     // 1. Outputs become visible.
     let mut any_output = false;
-    for done in &batch {
-        if let Outcome::Emitted { id, temp, json } = &done.outcome {
+    for done in batch {
+        if let Outcome::Emitted { id, temp, json, .. } = &done.outcome {
             let dest = layout.outbox.join(format!("{id}.json"));
-            match fs::rename(temp, &dest) {
+            match retry_write(shared, || fs::rename(temp, &dest)) {
                 Ok(()) => {
                     any_output = true;
                     lines.push((id, json));
@@ -105,15 +147,12 @@ fn commit(batch: Vec<Done>, cx: &Committer<'_>, sinks: &mut Sinks) {
         tracing::error!(error = %e, "cannot fsync the outbox");
     }
     if let Some(sink) = &mut sinks.jsonl
-        && let Err(e) = sink.append(&lines)
+        && let Err(e) = retry_write(shared, || sink.append(&lines))
     {
         tracing::error!(error = %e, "cannot append to the jsonl sink");
     }
     if let Some(table) = &sinks.table {
-        match cx
-            .outage
-            .retry(store, || store.insert_articles(table, &lines))
-        {
+        match store_call(shared, || store.insert_articles(table, &lines)) {
             Some(Ok(())) => {}
             Some(Err(e)) => {
                 tracing::error!(table = %table, error = %e, "cannot insert into the articles table");
@@ -124,11 +163,12 @@ fn commit(batch: Vec<Done>, cx: &Committer<'_>, sinks: &mut Sinks) {
 
     // 2. Failures go to failed/, each beside its error record.
     let mut any_failed = false;
-    for done in &batch {
+    for done in batch {
         if let Outcome::Failed { failure, attempts } = &done.outcome {
-            match fail(done, failure, *attempts, layout) {
+            match retry_write(shared, || fail(done, failure, *attempts, layout)) {
                 Ok(dest) => {
                     any_failed = true;
+                    committed.push(done);
                     tracing::warn!(file = %done.item.relative, stage = %failure.stage, error = %failure.message, "failed");
                     if let Some(id) = &failure.id {
                         settled.push(Settled {
@@ -149,7 +189,7 @@ fn commit(batch: Vec<Done>, cx: &Committer<'_>, sinks: &mut Sinks) {
         tracing::error!(error = %e, "cannot fsync the failed folder");
     }
 
-    for done in &batch {
+    for done in batch {
         match &done.outcome {
             Outcome::Dropped { id, reason } => {
                 settled.push(Settled {
@@ -160,7 +200,7 @@ fn commit(batch: Vec<Done>, cx: &Committer<'_>, sinks: &mut Sinks) {
                 });
                 put_away.push(done);
             }
-            Outcome::Duplicate { id, reason } => {
+            Outcome::Duplicate { id, reason, .. } => {
                 settled.push(Settled {
                     id: id.clone(),
                     status: Status::Duplicate,
@@ -177,14 +217,18 @@ fn commit(batch: Vec<Done>, cx: &Committer<'_>, sinks: &mut Sinks) {
         }
     }
 
-    // 3. The ledger learns the final status, durably, before the inputs leave work/.
-    match cx.outage.retry(store, || store.settle(&settled)) {
+    // 3. The ledger learns the final status, durably, before the inputs leave work/ (a
+    // store that cannot be reached or written is waited for).
+    match store_call(shared, || store.settle(&settled)) {
         Some(Ok(())) => {}
         Some(Err(e)) => {
             tracing::error!(error = %e, "cannot commit to the ledger; inputs stay in work/ until the next start");
             return;
         }
         None => return stop_in_outage(),
+    }
+    for done in committed.iter().chain(&put_away) {
+        count(done, metrics);
     }
 
     // 4. Inputs are put away.
@@ -200,7 +244,7 @@ fn commit(batch: Vec<Done>, cx: &Committer<'_>, sinks: &mut Sinks) {
             Outcome::Dropped { id, reason } => {
                 tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "dropped");
             }
-            Outcome::Duplicate { id, reason } => {
+            Outcome::Duplicate { id, reason, .. } => {
                 tracing::info!(file = %done.item.relative, id = %id, reason = %reason, "duplicate; not emitted");
             }
             Outcome::AlreadyDone { id, status } => {

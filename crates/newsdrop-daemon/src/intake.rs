@@ -25,8 +25,11 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 
+use crate::health::Health;
+use crate::metrics::Metrics;
 use crate::names::{is_ignored, work_name};
 use crate::outage::Outage;
+use crate::worker::Shared;
 
 /// A claimed file on its way to a worker.
 #[derive(Debug, Clone)]
@@ -36,6 +39,8 @@ pub struct Claimed {
     /// Its path relative to the inbox.
     pub relative: String,
     pub claimed_at: jiff::Timestamp,
+    /// For the end-to-end latency.
+    pub claimed: Instant,
 }
 
 /// What the watcher tells intake.
@@ -174,19 +179,22 @@ pub struct Intake {
     next_claim: AtomicU64,
     /// Non-regular entries already reported, so a symlink is logged once, not every scan.
     reported: HashMap<PathBuf, ()>,
+    metrics: Arc<Metrics>,
+    health: Arc<Health>,
 }
 
 /// Most files tracked while settling; beyond this the periodic scan picks them up.
 const MAX_SETTLING: usize = 65_536;
 
 impl Intake {
+    /// `shared` gives the flags intake heeds (stopping, store outage, blocked writes) and the
+    /// metrics it counts into.
     pub fn new(
         config: IntakeConfig,
         queue: async_channel::Sender<Claimed>,
         hints: Receiver<Hint>,
         overflow: Arc<AtomicBool>,
-        stopping: Arc<AtomicBool>,
-        outage: Arc<Outage>,
+        shared: &Shared,
     ) -> Self {
         let base = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -196,18 +204,22 @@ impl Intake {
             queue,
             hints,
             overflow,
-            stopping,
-            outage,
+            stopping: shared.stopping.clone(),
+            outage: shared.outage.clone(),
             settling: HashMap::new(),
             next_claim: AtomicU64::new(base),
             reported: HashMap::new(),
+            metrics: shared.metrics.clone(),
+            health: shared.health.clone(),
         }
     }
 
     /// Hands files left in the work folder by an earlier run to the workers, then watches
     /// the inbox until told to stop.
     pub fn run(mut self, leftovers: Vec<Claimed>) {
+        let _running = Running::new(self.health.clone());
         for item in leftovers {
+            self.metrics.in_flight.inc();
             if !self.send(item) {
                 return;
             }
@@ -216,9 +228,23 @@ impl Intake {
         let mut next_scan = Instant::now() + self.config.scan_interval;
         let tick =
             (self.config.settle / 4).clamp(Duration::from_millis(20), Duration::from_millis(250));
+        let mut paused = false;
         loop {
             if self.stopping.load(Ordering::Relaxed) {
                 return;
+            }
+            // Outputs or the store cannot be written: claim nothing (files wait in the
+            // inbox), and look at the whole inbox again once writes succeed.
+            if self.health.paused() {
+                paused = true;
+                match self.hints.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Hint::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                    _ => continue,
+                }
+            }
+            if std::mem::take(&mut paused) {
+                self.settling.clear();
+                self.scan();
             }
             if self.overflow.swap(false, Ordering::Relaxed) {
                 tracing::info!("event queue overflowed; rescanning the inbox");
@@ -383,7 +409,7 @@ impl Intake {
     /// Renames the file into the work folder and queues it; waits while the queue is full.
     /// While the store is unreachable the file stays where it is.
     fn claim(&mut self, path: &Path, relative: String) {
-        if self.outage.is_down() {
+        if self.outage.is_down() || self.health.paused() {
             return;
         }
         let claim = self.next_claim.fetch_add(1, Ordering::Relaxed);
@@ -397,10 +423,13 @@ impl Intake {
             }
         }
         tracing::debug!(file = %relative, "claimed");
+        self.metrics.files_seen.inc();
+        self.metrics.in_flight.inc();
         self.send(Claimed {
             work_path,
             relative,
             claimed_at: jiff::Timestamp::now(),
+            claimed: Instant::now(),
         });
     }
 
@@ -409,4 +438,44 @@ impl Intake {
     fn send(&self, item: Claimed) -> bool {
         self.queue.send_blocking(item).is_ok()
     }
+}
+
+/// Marks intake as running for `/ready` while alive, and not running once it returns or
+/// panics.
+struct Running(Arc<Health>);
+
+impl Running {
+    fn new(health: Arc<Health>) -> Self {
+        health.intake_running.store(true, Ordering::Relaxed);
+        Running(health)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.intake_running.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Regular, non-ignored files in the inbox (and its subfolders when `recursive`): the
+/// backlog not yet claimed.
+pub fn count_inbox(inbox: &Path, recursive: bool) -> usize {
+    let mut count = 0;
+    let mut dirs = vec![inbox.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if is_ignored(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_file() => count += 1,
+                Ok(t) if t.is_dir() && recursive => dirs.push(entry.path()),
+                _ => {}
+            }
+        }
+    }
+    count
 }

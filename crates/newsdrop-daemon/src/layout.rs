@@ -74,18 +74,47 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Writes `bytes` to `dir/.<name>.tmp` and fsyncs it; returns the temp path. The caller
-/// renames it into place, so a reader never sees a half-written file under `name`.
+/// renames it into place, so a reader never sees a half-written file under `name`. On
+/// failure the temp file is removed.
 pub fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
     let tmp = dir.join(temp_name(name));
-    let mut f = OpenOptions::new()
+    let written = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .open(&tmp)
-        .map_err(|e| with_path(e, &tmp))?;
-    f.write_all(bytes).map_err(|e| with_path(e, &tmp))?;
-    f.sync_all().map_err(|e| with_path(e, &tmp))?;
-    Ok(tmp)
+        .and_then(|mut f| {
+            write_checked(&mut f, bytes)?;
+            f.sync_all()
+        });
+    match written {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(with_path(e, &tmp))
+        }
+    }
+}
+
+/// `write_all`, or the injected fault: half the bytes, then "no space left on device".
+pub fn write_checked(f: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    if let Some(e) = injected_fault() {
+        f.write_all(&bytes[..bytes.len() / 2])?;
+        return Err(e);
+    }
+    f.write_all(bytes)
+}
+
+/// Test hook, so that a disk-full test needs no small filesystem (and works as root, whom
+/// permissions do not stop): while the file named by `NEWSDROP_FAULT_NOSPACE_WHILE` exists,
+/// every output write fails with ENOSPC halfway, through the same code as a real full disk.
+fn injected_fault() -> Option<io::Error> {
+    static FAULT_FILE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let path = FAULT_FILE
+        .get_or_init(|| std::env::var_os("NEWSDROP_FAULT_NOSPACE_WHILE").map(PathBuf::from));
+    path.as_ref()
+        .filter(|p| p.exists())
+        .map(|_| io::Error::from_raw_os_error(libc::ENOSPC))
 }
 
 /// The hidden temp name for `name`.

@@ -9,14 +9,19 @@
 
 pub mod article;
 mod commit;
+pub mod health;
+mod http;
 pub mod intake;
 pub mod layout;
+pub mod metrics;
 pub mod names;
 mod outage;
 pub mod process;
+pub mod progress;
 mod recover;
 pub mod run;
 mod sink;
+mod systemd;
 mod worker;
 
 pub use article::Settings;

@@ -43,62 +43,75 @@ pub fn expand(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Processes `files` in order, writing one JSON line per emitted article to `out` and one
-/// line per failure or drop to `errors`.
+/// line per failure or drop to `errors`; `done` is told after each file (a progress bar).
 pub fn process(
     files: &[PathBuf],
     settings: &Settings,
     out: &mut dyn Write,
     errors: &mut dyn Write,
+    done: &mut dyn FnMut(),
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     for file in files {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let received_at = std::fs::metadata(file)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| jiff::Timestamp::try_from(t).ok())
-            .unwrap_or_else(jiff::Timestamp::now);
-        let input = Input {
-            name,
-            folder: String::new(),
-            received_at,
-        };
-        let outcome = read_input(&resolve(file), &settings.limits)
-            .and_then(|bytes| run_article(&bytes, &input, settings));
-        match outcome {
-            Ok(Finished::Emit { json, .. }) => {
-                out.write_all(&json)?;
-                summary.emitted += 1;
-            }
-            Ok(Finished::Drop { reason, .. }) => {
-                writeln!(errors, "newsdrop: {}: dropped: {reason}", file.display())?;
-                summary.dropped += 1;
-            }
-            Ok(Finished::Duplicate { reason, .. }) => {
-                writeln!(
-                    errors,
-                    "newsdrop: {}: not emitted: {reason}",
-                    file.display()
-                )?;
-                summary.duplicates += 1;
-            }
-            Err(f) => {
-                writeln!(
-                    errors,
-                    "newsdrop: {}: {} failed: {}",
-                    file.display(),
-                    f.stage,
-                    f.message
-                )?;
-                summary.failed += 1;
-            }
-        }
+        process_one(file, settings, out, errors, &mut summary)?;
+        done();
     }
     out.flush()?;
     Ok(summary)
+}
+
+fn process_one(
+    file: &Path,
+    settings: &Settings,
+    out: &mut dyn Write,
+    errors: &mut dyn Write,
+    summary: &mut Summary,
+) -> io::Result<()> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let received_at = std::fs::metadata(file)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| jiff::Timestamp::try_from(t).ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    let input = Input {
+        name,
+        folder: String::new(),
+        received_at,
+    };
+    let outcome = read_input(&resolve(file), &settings.limits)
+        .and_then(|bytes| run_article(&bytes, &input, settings));
+    match outcome {
+        Ok(Finished::Emit { json, .. }) => {
+            out.write_all(&json)?;
+            summary.emitted += 1;
+        }
+        Ok(Finished::Drop { reason, .. }) => {
+            writeln!(errors, "newsdrop: {}: dropped: {reason}", file.display())?;
+            summary.dropped += 1;
+        }
+        Ok(Finished::Duplicate { reason, .. }) => {
+            writeln!(
+                errors,
+                "newsdrop: {}: not emitted: {reason}",
+                file.display()
+            )?;
+            summary.duplicates += 1;
+        }
+        Err(f) => {
+            writeln!(
+                errors,
+                "newsdrop: {}: {} failed: {}",
+                file.display(),
+                f.stage,
+                f.message
+            )?;
+            summary.failed += 1;
+        }
+    }
+    Ok(())
 }
 
 /// A path named on the command line may be a symlink the user chose; resolve it, since

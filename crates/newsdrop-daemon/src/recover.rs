@@ -37,6 +37,7 @@ pub fn recover(layout: &Layout) -> io::Result<Vec<Claimed>> {
             work_path: layout.work.join(&name),
             relative: parse_work_name(&name).unwrap_or_else(|| name.clone()),
             claimed_at: now,
+            claimed: std::time::Instant::now(),
         })
         .collect();
     if !leftovers.is_empty() {

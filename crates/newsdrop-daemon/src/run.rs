@@ -17,11 +17,15 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::article::Settings;
 use crate::commit::{Committer, Sinks};
-use crate::intake::{HintSender, Intake, IntakeConfig, hint_channel, watch};
+use crate::health::Health;
+use crate::http::Endpoint;
+use crate::intake::{HintSender, Intake, IntakeConfig, count_inbox, hint_channel, watch};
 use crate::layout::Layout;
+use crate::metrics::Metrics;
 use crate::outage::Outage;
+use crate::progress::Progress;
 use crate::sink::JsonlSink;
-use crate::worker::SharedSettings;
+use crate::worker::{Shared, SharedSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -33,6 +37,11 @@ pub enum DaemonError {
     Store(#[from] StoreError),
     #[error("cannot watch the inbox: {0}")]
     Watch(#[from] notify::Error),
+    #[error("cannot listen on {addr} ([http] listen): {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Reads a config file (or takes the embedded default when `path` is `None`, relative paths
@@ -116,32 +125,66 @@ pub fn build_settings(
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Result<(), DaemonError> {
-    let running = off_runtime(|| start(config_path.as_deref(), &registry))?;
+    // Handlers first: a SIGHUP right after READY (systemctl reload) must not kill us.
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;
+    let mut running = off_runtime(|| start(config_path.as_deref(), &registry))?;
+    let shared = running.shared.clone();
+    if let Some(listener) = running.http.take() {
+        let endpoint = Arc::new(Endpoint {
+            metrics: shared.metrics.clone(),
+            health: shared.health.clone(),
+            settings: Arc::downgrade(&shared.settings),
+            store: Arc::downgrade(&shared.store),
+            inbox: running.inbox.clone(),
+            recursive: running.config.config.intake.recursive,
+        });
+        tokio::spawn(crate::http::serve(
+            tokio::net::TcpListener::from_std(listener)?,
+            endpoint,
+        ));
+    }
+    let progress_secs = running.config.config.workers.progress_secs;
+    if progress_secs > 0 {
+        tokio::spawn(report_progress(
+            Duration::from_secs(progress_secs),
+            shared.metrics.clone(),
+            running.inbox.clone(),
+            running.config.config.intake.recursive,
+        ));
+    }
+    crate::systemd::ready("watching inbox");
+    tokio::spawn(crate::systemd::watchdog(shared.health.clone()));
     loop {
         tokio::select! {
             _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: stopping intake, draining"); break; }
-            _ = hup.recv() => off_runtime(|| reload(
-                config_path.as_deref(), &registry, &running.state, &running.layout, &running.settings,
-            )),
+            _ = hup.recv() => {
+                crate::systemd::reloading();
+                let ok = off_runtime(|| reload(
+                    config_path.as_deref(), &registry, &running.state, &running.layout,
+                    &shared.settings, &running.config,
+                ));
+                shared.metrics.reload(ok);
+                crate::systemd::ready(if ok { "config reloaded" } else { "reload failed; running config kept" });
+            }
         }
     }
 
+    crate::systemd::stopping();
+    // Everything that holds the store is dropped off the runtime (see `off_runtime`).
     let Running {
-        store,
+        shared: held,
         state,
-        settings,
-        stopping,
         watcher,
         hints,
         threads,
         drain,
         ..
     } = running;
-    stopping.store(true, Ordering::Relaxed);
+    shared.health.draining.store(true, Ordering::Relaxed);
+    shared.stopping.store(true, Ordering::Relaxed);
     drop(watcher);
     hints.stop();
     let joined = tokio::task::spawn_blocking(move || {
@@ -156,17 +199,42 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
             "drain limit reached; unfinished files stay in the work folder and are finished at the next start"
         ),
     }
-    off_runtime(move || drop((settings, state, store)));
+    off_runtime(move || drop((shared, held, state)));
     Ok(())
+}
+
+/// Logs progress every `every` while a backlog drains (see [`crate::progress`]).
+async fn report_progress(every: Duration, metrics: Arc<Metrics>, inbox: PathBuf, recursive: bool) {
+    let finished = || metrics.finished.load(Ordering::Relaxed);
+    let mut progress = Progress::new(std::time::Instant::now(), finished());
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let inbox = inbox.clone();
+        let waiting = tokio::task::spawn_blocking(move || count_inbox(&inbox, recursive))
+            .await
+            .unwrap_or(0);
+        let remaining = waiting as u64 + metrics.in_flight.get().max(0) as u64;
+        if let Some(report) = progress.tick(std::time::Instant::now(), finished(), remaining) {
+            crate::progress::log(&report);
+        }
+    }
 }
 
 /// A started daemon, as the signal loop needs it.
 struct Running {
-    store: Arc<Store>,
+    /// What the workers and the committer share (store, settings, metrics, health, …).
+    shared: Arc<Shared>,
     state: Arc<dyn State>,
-    settings: SharedSettings,
+    /// The config it started with.
+    config: LoadedConfig,
     layout: Layout,
-    stopping: Arc<AtomicBool>,
+    /// The inbox, canonical.
+    inbox: PathBuf,
+    /// The `[http] listen` socket, bound (and non-blocking) before start-up is logged.
+    http: Option<std::net::TcpListener>,
     watcher: notify::RecommendedWatcher,
     hints: HintSender,
     /// Intake, then the workers, then the committer: the order they finish in.
@@ -191,6 +259,9 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
     let layout = Layout::of(&config);
     layout.create()?;
     let store = Arc::new(Store::from_config(&config.config.store, &layout.state)?);
+    let metrics = Arc::new(Metrics::new());
+    let health = Arc::new(Health::default());
+    health.store_ok.store(true, Ordering::Relaxed);
     let state: Arc<dyn State> = store.clone();
     let settings = finish(&config, errors, registry, &state)?;
     let settings: SharedSettings = Arc::new(RwLock::new(Arc::new(settings)));
@@ -219,16 +290,24 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
 
     let (queue_tx, queue_rx) = async_channel::bounded(c.intake.queue_capacity);
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel(workers * 4);
+    let shared = Arc::new(Shared {
+        settings: settings.clone(),
+        store: store.clone(),
+        outbox: layout.outbox.clone(),
+        metrics: metrics.clone(),
+        health: health.clone(),
+        outage: outage.clone(),
+        stopping: stopping.clone(),
+    });
     let committer = {
-        let (layout, store, outage) = (layout.clone(), store.clone(), outage.clone());
+        let (layout, shared) = (layout.clone(), shared.clone());
         let on_success = c.output.on_success;
         std::thread::Builder::new()
             .name("committer".into())
             .spawn(move || {
                 let cx = Committer {
                     layout: &layout,
-                    store: &store,
-                    outage: &outage,
+                    shared: &shared,
                     on_success,
                 };
                 crate::commit::run(&done_rx, &cx, sinks);
@@ -236,20 +315,11 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
     };
     let mut worker_threads = Vec::with_capacity(workers);
     for i in 0..workers {
-        let (queue, settings, store, outage, outbox, done) = (
-            queue_rx.clone(),
-            settings.clone(),
-            store.clone(),
-            outage.clone(),
-            layout.outbox.clone(),
-            done_tx.clone(),
-        );
+        let (queue, shared, done) = (queue_rx.clone(), shared.clone(), done_tx.clone());
         worker_threads.push(
             std::thread::Builder::new()
                 .name(format!("worker-{i}"))
-                .spawn(move || {
-                    crate::worker::run(&queue, &settings, &store, &outage, &outbox, &done);
-                })?,
+                .spawn(move || crate::worker::run(&queue, &shared, &done))?,
         );
     }
     drop((queue_rx, done_tx));
@@ -261,18 +331,25 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
         scan_interval: Duration::from_secs(c.intake.scan_interval_secs),
         recursive: c.intake.recursive,
     };
+    let inbox = intake_config.inbox.clone();
+    let http = match c.http.listen {
+        Some(addr) => {
+            let listen = |addr| {
+                let listener = std::net::TcpListener::bind(addr)?;
+                listener.set_nonblocking(true)?;
+                Ok::<_, std::io::Error>(listener)
+            };
+            let listener = listen(addr).map_err(|source| DaemonError::Listen { addr, source })?;
+            tracing::info!(addr = %listener.local_addr()?, "serving /metrics, /health and /ready");
+            Some(listener)
+        }
+        None => None,
+    };
     let (hints, hints_rx, overflow) = hint_channel();
     let watcher = watch(&intake_config, hints.clone())?;
     outage.rescan_with(hints.clone());
     let intake = {
-        let intake = Intake::new(
-            intake_config,
-            queue_tx,
-            hints_rx,
-            overflow,
-            stopping.clone(),
-            outage.clone(),
-        );
+        let intake = Intake::new(intake_config, queue_tx, hints_rx, overflow, &shared);
         std::thread::Builder::new()
             .name("intake".into())
             .spawn(move || intake.run(leftovers))?
@@ -290,16 +367,18 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
     let mut threads = vec![intake];
     threads.extend(worker_threads);
     threads.push(committer);
+    let drain = Duration::from_secs(c.workers.drain_timeout_secs);
     Ok(Running {
-        store,
+        shared,
         state,
-        settings,
+        config,
         layout,
-        stopping,
+        inbox,
+        http,
         watcher,
         hints,
         threads,
-        drain: Duration::from_secs(c.workers.drain_timeout_secs),
+        drain,
     })
 }
 
@@ -318,26 +397,35 @@ fn stage_names(settings: &SharedSettings) -> String {
 
 /// SIGHUP: validate the new config fully, then swap it in; on any error keep the old one.
 /// The new pipeline is built over the same store, so the dedup index carries over.
+/// Returns whether the new config is in force.
 fn reload(
     path: Option<&Path>,
     registry: &Registry,
     state: &Arc<dyn State>,
     layout: &Layout,
     settings: &SharedSettings,
-) {
+    running: &LoadedConfig,
+) -> bool {
     let (loaded, new) = match load(path, registry, state) {
         Ok(loaded) => loaded,
         Err(errors) => {
             tracing::error!(errors = %errors, "reload failed; keeping the running config");
-            return;
+            return false;
         }
     };
     if Layout::of(&loaded) != *layout {
         tracing::warn!("folder changes take effect at the next restart");
+    }
+    if loaded.config.http != running.config.http {
+        tracing::warn!("[http] changes take effect at the next restart");
+    }
+    if loaded.config.store != running.config.store {
+        tracing::warn!("[store] changes take effect at the next restart");
     }
     match settings.write() {
         Ok(mut s) => *s = Arc::new(new),
         Err(poisoned) => *poisoned.into_inner() = Arc::new(new),
     }
     tracing::info!(stages = %stage_names(settings), "config reloaded");
+    true
 }

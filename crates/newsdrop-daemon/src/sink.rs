@@ -7,10 +7,10 @@
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use crate::layout::with_path;
+use crate::layout::{with_path, write_checked};
 
 /// How far back from the end recovery looks for ids: far more than the lines a batch of
 /// in-flight articles can have written.
@@ -47,11 +47,13 @@ impl JsonlSink {
         })
     }
 
-    /// Appends one line per article and syncs; skips articles already in the file.
+    /// Appends one line per article and syncs; skips articles already in the file. A
+    /// failed append (disk full) is cut off again, so no partial line stays; the caller
+    /// retries the same lines.
     pub fn append(&mut self, lines: &[(&str, &[u8])]) -> io::Result<()> {
         let mut buf = Vec::new();
         for (id, line) in lines {
-            if !self.written.is_empty() && self.written.remove(*id) {
+            if !self.written.is_empty() && self.written.contains(*id) {
                 continue;
             }
             buf.extend_from_slice(line);
@@ -59,10 +61,20 @@ impl JsonlSink {
         if buf.is_empty() {
             return Ok(());
         }
-        self.file
-            .write_all(&buf)
-            .map_err(|e| with_path(e, &self.path))?;
-        self.file.sync_data().map_err(|e| with_path(e, &self.path))
+        let len = self
+            .file
+            .metadata()
+            .map_err(|e| with_path(e, &self.path))?
+            .len();
+        let appended = write_checked(&mut self.file, &buf).and_then(|()| self.file.sync_data());
+        if let Err(e) = appended {
+            let _ = self.file.set_len(len);
+            return Err(with_path(e, &self.path));
+        }
+        for (id, _) in lines {
+            self.written.remove(*id);
+        }
+        Ok(())
     }
 }
 

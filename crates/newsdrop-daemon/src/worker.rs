@@ -5,16 +5,20 @@
 //! A store that cannot be reached is not the article's fault: the worker waits it out
 //! ([`Outage`]) and retries the step, so an outage delays articles but fails none.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, RwLock};
 
+use newsdrop_core::DedupStatus;
 use newsdrop_core::id::sha256_hex;
-use newsdrop_store::{Status, Store};
+use newsdrop_store::{Status, Store, StoreError};
 
 use crate::article::{Failure, Finished, Input, Settings, read_input, run_hashed};
+use crate::health::{Blocked, Health, cannot_write_here, retry};
 use crate::intake::Claimed;
 use crate::layout::write_temp;
+use crate::metrics::Metrics;
 use crate::names::split_relative;
 use crate::outage::Outage;
 
@@ -29,6 +33,7 @@ pub enum Outcome {
         id: String,
         temp: PathBuf,
         json: Vec<u8>,
+        dedup: Option<DedupStatus>,
     },
     Dropped {
         id: String,
@@ -38,6 +43,7 @@ pub enum Outcome {
     Duplicate {
         id: String,
         reason: String,
+        dedup: Option<DedupStatus>,
     },
     /// The ledger already has a final status (a restart after commit, or the same file
     /// dropped again): only the input needs to be put away.
@@ -70,15 +76,22 @@ pub struct Done {
     pub outcome: Outcome,
 }
 
+/// What every worker shares.
+pub struct Shared {
+    pub settings: SharedSettings,
+    pub store: Arc<Store>,
+    pub outbox: PathBuf,
+    pub metrics: Arc<Metrics>,
+    pub health: Arc<Health>,
+    /// Pauses work while the store cannot be reached.
+    pub outage: Arc<Outage>,
+    /// Set on SIGTERM: a worker waiting for the disk gives up and leaves its file in `work/`.
+    pub stopping: Arc<AtomicBool>,
+}
+
 /// Works through the queue until it is closed and empty.
-pub fn run(
-    queue: &async_channel::Receiver<Claimed>,
-    settings: &SharedSettings,
-    store: &Store,
-    outage: &Outage,
-    outbox: &Path,
-    done: &SyncSender<Done>,
-) {
+pub fn run(queue: &async_channel::Receiver<Claimed>, shared: &Shared, done: &SyncSender<Done>) {
+    let settings = &shared.settings;
     while let Ok(item) = queue.recv_blocking() {
         let current = settings
             .read()
@@ -86,8 +99,7 @@ pub fn run(
         let (folder, name) = split_relative(&item.relative);
         let span =
             tracing::info_span!("article", file = %item.relative, id = tracing::field::Empty);
-        let outcome =
-            span.in_scope(|| work(&item, &name, &folder, &current, store, outage, outbox));
+        let outcome = span.in_scope(|| work(&item, &name, &folder, &current, shared));
         if done
             .send(Done {
                 item,
@@ -102,15 +114,8 @@ pub fn run(
     }
 }
 
-fn work(
-    item: &Claimed,
-    name: &str,
-    folder: &str,
-    settings: &Settings,
-    store: &Store,
-    outage: &Outage,
-    outbox: &Path,
-) -> Outcome {
+fn work(item: &Claimed, name: &str, folder: &str, settings: &Settings, shared: &Shared) -> Outcome {
+    let (store, metrics) = (&shared.store, &shared.metrics);
     let bytes = match read_input(&item.work_path, &settings.limits) {
         Ok(b) => b,
         Err(failure) => {
@@ -123,7 +128,7 @@ fn work(
     let sha256 = sha256_hex(&bytes);
     let id = newsdrop_core::article_id(&sha256, name);
     tracing::Span::current().record("id", id.as_str());
-    let attempt = match outage.retry(store, || store.begin_attempt(&id, &sha256, name)) {
+    let attempt = match store_call(shared, || store.begin_attempt(&id, &sha256, name)) {
         Some(Ok(a)) => a,
         Some(Err(e)) => {
             return Outcome::Deferred {
@@ -156,14 +161,17 @@ fn work(
         folder: folder.to_string(),
         received_at: item.claimed_at,
     };
+    let observe = |stage: &str, took: std::time::Duration| {
+        metrics.stage_time(stage, took.as_secs_f64());
+    };
     // A rule's state lives in the store too (dedup's index); its calls cannot say that the
     // store was unreachable, but the store's outage count can.
     let finished = loop {
         let outages = store.outages();
-        let finished = run_hashed(&bytes, sha256.clone(), &input, settings);
+        let finished = run_hashed(&bytes, sha256.clone(), &input, settings, observe);
         match &finished {
             Err(failure) if store.outages() != outages => {
-                if !outage.wait(store, &failure.message) {
+                if !shared.outage.wait(store, &failure.message) {
                     return stopped();
                 }
             }
@@ -171,14 +179,23 @@ fn work(
         }
     };
     match finished {
-        Ok(Finished::Emit { id, json }) => match write_temp(outbox, &format!("{id}.json"), &json) {
-            Ok(temp) => Outcome::Emitted { id, temp, json },
-            Err(e) => Outcome::Deferred {
-                reason: format!("cannot write output: {e}"),
-            },
-        },
+        Ok(Finished::Emit { id, json, dedup }) => {
+            let name = format!("{id}.json");
+            let write = || write_temp(&shared.outbox, &name, &json);
+            match retry_write(shared, write) {
+                Ok(temp) => Outcome::Emitted {
+                    id,
+                    temp,
+                    json,
+                    dedup,
+                },
+                Err(e) => Outcome::Deferred {
+                    reason: format!("cannot write output: {e}"),
+                },
+            }
+        }
         Ok(Finished::Drop { id, reason }) => Outcome::Dropped { id, reason },
-        Ok(Finished::Duplicate { id, reason }) => Outcome::Duplicate { id, reason },
+        Ok(Finished::Duplicate { id, reason, dedup }) => Outcome::Duplicate { id, reason, dedup },
         Err(failure) => Outcome::Failed {
             failure,
             attempts: attempt.attempts,
@@ -190,4 +207,43 @@ fn stopped() -> Outcome {
     Outcome::Deferred {
         reason: "stopping while the store is unreachable".to_string(),
     }
+}
+
+/// An output write, retried while the disk is full or read-only (see [`crate::health`]).
+pub fn retry_write<T>(
+    shared: &Shared,
+    write: impl FnMut() -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    retry(
+        Blocked::Outputs,
+        &shared.health,
+        &shared.metrics,
+        &shared.stopping,
+        cannot_write_here,
+        write,
+    )
+}
+
+/// A store call that waits out both kinds of trouble that are not the article's fault: a
+/// store that cannot be reached ([`Outage`]: intake pauses until it answers) and a local
+/// store that cannot be written (a full disk under SQLite: retried like outputs, see
+/// [`crate::health`]). `None` when the daemon stops meanwhile.
+pub fn store_call<T>(
+    shared: &Shared,
+    mut call: impl FnMut() -> Result<T, StoreError>,
+) -> Option<Result<T, StoreError>> {
+    let (store, health) = (&shared.store, &shared.health);
+    let cannot_write = |e: &StoreError| matches!(e, StoreError::Sqlite { .. });
+    shared.outage.retry(store, || {
+        let result = retry(
+            Blocked::Store,
+            health,
+            &shared.metrics,
+            &shared.stopping,
+            cannot_write,
+            &mut call,
+        );
+        health.store_ok.store(result.is_ok(), Ordering::Relaxed);
+        result
+    })
 }

@@ -86,6 +86,19 @@ impl Host {
     }
 }
 
+/// Fuzzing only (`cargo fuzz` builds with `--cfg fuzzing`): `f` gets the host's function
+/// table and `article` as a plugin's `apply` does, so `fuzz/` can drive the SDK's article
+/// view over the real host without a shared library.
+#[cfg(fuzzing)]
+pub fn with_plugin_view<R>(
+    article: &mut newsdrop_core::Article,
+    rule: &str,
+    f: impl FnOnce(&'static newsdrop_abi::NdHostApi, *mut newsdrop_abi::NdArticle) -> R,
+) -> R {
+    let mut call = call::Call { article, rule };
+    f(&call::HOST_API, std::ptr::from_mut(&mut call).cast())
+}
+
 /// The stage's options as the JSON object the plugin receives.
 pub fn config_json(options: &toml::Table) -> String {
     serde_json::Value::Object(

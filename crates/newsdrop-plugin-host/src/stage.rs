@@ -5,6 +5,7 @@
 
 use std::ffi::c_void;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use newsdrop_abi::{
     ND_CONTINUE, ND_DROP, ND_ERROR, ND_OK, ND_PANIC, NdApplyFn, NdArticle, NdMessageSink, NdStr,
@@ -20,6 +21,8 @@ pub struct PluginStage {
     apply: NdApplyFn,
     /// The rule name marks and tags record (the stage's `name`, or the plugin's).
     rule: String,
+    /// Set when `apply` panicked: the instance may be broken (see [`Stage::poisoned`]).
+    panicked: AtomicBool,
     /// Last: the library outlives the instance (see `Drop`).
     library: Arc<Loaded>,
 }
@@ -56,6 +59,7 @@ impl PluginStage {
                 instance,
                 apply,
                 rule,
+                panicked: AtomicBool::new(false),
                 library,
             }),
             _ => {
@@ -105,10 +109,13 @@ impl Stage for PluginStage {
             ND_CONTINUE => Ok(Verdict::Continue),
             ND_DROP => Ok(Verdict::Drop { reason: text }),
             // The pipeline's panic boundary records it as a panic of this stage.
-            ND_PANIC => std::panic::resume_unwind(Box::new(format!(
-                "plugin {} {}: {text}",
-                info.name, info.version
-            ))),
+            ND_PANIC => {
+                self.panicked.store(true, Ordering::Relaxed);
+                std::panic::resume_unwind(Box::new(format!(
+                    "plugin {} {}: {text}",
+                    info.name, info.version
+                )))
+            }
             ND_ERROR => Err(StageError::new(format!(
                 "plugin {} {}: {text}",
                 info.name, info.version
@@ -126,6 +133,10 @@ impl Stage for PluginStage {
             "plugin {} {} (ABI {}.{})",
             info.name, info.version, info.abi_major, info.abi_minor
         )
+    }
+
+    fn poisoned(&self) -> bool {
+        self.panicked.load(Ordering::Relaxed)
     }
 }
 

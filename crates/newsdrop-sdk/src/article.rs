@@ -139,6 +139,18 @@ impl<'a> Article<'a> {
         }
     }
 
+    /// Fuzzing only (`--cfg fuzzing`): [`Article::from_raw`] for `fuzz/`, which gets the
+    /// pointers from the host crate's `with_plugin_view`.
+    ///
+    /// # Safety
+    /// As `from_raw`.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub unsafe fn from_raw_for_fuzzing(host: &'a NdHostApi, raw: *mut NdArticle) -> Article<'a> {
+        // SAFETY: the caller keeps `from_raw`'s contract.
+        unsafe { Article::from_raw(host, raw) }
+    }
+
     /// How many blocks the article has (kept and dropped).
     pub fn block_count(&self) -> usize {
         // SAFETY: `raw` is the live article of this apply call (see `from_raw`).

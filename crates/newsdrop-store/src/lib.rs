@@ -295,10 +295,11 @@ impl Store {
         each!(self, s => s.dedup_index_stats())
     }
 
-    /// Asks the database whether it answers (an embedded store always does).
+    /// Asks the database whether it answers a query (the daemon's readiness check, and the
+    /// probe that ends an outage).
     pub fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(_) => Ok(()),
+            Store::Sqlite(s) => s.ping(),
             #[cfg(feature = "postgres")]
             Store::Postgres(s) => s.ping(),
         }

@@ -195,6 +195,16 @@ impl SqliteStore {
     }
 
     /// How many articles are in each status.
+    /// Whether the ledger answers a query.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let conn = lock(&self.conn);
+        conn.query_row("SELECT COUNT(*) FROM ledger WHERE id = ''", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(drop)
+        .map_err(|e| sqlite(&self.label, e))
+    }
+
     pub fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
         let conn = lock(&self.conn);
         let mut stmt = conn

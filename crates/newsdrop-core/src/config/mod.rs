@@ -30,6 +30,7 @@ pub struct Config {
     pub workers: Workers,
     pub output: Output,
     pub store: Store,
+    pub http: Http,
     /// `[[stage]]` tables in pipeline order.
     pub stages: Vec<StageSpec>,
 }
@@ -42,6 +43,7 @@ impl Default for Config {
             workers: Workers::default(),
             output: Output::default(),
             store: Store::default(),
+            http: Http::default(),
             stages: default_pipeline(),
         }
     }
@@ -109,6 +111,8 @@ pub struct Workers {
     pub threads: usize,
     /// On SIGTERM, how long in-flight articles may take to finish.
     pub drain_timeout_secs: u64,
+    /// While a backlog drains, log done/remaining/rate this often; 0 never.
+    pub progress_secs: u64,
 }
 
 impl Default for Workers {
@@ -116,6 +120,7 @@ impl Default for Workers {
         Workers {
             threads: 0,
             drain_timeout_secs: 30,
+            progress_secs: 5,
         }
     }
 }
@@ -186,6 +191,15 @@ pub enum StoreKind {
     Sqlite,
     /// A PostgreSQL database, shared by every daemon configured with the same `url`.
     Postgres,
+}
+
+/// The operator's HTTP endpoint: `/metrics` (Prometheus text), `/health`, `/ready`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct Http {
+    /// Address to serve on, such as `127.0.0.1:9464`; none (the default) serves nothing.
+    /// Port 0 takes a free port, which the start-up log names.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// One `[[stage]]` table: the rule it runs and that rule's own config.
@@ -281,6 +295,7 @@ impl LoadedConfig {
                 "workers" => section(&mut config.workers, value, &key, &lines, &mut errors),
                 "output" => section(&mut config.output, value, &key, &lines, &mut errors),
                 "store" => section(&mut config.store, value, &key, &lines, &mut errors),
+                "http" => section(&mut config.http, value, &key, &lines, &mut errors),
                 "stage" => section(&mut config.stages, value, &key, &lines, &mut errors),
                 other => errors.push(lines.error(other, format!("unknown key `{other}`"))),
             }
@@ -532,6 +547,21 @@ mod tests {
         .expect("valid");
         assert_eq!(ok.config.store.kind, StoreKind::Postgres);
         assert_eq!(ok.config.output.table.as_deref(), Some("news.articles"));
+    }
+
+    #[test]
+    fn http_listen_is_off_by_default_and_a_bad_address_names_its_line_and_key() {
+        assert_eq!(Config::default().http.listen, None);
+        let ok = parse("[http]\nlisten = \"127.0.0.1:9464\"\n").expect("valid");
+        assert_eq!(
+            ok.config.http.listen,
+            Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))
+        );
+        let errors = parse("[intake]\nsettle_ms = 5\n[http]\nlisten = \"localhost\"\nport = 1\n")
+            .expect_err("must fail")
+            .0;
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.key.as_str())).collect();
+        assert_eq!(got, vec![(4, "http.listen"), (5, "http.port")]);
     }
 
     #[test]
