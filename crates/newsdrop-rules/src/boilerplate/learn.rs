@@ -2,16 +2,17 @@
 //!
 //! Phrase lists know the chrome every site shares ("Related Articles"); the classifier knows
 //! what prose looks like. Neither knows that "The Valley Courier is an independent newspaper
-//! since 1921." closes every page of one site. The store does: each article's short lines
-//! are counted into the line memory (the one the dedup rule uses, so both agree on what is
-//! chrome), keyed by the article's source, and a line that many earlier pages of the same
+//! since 1921." closes every page of one site. The store does: each article's lines are
+//! counted into the line memory (the one the dedup rule uses, so both remember in one place),
+//! keyed by the article's source, and a short line that enough earlier pages of the same
 //! source contained is dropped. The more of a site newsdrop sees, the cleaner its output.
 //!
 //! The source is the page's URL host, else the inbox subfolder, else the publisher: chrome is
-//! a property of a site, and lines never count across sources. Two guards keep article text
-//! safe: only short lines are learnt (long paragraphs are article even when repeated), and
-//! when the learnt lines would take most of what the classifier kept, the page is taken to be
-//! another copy of an article seen before (a re-crawl, an update) and nothing is dropped.
+//! a property of a site, and lines never count across sources. Three guards keep article
+//! text safe: only short lines are learnt (long paragraphs are article even when repeated);
+//! the pages that were copies of this article (a re-crawl, an update), told by how often its
+//! own long paragraphs were seen, do not count; and when the learnt lines would still take
+//! most of what the classifier kept, nothing is dropped.
 
 use std::sync::Arc;
 
