@@ -226,6 +226,59 @@ impl Daemon {
         })
     }
 
+    /// When the last input reached `archive/` or `failed/`: the newest status change there
+    /// (a rename sets it).
+    fn last_put_away(&self) -> Option<std::time::SystemTime> {
+        use std::os::unix::fs::MetadataExt;
+        let mut newest = None;
+        for folder in ["archive", "failed"] {
+            for entry in fs::read_dir(self.path(folder)).ok()?.filter_map(Result::ok) {
+                let Ok(meta) = entry.metadata() else { continue };
+                let at = std::time::UNIX_EPOCH
+                    + Duration::new(meta.ctime().max(0) as u64, meta.ctime_nsec().max(0) as u32);
+                newest = newest.max(Some(at));
+            }
+        }
+        newest
+    }
+
+    /// CPU seconds (user + system) each of the daemon's threads used so far, by thread
+    /// name (threads of one name summed: the tokio runtime's, for one).
+    fn thread_cpu(&self) -> Vec<(String, f64)> {
+        let tick = 100.0; // USER_HZ on Linux
+        let mut by_name: Vec<(String, f64)> = Vec::new();
+        let tasks = format!("/proc/{}/task", self.child.id());
+        for task in fs::read_dir(tasks)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            let Ok(stat) = fs::read_to_string(task.path().join("stat")) else {
+                continue;
+            };
+            // The name is in parentheses and may hold spaces; the fields follow it.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let name = stat[open + 1..close].to_string();
+            let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+            let ticks = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|f| f.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+            let secs = (ticks(11) + ticks(12)) / tick;
+            match by_name.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, s)) => *s += secs,
+                None => by_name.push((name, secs)),
+            }
+        }
+        by_name.sort_by(|a, b| a.0.cmp(&b.0));
+        by_name
+    }
+
     /// Peak resident memory of the daemon, in KiB.
     fn peak_rss_kib(&self) -> Option<u64> {
         let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
@@ -310,7 +363,8 @@ fn burst(
         }
         moves.push((d.path("staging").join(name), d.path("inbox").join(name)));
     }
-    let started = Instant::now();
+    let cpu_before: Vec<_> = ds.iter().map(Daemon::thread_cpu).collect();
+    let (started, started_wall) = (Instant::now(), std::time::SystemTime::now());
     for (from, to) in &moves {
         fs::rename(from, to)?;
     }
@@ -330,9 +384,16 @@ fn burst(
             scrapes += 1;
             next_scrape += Duration::from_secs(1);
         }
-        std::thread::sleep(Duration::from_millis(20));
+        // Listing 10,000 names costs a few milliseconds: poll gently, the end time comes
+        // from the folders themselves.
+        std::thread::sleep(Duration::from_millis(100));
     }
-    let took = started.elapsed();
+    let took = ds
+        .iter()
+        .filter_map(Daemon::last_put_away)
+        .max()
+        .and_then(|end| end.duration_since(started_wall).ok())
+        .unwrap_or_else(|| started.elapsed());
     if scrape.is_some() {
         println!("burst: /metrics scraped {scrapes} times");
     }
@@ -352,6 +413,20 @@ fn burst(
         n as f64 / took.as_secs_f64(),
         rss.join(" + "),
     );
+    for (d, before) in ds.iter().zip(&cpu_before) {
+        let after = d.thread_cpu();
+        let busy: Vec<String> = after
+            .iter()
+            .map(|(name, secs)| {
+                let was = before
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(0.0, |(_, s)| *s);
+                format!("{name} {:.0}%", 100.0 * (secs - was) / took.as_secs_f64())
+            })
+            .collect();
+        println!("burst: CPU per thread over the burst: {}", busy.join(", "));
+    }
     for d in ds {
         d.stop()?;
     }

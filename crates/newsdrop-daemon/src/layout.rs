@@ -73,10 +73,29 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
         .map_err(|e| with_path(e, dir))
 }
 
+/// Flushes everything written to the filesystem that holds `dir` (syncfs(2)): one flush
+/// makes a whole batch of temp outputs durable, where an fsync per file would flush the
+/// disk's cache once per file.
+pub fn sync_filesystem(dir: &Path) -> io::Result<()> {
+    File::open(dir)
+        .and_then(|d| rustix::fs::syncfs(&d).map_err(io::Error::from))
+        .map_err(|e| with_path(e, dir))
+}
+
 /// Writes `bytes` to `dir/.<name>.tmp` and fsyncs it; returns the temp path. The caller
 /// renames it into place, so a reader never sees a half-written file under `name`. On
 /// failure the temp file is removed.
 pub fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+    write_temp_with(dir, name, bytes, true)
+}
+
+/// [`write_temp`] without the fsync: the caller makes the file durable later, with
+/// [`sync_filesystem`], before it renames it into place.
+pub fn write_temp_unsynced(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+    write_temp_with(dir, name, bytes, false)
+}
+
+fn write_temp_with(dir: &Path, name: &str, bytes: &[u8], sync: bool) -> io::Result<PathBuf> {
     let tmp = dir.join(temp_name(name));
     let written = OpenOptions::new()
         .write(true)
@@ -85,7 +104,7 @@ pub fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
         .open(&tmp)
         .and_then(|mut f| {
             write_checked(&mut f, bytes)?;
-            f.sync_all()
+            if sync { f.sync_all() } else { Ok(()) }
         });
     match written {
         Ok(()) => Ok(tmp),

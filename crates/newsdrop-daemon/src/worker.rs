@@ -1,6 +1,6 @@
 //! Workers: the CPU side. Each takes a claimed file from the bounded queue, records the
 //! attempt in the ledger, reads it, runs the pipeline and writes the output to a temp file
-//! (fsynced), then hands the result to the committer. Plain threads, off the async runtime.
+//! (made durable by the committer, once per batch), then hands the result to the committer. Plain threads, off the async runtime.
 //!
 //! A store that cannot be reached is not the article's fault: the worker waits it out
 //! ([`Outage`]) and retries the step, so an outage delays articles but fails none.
@@ -17,7 +17,7 @@ use newsdrop_store::{Status, Store, StoreError};
 use crate::article::{Failure, Finished, Input, Settings, read_input, run_hashed};
 use crate::health::{Blocked, Health, cannot_write_here, retry};
 use crate::intake::Claimed;
-use crate::layout::write_temp;
+use crate::layout::write_temp_unsynced;
 use crate::metrics::Metrics;
 use crate::names::split_relative;
 use crate::outage::Outage;
@@ -28,7 +28,7 @@ pub type SharedSettings = Arc<RwLock<Arc<Settings>>>;
 /// What became of one claimed file.
 #[derive(Debug)]
 pub enum Outcome {
-    /// The output is written to `temp`, fsynced, not yet visible.
+    /// The output is written to `temp`, not yet durable nor visible.
     Emitted {
         id: String,
         temp: PathBuf,
@@ -181,7 +181,7 @@ fn work(item: &Claimed, name: &str, folder: &str, settings: &Settings, shared: &
     match finished {
         Ok(Finished::Emit { id, json, dedup }) => {
             let name = format!("{id}.json");
-            let write = || write_temp(&shared.outbox, &name, &json);
+            let write = || write_temp_unsynced(&shared.outbox, &name, &json);
             match retry_write(shared, write) {
                 Ok(temp) => Outcome::Emitted {
                     id,
