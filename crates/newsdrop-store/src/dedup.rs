@@ -44,11 +44,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn to_blob(v: &[u32]) -> Vec<u8> {
+/// A set of shingles or keys as stored: little-endian `u32`s (both backends).
+pub(crate) fn to_blob(v: &[u32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-fn from_blob(b: &[u8]) -> Vec<u32> {
+pub(crate) fn from_blob(b: &[u8]) -> Vec<u32> {
     b.chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect()
@@ -66,9 +67,11 @@ fn hash_str(s: &str) -> u64 {
 
 const EMPTY: u32 = u32::MAX;
 
-const NO_EXPIRY: i64 = i64::MIN;
+/// The expiry window that keeps everything.
+pub(crate) const NO_EXPIRY: i64 = i64::MIN;
 
-fn window(expire_after_secs: Option<u64>) -> i64 {
+/// The expiry window in seconds, as both backends keep it in an atomic.
+pub(crate) fn window(expire_after_secs: Option<u64>) -> i64 {
     expire_after_secs.map_or(NO_EXPIRY, |s| i64::try_from(s).unwrap_or(i64::MAX))
 }
 
@@ -643,214 +646,15 @@ pub(crate) struct Handles {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Barrier};
+    use newsdrop_core::State;
 
-    use newsdrop_core::{DedupStatus, State};
-
-    use super::*;
     use crate::Store;
 
-    fn params(shingle: u32) -> IndexParams {
-        IndexParams {
-            scheme: "test".into(),
-            seed: 1,
-            shingle,
-            sampling: 1,
-        }
-    }
-
-    fn doc(id: &str, shingles: &[u32]) -> Fingerprint {
-        Fingerprint {
-            id: id.into(),
-            exact: None,
-            shingles: shingles.to_vec(),
-            keys: shingles.to_vec(),
-            at: 1_000,
-            min_key_share: 0.0,
-        }
-    }
-
-    /// A judge that calls the article a near copy of its first candidate.
-    fn first(found: &Lookup<'_>) -> DedupVerdict {
-        let of = found.candidates.first().map(|c| c.root.to_string());
-        DedupVerdict {
-            status: if of.is_some() {
-                DedupStatus::Near
-            } else {
-                DedupStatus::Unique
-            },
-            of,
-            similarity: None,
-            containment: None,
-            shared: None,
-            rule: None,
-        }
-    }
+    // The index and the line memory are tested against both backends by the conformance
+    // suite (`conformance.rs`); what is left here is particular to this backend.
 
     #[test]
-    fn chains_point_at_the_root_and_a_known_id_gets_its_verdict_back() {
-        let store = Store::in_memory().expect("store");
-        let index = store.dedup_index(&params(4), None).expect("index");
-        let a = index.resolve(&doc("a", &[1, 2, 3]), &mut first).expect("a");
-        assert_eq!(a.status, DedupStatus::Unique);
-        let b = index.resolve(&doc("b", &[3, 4, 5]), &mut first).expect("b");
-        assert_eq!(b.of.as_deref(), Some("a"));
-        let c = index.resolve(&doc("c", &[5, 6]), &mut first).expect("c");
-        assert_eq!(c.of.as_deref(), Some("a"), "c matched b, whose root is a");
-        // The same article again (a restart after a crash): not a duplicate of itself.
-        let again = index
-            .resolve(&doc("a", &[1, 2, 3]), &mut |_| panic!("must not judge"))
-            .expect("again");
-        assert_eq!(again, a);
-        assert_eq!(index.len(), 3);
-    }
-
-    #[test]
-    fn candidates_sharing_too_small_a_share_of_the_smaller_key_set_are_not_offered() {
-        let unique = |_: &Lookup<'_>| DedupVerdict::unique();
-        // A long article, and a short one (a teaser) whose four keys are all in the newcomer.
-        let index = || {
-            let store = Store::in_memory().expect("store");
-            let index = store.dedup_index(&params(4), None).expect("index");
-            let long: Vec<u32> = (100..140).collect();
-            index
-                .resolve(&doc("long", &long), &mut |l| unique(l))
-                .expect("long");
-            index
-                .resolve(&doc("teaser", &[1, 2, 3, 4]), &mut |l| unique(l))
-                .expect("teaser");
-            index
-        };
-        // The newcomer: 40 keys, 2 in common with `long` (5% of 40), all 4 of `teaser`'s.
-        let mut keys: Vec<u32> = (1..=4).chain([100, 101]).chain(200..234).collect();
-        keys.sort_unstable();
-        let offered = |share: f64| {
-            let mut ids = Vec::new();
-            let mut d = doc("new", &keys);
-            d.min_key_share = share;
-            index()
-                .resolve(&d, &mut |l| {
-                    ids = l
-                        .candidates
-                        .iter()
-                        .map(|c| (c.id.to_string(), c.keys))
-                        .collect();
-                    DedupVerdict::unique()
-                })
-                .expect("new");
-            ids.sort();
-            ids
-        };
-        assert_eq!(
-            offered(0.0),
-            [("long".to_string(), 40), ("teaser".to_string(), 4)]
-        );
-        // 25%: `long` needs 10 shared keys of the smaller set (40), the teaser 1 of 4.
-        assert_eq!(offered(0.25), [("teaser".to_string(), 4)]);
-    }
-
-    #[test]
-    fn only_the_candidates_sharing_the_most_keys_are_verified() {
-        let store = Store::in_memory().expect("store");
-        let index = store.dedup_index(&params(4), None).expect("index");
-        // Many articles share one common key with the newcomer; one shares five.
-        let unique = |_: &Lookup<'_>| DedupVerdict::unique();
-        for i in 0..(MAX_CANDIDATES as u32 + 40) {
-            let id = format!("common-{i}");
-            index
-                .resolve(&doc(&id, &[1, 1000 + i]), &mut |l| unique(l))
-                .expect("common");
-        }
-        index
-            .resolve(&doc("copy", &[1, 2, 3, 4, 5, 6]), &mut |l| unique(l))
-            .expect("copy");
-        let mut seen = Vec::new();
-        index
-            .resolve(&doc("new", &[1, 2, 3, 4, 5, 7]), &mut |l| {
-                seen = l
-                    .candidates
-                    .iter()
-                    .map(|c| (c.id.to_string(), c.shared_keys))
-                    .collect();
-                unique(l)
-            })
-            .expect("new");
-        assert_eq!(seen.len(), MAX_CANDIDATES);
-        assert_eq!(
-            seen[0],
-            ("copy".to_string(), 5),
-            "the real copy ranks first"
-        );
-    }
-
-    #[test]
-    fn the_index_survives_reopening_and_other_params_are_refused() {
-        let dir = tempfile::tempdir().expect("tmp");
-        {
-            let store = Store::open(dir.path()).expect("open");
-            let index = store.dedup_index(&params(4), None).expect("index");
-            index.resolve(&doc("a", &[1, 2, 3]), &mut first).expect("a");
-        }
-        let store = Store::open(dir.path()).expect("reopen");
-        let index = store.dedup_index(&params(4), None).expect("index");
-        let b = index.resolve(&doc("b", &[1, 2, 9]), &mut first).expect("b");
-        assert_eq!(b.of.as_deref(), Some("a"));
-        drop(index);
-        let other = Store::open(dir.path()).expect("again");
-        match other.dedup_index(&params(5), None) {
-            Err(e @ StateError::ParamsMismatch { .. }) => {
-                let msg = e.to_string();
-                assert!(
-                    msg.contains("shingle=4") && msg.contains("shingle=5"),
-                    "{msg}"
-                );
-            }
-            Err(e) => panic!("wrong error {e}"),
-            Ok(_) => panic!("other parameters must be refused"),
-        }
-    }
-
-    #[test]
-    fn expired_articles_are_not_candidates() {
-        let store = Store::in_memory().expect("store");
-        let index = store.dedup_index(&params(4), Some(100)).expect("index");
-        index
-            .resolve(&doc("old", &[1, 2, 3]), &mut first)
-            .expect("old");
-        let mut late = doc("late", &[1, 2, 3]);
-        late.at += 101;
-        let v = index.resolve(&late, &mut first).expect("late");
-        assert_eq!(v.status, DedupStatus::Unique);
-    }
-
-    #[test]
-    fn two_workers_with_the_same_story_at_once_do_not_both_call_it_unique() {
-        let store = Store::in_memory().expect("store");
-        let index = store.dedup_index(&params(4), None).expect("index");
-        let threads = 8;
-        let barrier = Arc::new(Barrier::new(threads));
-        let handles: Vec<_> = (0..threads)
-            .map(|i| {
-                let (index, barrier) = (index.clone(), barrier.clone());
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    index
-                        .resolve(&doc(&format!("w{i}"), &[7, 8, 9]), &mut first)
-                        .expect("resolve")
-                        .status
-                })
-            })
-            .collect();
-        let unique = handles
-            .into_iter()
-            .map(|h| h.join().expect("join"))
-            .filter(|s| *s == DedupStatus::Unique)
-            .count();
-        assert_eq!(unique, 1);
-    }
-
-    #[test]
-    fn the_line_memory_counts_earlier_articles_and_persists() {
+    fn the_line_memory_is_saved_when_the_store_is_dropped() {
         let dir = tempfile::tempdir().expect("tmp");
         {
             let store = Store::open(dir.path()).expect("open");

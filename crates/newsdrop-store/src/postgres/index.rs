@@ -31,7 +31,7 @@ use newsdrop_core::{
 };
 
 use super::pool::Pool;
-use crate::dedup::MAX_CANDIDATES;
+use crate::dedup::{MAX_CANDIDATES, NO_EXPIRY, from_blob, to_blob, window};
 
 /// Advisory lock serialising resolves across every daemon on the database.
 const INDEX_LOCK: i64 = 0x6e64_6465_6475_7078; // "nddedupx"
@@ -64,22 +64,6 @@ pub(super) const MIGRATION: &str = "CREATE TABLE dedup_meta (
         hash  BIGINT PRIMARY KEY,
         count INTEGER NOT NULL
     );";
-
-const NO_EXPIRY: i64 = i64::MIN;
-
-fn window(expire_after_secs: Option<u64>) -> i64 {
-    expire_after_secs.map_or(NO_EXPIRY, |s| i64::try_from(s).unwrap_or(i64::MAX))
-}
-
-fn to_blob(v: &[u32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn from_blob(b: &[u8]) -> Vec<u32> {
-    b.chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
-}
 
 /// The PostgreSQL dedup index. It answers as the SQLite one, but for one corner: its exact
 /// match is the oldest *live* article with that hash, where the SQLite index remembers only
