@@ -75,6 +75,26 @@ pub(crate) fn window(expire_after_secs: Option<u64>) -> i64 {
     expire_after_secs.map_or(NO_EXPIRY, |s| i64::try_from(s).unwrap_or(i64::MAX))
 }
 
+/// An open index taken up by another pipeline (a config reload), for both backends: the
+/// parameters (`own`, the index's) must not change; the expiry window may.
+pub(crate) fn reuse(
+    label: &str,
+    own: &IndexParams,
+    expire_after: &AtomicI64,
+    params: &IndexParams,
+    expire_after_secs: Option<u64>,
+) -> Result<(), StateError> {
+    if params != own {
+        return Err(StateError::ParamsMismatch {
+            location: label.to_string(),
+            found: own.describe(),
+            wanted: params.describe(),
+        });
+    }
+    expire_after.store(window(expire_after_secs), Ordering::Relaxed);
+    Ok(())
+}
+
 /// An open-addressing multimap from index key to article slot: one `(key, slot)` pair a
 /// posting, linear probing, doubled at 70% load.
 #[derive(Default)]
@@ -298,16 +318,13 @@ impl SqliteIndex {
         params: &IndexParams,
         expire_after_secs: Option<u64>,
     ) -> Result<(), StateError> {
-        if *params != self.params {
-            return Err(StateError::ParamsMismatch {
-                location: self.label.clone(),
-                found: self.params.describe(),
-                wanted: params.describe(),
-            });
-        }
-        self.expire_after
-            .store(window(expire_after_secs), Ordering::Relaxed);
-        Ok(())
+        reuse(
+            &self.label,
+            &self.params,
+            &self.expire_after,
+            params,
+            expire_after_secs,
+        )
     }
 
     /// Writes the pending rows in one transaction.

@@ -339,19 +339,18 @@ end_markers = ["The Courier is independent"]
     #[test]
     fn errors_name_the_file_line_and_key() {
         let mut files = RuleFiles::default();
+        let mut located = |src: &str| {
+            let errors = files.add("rules.toml", src).expect_err("bad file");
+            let got: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}:{}", e.line, e.key))
+                .collect();
+            (got, errors)
+        };
         let src = "drop = [\"\"]\n\n[[source]]\nmatch = [\"site:x\"]\nkeep = [\"a\"]\nnope = 1\n";
-        let errors = files.add("rules.toml", src).expect_err("bad file");
-        let got: Vec<String> = errors
-            .iter()
-            .map(|e| format!("{}:{}", e.line, e.key))
-            .collect();
+        let (got, errors) = located(src);
         assert_eq!(got, ["6:source[0].nope"], "{errors:?}");
-        let src = "drop = [\"\"]\n\n[[source]]\nmatch = [\"site:x\"]\n";
-        let errors = files.add("rules.toml", src).expect_err("bad file");
-        let got: Vec<String> = errors
-            .iter()
-            .map(|e| format!("{}:{}", e.line, e.key))
-            .collect();
+        let (got, errors) = located("drop = [\"\"]\n\n[[source]]\nmatch = [\"site:x\"]\n");
         assert_eq!(got, ["1:drop", "4:source[0].match[0]"], "{errors:?}");
         assert!(errors[1].message.contains("\"host:NAME\""), "{errors:?}");
     }

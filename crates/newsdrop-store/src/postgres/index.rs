@@ -133,16 +133,13 @@ impl PgIndex {
         params: &IndexParams,
         expire_after_secs: Option<u64>,
     ) -> Result<(), StateError> {
-        if *params != self.params {
-            return Err(StateError::ParamsMismatch {
-                location: self.pool.label.clone(),
-                found: self.params.describe(),
-                wanted: params.describe(),
-            });
-        }
-        self.expire_after
-            .store(window(expire_after_secs), Ordering::Relaxed);
-        Ok(())
+        crate::dedup::reuse(
+            &self.pool.label,
+            &self.params,
+            &self.expire_after,
+            params,
+            expire_after_secs,
+        )
     }
 }
 
