@@ -221,18 +221,19 @@ impl PhraseSets {
     pub fn new(builtin: bool, inline: &Lists, mut files: RuleFiles) -> Result<Self, String> {
         files.global.extend(inline);
         let global = Arc::new(build(builtin, &files.global)?);
-        // Every source table's set is built once here, so a bad pattern fails at start-up
-        // and the per-article path cannot fail.
-        for (_, lists) in &files.sources {
+        // Every source table's set is built here, so a bad pattern fails at start-up and
+        // the per-article path cannot fail; each is kept for the articles of that source.
+        let mut by_sources = HashMap::new();
+        for (i, (_, lists)) in files.sources.iter().enumerate() {
             let mut all = files.global.clone();
             all.extend(lists);
-            build(builtin, &all)?;
+            by_sources.insert(vec![i], Arc::new(build(builtin, &all)?));
         }
         Ok(PhraseSets {
             builtin,
             files,
             global,
-            by_sources: Mutex::new(HashMap::new()),
+            by_sources: Mutex::new(by_sources),
         })
     }
 
@@ -260,7 +261,7 @@ impl PhraseSets {
         for &i in &matched {
             all.extend(&self.files.sources[i].1);
         }
-        // Each source's set was built in `new`; a combination of valid patterns is valid.
+        // A combination of valid patterns is valid: each source's set built in `new`.
         let phrases = match build(self.builtin, &all) {
             Ok(p) => Arc::new(p),
             Err(_) => return self.global.clone(),
