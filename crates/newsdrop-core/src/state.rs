@@ -55,6 +55,26 @@ pub struct Fingerprint {
     /// shingles, so such a candidate cannot be similar enough, and reading its shingles
     /// would be wasted. 0 offers every candidate.
     pub min_key_share: f64,
+    /// When this article has more than this many times a candidate's keys, the share is of
+    /// this article's keys instead (the judge does not call a much larger article a copy of
+    /// one it merely holds). Infinity turns it off.
+    pub superset_ratio: f64,
+}
+
+impl Fingerprint {
+    /// Whether a candidate with `theirs` index keys, sharing `shared` with this article, is
+    /// worth verifying ([`Self::min_key_share`], [`Self::superset_ratio`]). `findable` is how
+    /// many of its keys the index can still find it by (an index that forgets the older
+    /// postings of very common keys counts those apart); else `theirs`.
+    pub fn worth_verifying(&self, shared: u32, theirs: u32, findable: u32) -> bool {
+        let own = self.keys.len() as f64;
+        let of = if own > self.superset_ratio * f64::from(theirs) {
+            own
+        } else {
+            own.min(f64::from(findable))
+        };
+        f64::from(shared) >= self.min_key_share * of
+    }
 }
 
 /// An earlier article that shares index keys with the one being judged.

@@ -63,3 +63,41 @@ fn the_five_seeds_are_unique_and_their_copies_are_not() {
     assert_ne!(v.status, DedupStatus::Unique, "{v:?}");
     assert_eq!(v.of.as_deref(), Some(ids[0].as_str()), "{v:?}");
 }
+
+/// A brief made of one paragraph of a seed, and the full story: the brief after the
+/// story is a teaser copy of it (contained in it); the story after the brief is not a copy of
+/// the brief for holding it (`superset_ratio`), it is the new, larger article.
+#[test]
+fn a_teaser_is_a_copy_of_its_story_but_not_the_story_of_its_teaser() {
+    let (name, text) = &seeds()[0];
+    let paragraph = text
+        .split("\n\n")
+        .find(|p| (20..40).contains(&p.split_whitespace().count()))
+        .expect("a paragraph of 20 to 40 words");
+    assert!(
+        text.len() > 8 * paragraph.len(),
+        "the story must be many times the brief"
+    );
+    let brief = format!("Briefs\n\n{paragraph}\n");
+
+    let pipeline = util::default_pipeline();
+    let mut story = util::text_article(name, text);
+    pipeline.run(&mut story).expect("pipeline");
+    let mut teaser = util::text_article("brief.txt", &brief);
+    pipeline.run(&mut teaser).expect("pipeline");
+    let v = teaser.dedup.expect("verdict");
+    assert_eq!(
+        (v.status, v.of.as_deref()),
+        (DedupStatus::Near, Some(story.id.as_str())),
+        "{v:?}"
+    );
+
+    let pipeline = util::default_pipeline();
+    let mut teaser = util::text_article("brief.txt", &brief);
+    pipeline.run(&mut teaser).expect("pipeline");
+    assert_eq!(teaser.dedup.expect("verdict").status, DedupStatus::Unique);
+    let mut story = util::text_article(name, text);
+    pipeline.run(&mut story).expect("pipeline");
+    let v = story.dedup.expect("verdict");
+    assert_eq!(v.status, DedupStatus::Unique, "{v:?}");
+}

@@ -197,6 +197,7 @@ fn doc(id: &str, keys: &[u32]) -> Fingerprint {
         keys: keys.to_vec(),
         at: 1_000,
         min_key_share: 0.0,
+        superset_ratio: f64::INFINITY,
     }
 }
 
@@ -258,11 +259,13 @@ fn dedup_tells_unique_exact_and_near_and_chains_point_at_the_root(b: &dyn Backen
 fn only_the_candidates_sharing_the_most_keys_are_verified(b: &dyn Backend) {
     let store = b.open();
     let index = store.dedup_index(&params(4), None).unwrap();
+    // Half of them share key 1, half key 2: fewer than a key's postings an index may keep.
     for i in 0..(MAX_CANDIDATES as u32 + 40) {
         index
-            .resolve(&doc(&format!("common-{i}"), &[1, 1000 + i]), &mut |_| {
-                DedupVerdict::unique()
-            })
+            .resolve(
+                &doc(&format!("common-{i}"), &[1 + i % 2, 1000 + i]),
+                &mut |_| DedupVerdict::unique(),
+            )
             .unwrap();
     }
     index
@@ -301,10 +304,11 @@ fn candidates_sharing_too_small_a_share_of_the_smaller_key_set_are_not_offered(b
     // Each newcomer: 40 keys, 2 in common with `long` (5% of 40), all 4 of `teaser`'s.
     let mut keys: Vec<u32> = (1..=4).chain([100, 101]).chain(200..234).collect();
     keys.sort_unstable();
-    let offered = |id: &str, share: f64| {
+    let offered = |id: &str, share: f64, superset_ratio: f64| {
         let mut ids = Vec::new();
         let d = Fingerprint {
             min_key_share: share,
+            superset_ratio,
             ..doc(id, &keys)
         };
         index
@@ -322,11 +326,21 @@ fn candidates_sharing_too_small_a_share_of_the_smaller_key_set_are_not_offered(b
         ids
     };
     assert_eq!(
-        offered("new1", 0.0),
+        offered("new1", 0.0, f64::INFINITY),
         [("long".to_string(), 40, 2), ("teaser".to_string(), 4, 4)]
     );
     // 25%: `long` needs 10 shared keys of the smaller set (40), the teaser 1 of 4.
-    assert_eq!(offered("new2", 0.25), [("teaser".to_string(), 4, 4)]);
+    assert_eq!(
+        offered("new2", 0.25, f64::INFINITY),
+        [("teaser".to_string(), 4, 4)]
+    );
+    // With 10 times the teaser's keys, a newcomer is judged on its own 40: 10 needed.
+    assert_eq!(offered("new3", 0.25, 9.0), []);
+    assert_eq!(
+        offered("new4", 0.25, 10.0),
+        [("teaser".to_string(), 4, 4)],
+        "not more than 10 times"
+    );
 }
 
 fn expired_articles_are_not_candidates(b: &dyn Backend) {

@@ -13,6 +13,7 @@
 //! always comes after its index row is written. A mutex makes look-up and insert one step.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -20,6 +21,8 @@ use newsdrop_core::{
     Candidate, DedupIndex, DedupVerdict, Fingerprint, IndexParams, LineMemory, Lookup, StateError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::postings::Postings;
 
 /// Pending index rows are written once this many have gathered.
 pub const FLUSH_EVERY: usize = 512;
@@ -65,8 +68,6 @@ fn hash_str(s: &str) -> u64 {
     mix(h)
 }
 
-const EMPTY: u32 = u32::MAX;
-
 /// The expiry window that keeps everything.
 pub(crate) const NO_EXPIRY: i64 = i64::MIN;
 
@@ -95,64 +96,32 @@ pub(crate) fn reuse(
     Ok(())
 }
 
-/// An open-addressing multimap from index key to article slot: one `(key, slot)` pair a
-/// posting, linear probing, doubled at 70% load.
+/// Shared keys per candidate slot. Slots are small dense integers, so one multiply-and-mix
+/// is hash enough, and far cheaper than the default SipHash on the hottest loop of a look-up.
+type SlotCounts = HashMap<u32, u32, BuildHasherDefault<SlotHasher>>;
+
 #[derive(Default)]
-struct Postings {
-    table: Vec<(u32, u32)>,
-    len: usize,
-}
+struct SlotHasher(u64);
 
-impl Postings {
-    fn pos(&self, key: u32) -> usize {
-        (mix(u64::from(key)) as usize) & (self.table.len() - 1)
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
     }
 
-    fn insert(&mut self, key: u32, slot: u32) {
-        if (self.len + 1) * 10 > self.table.len() * 7 {
-            self.grow();
-        }
-        let mask = self.table.len() - 1;
-        let mut i = self.pos(key);
-        while self.table[i].1 != EMPTY {
-            i = (i + 1) & mask;
-        }
-        self.table[i] = (key, slot);
-        self.len += 1;
-    }
-
-    fn grow(&mut self) {
-        let cap = (self.table.len() * 2).max(1024);
-        let old = std::mem::replace(&mut self.table, vec![(0, EMPTY); cap]);
-        self.len = 0;
-        for (k, s) in old {
-            if s != EMPTY {
-                self.insert(k, s);
-            }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = mix(self.0 ^ u64::from(b));
         }
     }
 
-    fn for_each(&self, key: u32, mut f: impl FnMut(u32)) {
-        if self.table.is_empty() {
-            return;
-        }
-        let mask = self.table.len() - 1;
-        let mut i = self.pos(key);
-        while self.table[i].1 != EMPTY {
-            if self.table[i].0 == key {
-                f(self.table[i].1);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    fn bytes(&self) -> usize {
-        self.table.len() * 8
+    fn write_u32(&mut self, n: u32) {
+        self.0 = mix(u64::from(n));
     }
 }
 
 /// A row not yet written.
 struct Pending {
+    seq: i64,
     id: String,
     root: String,
     exact: Option<u64>,
@@ -166,13 +135,16 @@ struct Inner {
     /// The store's connection, shared with the ledger.
     conn: Arc<Mutex<Connection>>,
     ids: Vec<Box<str>>,
+    /// Row of each article in `dedup_docs`.
+    seqs: Vec<i64>,
+    next_seq: i64,
     roots: Vec<u32>,
     at: Vec<i64>,
-    /// Index keys of each article (saturating), for [`Fingerprint::min_key_share`].
-    nkeys: Vec<u16>,
     by_id: HashMap<u64, u32>,
     exact: HashMap<u64, u32>,
     postings: Postings,
+    /// Shared keys per candidate slot, kept between look-ups for its capacity.
+    counts: SlotCounts,
     pending: Vec<Pending>,
     /// Slot of the first pending row: pending[i] is slot `pending_from + i`.
     pending_from: u32,
@@ -206,6 +178,25 @@ pub(crate) const MIGRATION: &str = "CREATE TABLE dedup_meta (
         hash  INTEGER PRIMARY KEY,
         count INTEGER NOT NULL
     )";
+
+/// Gives each index row a stable sequence number as its key (a store migration): a
+/// candidate's shingles are then read by one integer look-up, rows are appended in order,
+/// and no index on the id has to be kept (the ids live in memory, where a repeat is caught).
+pub(crate) const MIGRATION_SEQ: &str = "CREATE TABLE dedup_docs_seq (
+        seq      INTEGER PRIMARY KEY,
+        id       TEXT NOT NULL,
+        root     TEXT NOT NULL,
+        exact    INTEGER,
+        at       INTEGER NOT NULL,
+        keys     BLOB NOT NULL,
+        shingles BLOB NOT NULL,
+        verdict  TEXT NOT NULL
+    );
+    INSERT INTO dedup_docs_seq (seq, id, root, exact, at, keys, shingles, verdict)
+        SELECT rowid, id, root, exact, at, keys, shingles, verdict FROM dedup_docs ORDER BY rowid;
+    DROP TABLE dedup_docs;
+    ALTER TABLE dedup_docs_seq RENAME TO dedup_docs;
+    CREATE INDEX dedup_docs_at ON dedup_docs(at)";
 
 impl SqliteIndex {
     /// Opens the index over `conn`: checks (or records) `params`, purges expired rows and
@@ -256,39 +247,40 @@ impl SqliteIndex {
         let mut inner = Inner {
             conn: shared.clone(),
             ids: Vec::new(),
+            seqs: Vec::new(),
+            next_seq: 1,
             roots: Vec::new(),
             at: Vec::new(),
-            nkeys: Vec::new(),
             by_id: HashMap::new(),
             exact: HashMap::new(),
             postings: Postings::default(),
+            counts: SlotCounts::default(),
             pending: Vec::new(),
             pending_from: 0,
         };
         let mut root_ids: Vec<Box<str>> = Vec::new();
         {
             let mut stmt = conn
-                .prepare("SELECT id, root, exact, at, keys FROM dedup_docs ORDER BY rowid")
+                .prepare("SELECT seq, id, root, exact, at, keys FROM dedup_docs ORDER BY seq")
                 .map_err(err)?;
             let mut rows = stmt.query([]).map_err(err)?;
             while let Some(row) = rows.next().map_err(err)? {
-                let id: String = row.get(0).map_err(err)?;
-                let root: String = row.get(1).map_err(err)?;
-                let exact: Option<i64> = row.get(2).map_err(err)?;
-                let at: i64 = row.get(3).map_err(err)?;
-                let keys: Vec<u8> = row.get(4).map_err(err)?;
+                let seq: i64 = row.get(0).map_err(err)?;
+                let id: String = row.get(1).map_err(err)?;
+                let root: String = row.get(2).map_err(err)?;
+                let exact: Option<i64> = row.get(3).map_err(err)?;
+                let at: i64 = row.get(4).map_err(err)?;
+                let keys: Vec<u8> = row.get(5).map_err(err)?;
                 let slot = inner.ids.len() as u32;
                 inner.by_id.insert(hash_str(&id), slot);
                 if let Some(x) = exact {
                     inner.exact.entry(x as u64).or_insert(slot);
                 }
-                let keys = from_blob(&keys);
-                for &key in &keys {
-                    inner.postings.insert(key, slot);
-                }
+                inner.postings.insert(slot, &from_blob(&keys));
                 inner.ids.push(id.into_boxed_str());
+                inner.seqs.push(seq);
+                inner.next_seq = seq + 1;
                 inner.at.push(at);
-                inner.nkeys.push(saturate(keys.len()));
                 inner.roots.push(slot);
                 root_ids.push(root.into_boxed_str());
             }
@@ -336,7 +328,7 @@ impl SqliteIndex {
     pub fn memory_bytes(&self) -> usize {
         let inner = lock(&self.inner);
         let ids: usize = inner.ids.iter().map(|s| s.len() + 16).sum();
-        let per_slot = inner.roots.len() * 4 + inner.at.len() * 8 + inner.nkeys.len() * 2;
+        let per_slot = inner.roots.len() * 4 + inner.at.len() * 8 + inner.seqs.len() * 8;
         let maps = (inner.by_id.capacity() + inner.exact.capacity()) * 13;
         ids + per_slot + maps + inner.postings.bytes()
     }
@@ -350,10 +342,6 @@ impl Drop for SqliteIndex {
     }
 }
 
-fn saturate(n: usize) -> u16 {
-    u16::try_from(n).unwrap_or(u16::MAX)
-}
-
 fn flush(inner: &mut Inner, label: &str) -> Result<(), StateError> {
     if inner.pending.is_empty() {
         return Ok(());
@@ -364,12 +352,13 @@ fn flush(inner: &mut Inner, label: &str) -> Result<(), StateError> {
     {
         let mut stmt = tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO dedup_docs (id, root, exact, at, keys, shingles, verdict)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO dedup_docs (seq, id, root, exact, at, keys, shingles, verdict)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .map_err(err)?;
         for p in &inner.pending {
             stmt.execute(params![
+                p.seq,
                 p.id,
                 p.root,
                 p.exact.map(|x| x as i64),
@@ -417,8 +406,8 @@ impl Inner {
                 unreachable!("a stored slot locks the connection")
             };
             let blob: Vec<u8> = conn
-                .prepare_cached("SELECT shingles FROM dedup_docs WHERE id = ?1")
-                .and_then(|mut s| s.query_row([&*self.ids[slot as usize]], |r| r.get(0)))
+                .prepare_cached("SELECT shingles FROM dedup_docs WHERE seq = ?1")
+                .and_then(|mut s| s.query_row([self.seqs[slot as usize]], |r| r.get(0)))
                 .map_err(err)?;
             out.push(from_blob(&blob));
         }
@@ -435,8 +424,8 @@ impl Inner {
                 .clone()
         } else {
             lock(&self.conn)
-                .prepare_cached("SELECT verdict FROM dedup_docs WHERE id = ?1")
-                .and_then(|mut s| s.query_row([&*self.ids[slot as usize]], |r| r.get(0)))
+                .prepare_cached("SELECT verdict FROM dedup_docs WHERE seq = ?1")
+                .and_then(|mut s| s.query_row([self.seqs[slot as usize]], |r| r.get(0)))
                 .map_err(|e| backend(label, e))?
         };
         serde_json::from_str(&json).map_err(|e| backend(label, e))
@@ -462,7 +451,8 @@ impl DedupIndex for SqliteIndex {
             .exact
             .and_then(|x| inner.exact.get(&x).copied())
             .filter(|&s| live(s));
-        let mut counts: HashMap<u32, u32> = HashMap::new();
+        let mut counts = std::mem::take(&mut inner.counts);
+        counts.clear();
         for &key in &doc.keys {
             inner.postings.for_each(key, |slot| {
                 if live(slot) {
@@ -470,15 +460,15 @@ impl DedupIndex for SqliteIndex {
                 }
             });
         }
-        let own = doc.keys.len();
-        let enough = |slot: u32, shared: u32| {
-            let smaller = own.min(usize::from(inner.nkeys[slot as usize]));
-            f64::from(shared) >= doc.min_key_share * smaller as f64
-        };
+        let postings = &inner.postings;
         let mut found: Vec<(u32, u32)> = counts
-            .into_iter()
-            .filter(|&(slot, shared)| enough(slot, shared))
+            .iter()
+            .map(|(&slot, &shared)| (slot, shared))
+            .filter(|&(slot, shared)| {
+                doc.worth_verifying(shared, postings.keys(slot), postings.live_keys(slot))
+            })
             .collect();
+        inner.counts = counts;
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         found.truncate(MAX_CANDIDATES);
         let slots: Vec<u32> = found.iter().map(|&(slot, _)| slot).collect();
@@ -497,7 +487,7 @@ impl DedupIndex for SqliteIndex {
                     id: &inner.ids[slot as usize],
                     root: &inner.ids[inner.roots[slot as usize] as usize],
                     shared_keys: shared,
-                    keys: u32::from(inner.nkeys[slot as usize]),
+                    keys: inner.postings.keys(slot),
                     shingles: set,
                 })
                 .collect(),
@@ -511,18 +501,19 @@ impl DedupIndex for SqliteIndex {
             .as_deref()
             .and_then(|of| inner.slot_of(of))
             .map_or(slot, |r| inner.roots[r as usize]);
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
         inner.ids.push(doc.id.clone().into_boxed_str());
+        inner.seqs.push(seq);
         inner.roots.push(root);
         inner.at.push(doc.at);
-        inner.nkeys.push(saturate(doc.keys.len()));
         inner.by_id.insert(hash_str(&doc.id), slot);
         if let Some(x) = doc.exact {
             inner.exact.entry(x).or_insert(slot);
         }
-        for &key in &doc.keys {
-            inner.postings.insert(key, slot);
-        }
+        inner.postings.insert(slot, &doc.keys);
         inner.pending.push(Pending {
+            seq,
             id: doc.id.clone(),
             root: inner.ids[root as usize].to_string(),
             exact: doc.exact,

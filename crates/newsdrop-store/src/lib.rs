@@ -25,6 +25,7 @@ pub mod dedup;
 pub mod pg_server;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+mod postings;
 pub mod sqlite;
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub struct SqliteStore {
     handles: Mutex<Handles>,
 }
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE ledger (
@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX ledger_sha256 ON ledger(sha256);",
     crate::dedup::MIGRATION,
+    crate::dedup::MIGRATION_SEQ,
 ];
 
 impl SqliteStore {
@@ -350,6 +351,73 @@ mod tests {
         a.begin_attempt("only-a", "h", "n").expect("attempt");
         assert!(b.get("only-a").expect("get").is_none());
         assert!(a.get("only-a").expect("get").is_some());
+    }
+
+    #[test]
+    fn an_index_written_before_row_numbers_is_migrated_and_still_found() {
+        use newsdrop_core::{DedupStatus, DedupVerdict, Fingerprint, IndexParams, State};
+        let dir = tempfile::tempdir().expect("tmp");
+        let params = IndexParams {
+            scheme: "test".into(),
+            seed: 1,
+            shingle: 4,
+            sampling: 1,
+        };
+        {
+            // A state folder as version 2 left it: `dedup_docs` keyed by id.
+            let conn = Connection::open(db_path(dir.path())).expect("open");
+            for sql in &MIGRATIONS[..2] {
+                conn.execute_batch(sql).expect("old schema");
+            }
+            conn.execute(
+                "INSERT INTO dedup_meta (key, value) VALUES ('params', ?1)",
+                [params.describe()],
+            )
+            .expect("params");
+            conn.execute(
+                "INSERT INTO dedup_docs (id, root, exact, at, keys, shingles, verdict)
+                 VALUES ('old', 'old', NULL, 1000, ?1, ?1, ?2)",
+                rusqlite::params![
+                    crate::dedup::to_blob(&[1, 2, 3, 4]),
+                    serde_json::to_string(&DedupVerdict::unique()).expect("json")
+                ],
+            )
+            .expect("row");
+            conn.execute_batch("PRAGMA user_version = 2;")
+                .expect("version");
+        }
+        let store = Store::open(dir.path()).expect("migrates");
+        assert_eq!(
+            schema_version(dir.path()).expect("report").found,
+            SCHEMA_VERSION
+        );
+        let index = store.dedup_index(&params, None).expect("index");
+        assert_eq!(index.len(), 1);
+        let doc = Fingerprint {
+            id: "new".into(),
+            exact: None,
+            shingles: vec![1, 2, 3, 4],
+            keys: vec![1, 2, 3, 4],
+            at: 2000,
+            min_key_share: 0.0,
+            superset_ratio: f64::INFINITY,
+        };
+        let mut offered = Vec::new();
+        index
+            .resolve(&doc, &mut |l| {
+                offered = l
+                    .candidates
+                    .iter()
+                    .map(|c| (c.id.to_string(), c.shingles.to_vec()))
+                    .collect();
+                DedupVerdict {
+                    status: DedupStatus::Near,
+                    of: Some("old".into()),
+                    ..DedupVerdict::unique()
+                }
+            })
+            .expect("resolve");
+        assert_eq!(offered, [("old".to_string(), vec![1, 2, 3, 4])]);
     }
 
     #[test]

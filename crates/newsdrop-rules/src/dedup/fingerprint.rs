@@ -90,12 +90,15 @@ fn entity(name: &str) -> Option<char> {
 
 /// 64-bit FNV-1a of `bytes` from `seed`, then mixed (splitmix64 finaliser).
 pub fn hash64(seed: u64, bytes: &[u8]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325 ^ seed;
+    let mut h = FNV_OFFSET ^ seed;
     for b in bytes {
-        h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        h = (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME);
     }
     mix(h)
 }
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x100_0000_01b3;
 
 use newsdrop_core::id::mix64 as mix;
 
@@ -136,64 +139,116 @@ impl WordHash {
 }
 
 /// The hashes of the words of `text`, as [`words`] splits and normalises them, appended to
-/// `out`. Plain ASCII without entities (most text) is split and lowercased byte by byte, with
-/// no allocation per word; NFKC and entity decoding change nothing there.
+/// `out`. Both hashes are computed as the bytes go by, with no word buffer: ASCII bytes
+/// through a table (letter or digit, lowercased), other characters through Unicode's
+/// tables. Text with entities, or not already in NFKC, takes the [`words`] path.
 pub fn word_hashes(seed: u64, text: &str, out: &mut Vec<WordHash>) {
-    if text.contains('&') {
+    let simple = !text.contains('&')
+        && (text.is_ascii()
+            // Text already in NFKC (curly quotes and dashes are) needs no normalising pass.
+            || unicode_normalization::is_nfkc_quick(text.chars())
+                == unicode_normalization::IsNormalized::Yes);
+    if !simple {
         out.extend(words(text).iter().map(|w| WordHash::of(seed, w.as_bytes())));
         return;
     }
-    if !text.is_ascii() {
-        // Text already in NFKC (curly quotes and dashes are) needs no normalising pass.
-        if unicode_normalization::is_nfkc_quick(text.chars())
-            != unicode_normalization::IsNormalized::Yes
-        {
-            out.extend(words(text).iter().map(|w| WordHash::of(seed, w.as_bytes())));
-            return;
-        }
-        let mut word = String::new();
-        for c in text.chars() {
-            if c.is_alphanumeric() {
-                word.extend(c.to_lowercase());
-            } else if !word.is_empty() {
-                out.push(WordHash::of(seed, word.as_bytes()));
-                word.clear();
+    let mut word = WordHasher::new(seed);
+    let mut rest = text.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b.is_ascii() {
+            match ASCII_WORD[b as usize] {
+                0 => word.end(out),
+                lower => word.push(lower),
             }
+            rest = tail;
+            continue;
         }
-        if !word.is_empty() {
-            out.push(WordHash::of(seed, word.as_bytes()));
-        }
-        return;
-    }
-    let mut word = [0u8; 64];
-    let mut long: Vec<u8> = Vec::new();
-    let mut n = 0;
-    let mut flush = |n: &mut usize, long: &mut Vec<u8>, word: &[u8; 64]| {
-        if *n > word.len() {
-            out.push(WordHash::of(seed, long));
-            long.clear();
-        } else if *n > 0 {
-            out.push(WordHash::of(seed, &word[..*n]));
-        }
-        *n = 0;
-    };
-    for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() {
-            let b = b.to_ascii_lowercase();
-            if n < word.len() {
-                word[n] = b;
-            } else {
-                if n == word.len() {
-                    long.extend_from_slice(&word);
+        // A multi-byte character: decode it (the text is valid UTF-8, so `rest` starts one).
+        let len = utf8_len(b);
+        let c = std::str::from_utf8(&rest[..len])
+            .ok()
+            .and_then(|s| s.chars().next())
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        if c.is_alphanumeric() {
+            for lower in c.to_lowercase() {
+                let mut buf = [0u8; 4];
+                for &x in lower.encode_utf8(&mut buf).as_bytes() {
+                    word.push(x);
                 }
-                long.push(b);
             }
-            n += 1;
         } else {
-            flush(&mut n, &mut long, &word);
+            word.end(out);
+        }
+        rest = &rest[len..];
+    }
+    word.end(out);
+}
+
+/// Each ASCII byte lowercased if it is a letter or digit, else 0.
+const ASCII_WORD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+/// Length of the UTF-8 sequence a leading byte starts.
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        _ => 2,
+    }
+}
+
+/// [`WordHash::of`] fed a byte at a time.
+struct WordHasher {
+    seed: u64,
+    shingle: u64,
+    exact: u64,
+    len: usize,
+}
+
+impl WordHasher {
+    fn new(seed: u64) -> Self {
+        let mut h = WordHasher {
+            seed,
+            shingle: 0,
+            exact: 0,
+            len: 0,
+        };
+        h.reset();
+        h
+    }
+
+    fn reset(&mut self) {
+        self.shingle = FNV_OFFSET ^ self.seed;
+        self.exact = FNV_OFFSET ^ exact_seed(self.seed);
+        self.len = 0;
+    }
+
+    fn push(&mut self, b: u8) {
+        self.shingle = (self.shingle ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        self.exact = (self.exact ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        self.len += 1;
+    }
+
+    /// Ends the current word, if any, pushing its hashes.
+    fn end(&mut self, out: &mut Vec<WordHash>) {
+        if self.len > 0 {
+            out.push(WordHash {
+                shingle: mix(self.shingle),
+                exact: mix(self.exact),
+            });
+            self.reset();
         }
     }
-    flush(&mut n, &mut long, &word);
 }
 
 /// The shingle hashes of `words` (`k` words each), sorted, without repeats. A text shorter

@@ -147,12 +147,15 @@ const LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
 const KNOWN: &str = "SELECT verdict FROM dedup_docs WHERE id = $1";
 const EXACT: &str =
     "SELECT id, root FROM dedup_docs WHERE exact = $1 AND at >= $2 ORDER BY seq LIMIT 1";
-/// The earlier articles sharing the most keys (ties: the oldest first), those sharing less
-/// than `min_key_share` of the smaller key set left out, as the SQLite index.
+/// The earlier articles sharing the most keys (ties: the oldest first), those not worth
+/// verifying left out ([`Fingerprint::worth_verifying`]: $4 the share, $5 this article's
+/// keys, $6 the superset ratio), as the SQLite index.
 const CANDIDATES: &str = "SELECT d.id, d.root, c.shared, c.nkeys, d.shingles
     FROM (SELECT doc, count(*) AS shared, min(nkeys) AS nkeys FROM dedup_keys
           WHERE key = ANY($1) AND at >= $2
-          GROUP BY doc HAVING count(*) >= $4::float8 * LEAST($5::int4, min(nkeys))
+          GROUP BY doc HAVING count(*) >= $4::float8 * CASE
+              WHEN $5::int4 > $6::float8 * min(nkeys) THEN $5::int4
+              ELSE LEAST($5::int4, min(nkeys)) END
           ORDER BY shared DESC, doc LIMIT $3) AS c
     JOIN dedup_docs AS d ON d.seq = c.doc
     ORDER BY c.shared DESC, c.doc";
@@ -210,7 +213,14 @@ impl DedupIndex for PgIndex {
             let limit = MAX_CANDIDATES as i64;
             tx.query(
                 &candidates,
-                &[&keys, &cutoff, &limit, &doc.min_key_share, &own],
+                &[
+                    &keys,
+                    &cutoff,
+                    &limit,
+                    &doc.min_key_share,
+                    &own,
+                    &doc.superset_ratio,
+                ],
             )
             .map_err(err)?
         };

@@ -1,0 +1,349 @@
+//! The postings of the SQLite dedup index: index key → the articles holding it, in memory.
+//!
+//! Laid out as inverted indexes usually are, in two parts:
+//! - **merged**: one array of `key << 32 | slot`, sorted, so each key's postings are one run
+//!   with the newest (highest slot) last, plus a directory of where each range of keys starts.
+//!   8 bytes a posting and about one more for the directory, with no load factor;
+//! - **recent**: what was added since the last merge, as a chain per key (newest first) under
+//!   a small open-addressing map of keys. It is merged in once it holds an eighth of the
+//!   merged part (at least [`MIN_RECENT`]), so a posting is copied about nine times in all,
+//!   and the merge works in place (no second copy of the array).
+//!
+//! **A key keeps its newest [`PER_KEY`] postings** (up to twice that in the recent part,
+//! which is cut back when it gets there). A passage many articles share (a quoted statement,
+//! a publisher's standing paragraph) would otherwise make every look-up walk every article
+//! that ever held it, so the work per article would grow with the index.
+//! [`Postings::live_keys`] counts, per article, the keys it can still be found by, so that a
+//! candidate's share of keys is judged against what is left of it: a copy of an older
+//! article is still found through the keys that are the story's own (the passages only it
+//! and its copies hold).
+//!
+//! The walk per look-up is bounded by keys × 3 × `PER_KEY`, whatever the size of the index.
+
+use newsdrop_core::id::mix64;
+
+/// Postings a key keeps: its newest. Far above what a key of one story has (its copies),
+/// far below the number of articles a common passage reaches in a large index.
+pub const PER_KEY: usize = 64;
+
+/// The recent part is merged in when it holds this many postings, or an eighth of the
+/// merged part if that is more.
+pub const MIN_RECENT: usize = 1 << 16;
+
+/// No posting (end of a chain; an empty map cell).
+const NONE: u32 = u32::MAX;
+
+/// Directory buckets per merged posting, as a power of two: about four postings a bucket.
+const POSTINGS_PER_BUCKET_LOG2: u32 = 2;
+
+#[derive(Default)]
+pub struct Postings {
+    /// `key << 32 | slot`, sorted; at most [`PER_KEY`] per key.
+    merged: Vec<u64>,
+    /// `dir[b]..dir[b + 1]` is the range of `merged` whose keys have `key >> shift == b`.
+    dir: Vec<u32>,
+    shift: u32,
+    /// Recent keys: `(key, newest posting in chain, postings in its chain)`, open
+    /// addressing, power-of-two size.
+    heads: Vec<(u32, u32, u32)>,
+    heads_len: usize,
+    /// Recent postings: `(slot, previous posting of the same key or NONE)`.
+    chain: Vec<(u32, u32)>,
+    /// Per article slot: its keys, and those it still has a posting under.
+    keys: Vec<u16>,
+    live: Vec<u16>,
+}
+
+impl Postings {
+    /// Adds the postings of a new article: `slot` must be the next one (slots are dense and
+    /// given in order), `keys` without repeats.
+    pub fn insert(&mut self, slot: u32, keys: &[u32]) {
+        debug_assert_eq!(slot as usize, self.live.len(), "slots are given in order");
+        self.keys.push(saturate(keys.len()));
+        self.live.push(saturate(keys.len()));
+        for &key in keys {
+            let cell = self.head_cell(key);
+            let (prev, len) = match self.heads[cell] {
+                (_, NONE, _) => {
+                    self.heads_len += 1;
+                    (NONE, 0)
+                }
+                (_, head, len) => (head, len),
+            };
+            self.heads[cell] = (key, self.chain.len() as u32, len + 1);
+            self.chain.push((slot, prev));
+            if len + 1 >= 2 * PER_KEY as u32 {
+                self.cut_chain(cell);
+            }
+        }
+        if self.chain.len() >= MIN_RECENT.max(self.merged.len() / 8) {
+            self.merge();
+        }
+    }
+
+    /// Calls `f` with the articles holding `key`, newest first: fewer than 3 × [`PER_KEY`]
+    /// (under `2 × PER_KEY` recent ones, at most `PER_KEY` merged).
+    pub fn for_each(&self, key: u32, mut f: impl FnMut(u32)) {
+        if !self.heads.is_empty() {
+            let mut i = self.heads[self.find_cell(key)].1;
+            while i != NONE {
+                let (slot, prev) = self.chain[i as usize];
+                f(slot);
+                i = prev;
+            }
+        }
+        for &p in self.merged[self.merged_run(key)].iter().rev() {
+            f(p as u32);
+        }
+    }
+
+    /// Cuts the chain of the key in `cell` back to its newest [`PER_KEY`] postings: the
+    /// older ones are forgotten as a merge would (amortised: a chain is cut when it
+    /// reaches twice that).
+    fn cut_chain(&mut self, cell: usize) {
+        let mut i = self.heads[cell].1;
+        for _ in 1..PER_KEY {
+            i = self.chain[i as usize].1;
+        }
+        let mut cut = std::mem::replace(&mut self.chain[i as usize].1, NONE);
+        while cut != NONE {
+            let (slot, prev) = self.chain[cut as usize];
+            self.forget(slot);
+            cut = prev;
+        }
+        self.heads[cell].2 = PER_KEY as u32;
+    }
+
+    /// One posting of the article in `slot` is gone.
+    fn forget(&mut self, slot: u32) {
+        let live = &mut self.live[slot as usize];
+        *live = live.saturating_sub(1);
+    }
+
+    /// Keys the article in `slot` was indexed under.
+    pub fn keys(&self, slot: u32) -> u32 {
+        u32::from(self.keys[slot as usize])
+    }
+
+    /// Keys the article in `slot` can still be found by.
+    pub fn live_keys(&self, slot: u32) -> u32 {
+        u32::from(self.live[slot as usize])
+    }
+
+    /// Bytes of memory held (tables, not allocator overhead).
+    pub fn bytes(&self) -> usize {
+        self.merged.capacity() * 8
+            + self.dir.capacity() * 4
+            + self.heads.capacity() * 12
+            + self.chain.capacity() * 8
+            + self.keys.capacity() * 2
+            + self.live.capacity() * 2
+    }
+
+    /// The range of `merged` holding `key`'s postings.
+    fn merged_run(&self, key: u32) -> std::ops::Range<usize> {
+        if self.merged.is_empty() {
+            return 0..0;
+        }
+        let b = (u64::from(key) >> self.shift) as usize;
+        let (lo, hi) = (self.dir[b] as usize, self.dir[b + 1] as usize);
+        let bucket = &self.merged[lo..hi];
+        let first = bucket.partition_point(|&p| ((p >> 32) as u32) < key);
+        let last = first + bucket[first..].partition_point(|&p| ((p >> 32) as u32) == key);
+        lo + first..lo + last
+    }
+
+    /// The map cell holding `key`, or the empty one where it would go.
+    fn find_cell(&self, key: u32) -> usize {
+        let mask = self.heads.len() - 1;
+        let mut i = (mix64(u64::from(key)) as usize) & mask;
+        while self.heads[i].1 != NONE && self.heads[i].0 != key {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    /// [`Self::find_cell`], growing the map first if one more key would load it over 70%.
+    fn head_cell(&mut self, key: u32) -> usize {
+        if (self.heads_len + 1) * 10 > self.heads.len() * 7 {
+            let cap = (self.heads.len() * 2).max(1024);
+            let old = std::mem::replace(&mut self.heads, vec![(0, NONE, 0); cap]);
+            for (k, head, len) in old {
+                if head != NONE {
+                    let cell = self.find_cell(k);
+                    self.heads[cell] = (k, head, len);
+                }
+            }
+        }
+        self.find_cell(key)
+    }
+
+    /// Moves the recent postings into the merged array, keeping each key's newest
+    /// [`PER_KEY`], and rebuilds the directory.
+    fn merge(&mut self) {
+        let mut fresh: Vec<u64> = Vec::with_capacity(self.chain.len());
+        for &(key, head, _) in &self.heads {
+            let mut i = head;
+            while i != NONE {
+                let (slot, prev) = self.chain[i as usize];
+                fresh.push(u64::from(key) << 32 | u64::from(slot));
+                i = prev;
+            }
+        }
+        fresh.sort_unstable();
+        self.heads.iter_mut().for_each(|cell| *cell = (0, NONE, 0));
+        self.heads_len = 0;
+        self.chain.clear();
+
+        // Merge from the back, in place: merged grows by fresh.len() and is filled from its end.
+        let (m, f) = (self.merged.len(), fresh.len());
+        self.merged.resize(m + f, 0);
+        let (mut i, mut j) = (m, f);
+        for k in (0..m + f).rev() {
+            if j == 0 {
+                break;
+            }
+            if i > 0 && self.merged[i - 1] > fresh[j - 1] {
+                self.merged[k] = self.merged[i - 1];
+                i -= 1;
+            } else {
+                self.merged[k] = fresh[j - 1];
+                j -= 1;
+            }
+        }
+        drop(fresh);
+        self.keep_newest();
+        self.build_dir();
+    }
+
+    /// Drops all but the last [`PER_KEY`] postings of each key's run, in place.
+    fn keep_newest(&mut self) {
+        let v = &mut self.merged;
+        let (mut write, mut start) = (0, 0);
+        while start < v.len() {
+            let key = v[start] >> 32;
+            let mut end = start + 1;
+            while end < v.len() && v[end] >> 32 == key {
+                end += 1;
+            }
+            let keep = end.saturating_sub(PER_KEY).max(start);
+            for &dropped in &v[start..keep] {
+                let live = &mut self.live[(dropped as u32) as usize];
+                *live = live.saturating_sub(1);
+            }
+            if keep != write {
+                v.copy_within(keep..end, write);
+            }
+            write += end - keep;
+            start = end;
+        }
+        v.truncate(write);
+    }
+
+    fn build_dir(&mut self) {
+        let want = (self.merged.len() >> POSTINGS_PER_BUCKET_LOG2).max(1);
+        let bits = want.next_power_of_two().trailing_zeros().min(32);
+        self.shift = 32 - bits;
+        let buckets = 1usize << bits;
+        self.dir.clear();
+        self.dir.reserve_exact(buckets + 1);
+        let mut at = 0usize;
+        for b in 0..buckets {
+            while at < self.merged.len() && ((self.merged[at] >> 32 >> self.shift) as usize) < b {
+                at += 1;
+            }
+            self.dir.push(at as u32);
+        }
+        self.dir.push(self.merged.len() as u32);
+    }
+}
+
+fn saturate(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk(p: &Postings, key: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        p.for_each(key, |s| out.push(s));
+        out
+    }
+
+    #[test]
+    fn finds_every_posting_before_and_after_merges() {
+        let mut p = Postings::default();
+        // Enough postings for a merge and some recent ones after it: a key of each article's
+        // own, and key 5 held by every ten-thousandth article (fewer than PER_KEY).
+        let n = 100_000u32;
+        for slot in 0..n {
+            let mut keys = vec![1_000_000 + slot * 7];
+            if slot % 10_000 == 0 {
+                keys.push(5);
+            }
+            p.insert(slot, &keys);
+        }
+        assert!(!p.merged.is_empty(), "the test must cover merged postings");
+        assert!(!p.chain.is_empty(), "and recent ones");
+        for slot in [0, 1, 17_000, n - 1] {
+            assert_eq!(walk(&p, 1_000_000 + slot * 7), vec![slot]);
+        }
+        assert_eq!(walk(&p, 3), Vec::<u32>::new());
+        let want: Vec<u32> = (0..n).rev().filter(|s| s % 10_000 == 0).collect();
+        assert_eq!(walk(&p, 5), want, "newest first, across both parts");
+        assert_eq!(p.live.len(), n as usize);
+    }
+
+    #[test]
+    fn a_common_key_keeps_its_newest_postings_and_the_rest_stop_counting() {
+        let mut p = Postings::default();
+        let n = (MIN_RECENT * 2) as u32;
+        for slot in 0..n {
+            p.insert(slot, &[7, 100 + slot]);
+        }
+        p.merge();
+        let got = walk(&p, 7);
+        let want: Vec<u32> = (n - PER_KEY as u32..n).rev().collect();
+        assert_eq!(got, want, "the newest PER_KEY, newest first");
+        assert_eq!(
+            p.live_keys(0),
+            1,
+            "the first article keeps only its own key"
+        );
+        assert_eq!(p.live_keys(n - 1), 2, "the newest keeps both");
+        assert_eq!(walk(&p, 100), vec![0], "an article's own key survives");
+    }
+
+    #[test]
+    fn a_recent_chain_is_cut_back_before_a_merge_and_what_is_walked_is_what_counts() {
+        let mut p = Postings::default();
+        let n = PER_KEY as u32 * 5 + 3;
+        for slot in 0..n {
+            p.insert(slot, &[9, 100 + slot]);
+        }
+        assert!(p.merged.is_empty(), "no merge yet");
+        let got = walk(&p, 9);
+        assert!((PER_KEY..2 * PER_KEY).contains(&got.len()), "{}", got.len());
+        let newest: Vec<u32> = (n - got.len() as u32..n).rev().collect();
+        assert_eq!(got, newest, "the newest, newest first");
+        for slot in 0..n {
+            let walked = got.contains(&slot);
+            assert_eq!(p.live_keys(slot), if walked { 2 } else { 1 }, "slot {slot}");
+            assert_eq!(p.keys(slot), 2);
+        }
+    }
+
+    #[test]
+    fn keys_at_the_ends_of_the_range_are_found() {
+        let mut p = Postings::default();
+        p.insert(0, &[0, u32::MAX, u32::MAX - 1]);
+        p.insert(1, &[u32::MAX]);
+        p.merge();
+        assert_eq!(walk(&p, 0), vec![0]);
+        assert_eq!(walk(&p, u32::MAX), vec![1, 0]);
+        assert_eq!(walk(&p, u32::MAX - 1), vec![0]);
+        assert_eq!(walk(&p, 1), Vec::<u32>::new());
+    }
+}
