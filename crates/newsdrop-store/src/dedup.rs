@@ -1,16 +1,18 @@
 //! The dedup index and the line-frequency memory of the SQLite store.
 //!
 //! The index answers from memory and persists to SQLite:
-//! - in memory, per article: its id, the slot of its story's root, its time, its key count and its sampled
-//!   index keys in one open-addressing multimap of `(key, slot)` pairs (8 bytes a posting, no
-//!   per-key allocation), plus the exact-hash and id maps; a few hundred bytes an article;
-//! - in SQLite (`dedup_docs`): the full shingle set of every article, read back only to
-//!   verify a candidate, and the verdict, returned as is when the same id comes again.
+//! - in memory, per article: its id, its row number, the slot of its story's root, its time,
+//!   and its sampled index keys in the postings ([`crate::postings`]: 8 bytes a posting, a
+//!   bounded walk per key), plus the exact-hash and id maps; a few hundred bytes an article;
+//! - in SQLite (`dedup_docs`, keyed by row number): the full shingle set of every article,
+//!   read back only to verify a candidate, and the verdict, returned as is when the same id
+//!   comes again.
 //!
 //! Both use the store's one connection (see the crate doc), locked only to read a
-//! candidate's shingles or write a batch. Rows are written in batches (every [`FLUSH_EVERY`] articles, at every ledger settle, and
-//! on drop), so a batch of articles costs one transaction; the ledger settle of an article
-//! always comes after its index row is written. A mutex makes look-up and insert one step.
+//! candidate's shingles or write a batch. Rows are written in batches (every
+//! [`FLUSH_EVERY`] articles, at every ledger settle, and on drop), so a batch of articles
+//! costs one transaction; the ledger settle of an article always comes after its index row
+//! is written. A mutex makes look-up and insert one step.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

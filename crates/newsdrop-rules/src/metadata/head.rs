@@ -231,7 +231,11 @@ fn strip_dateline(text: &str, has_dateline: bool) -> &str {
     if !has_dateline {
         return text;
     }
-    let window = &text[..text.len().min(120)];
+    let mut end = text.len().min(120);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let window = &text[..end];
     let cut = [": ", ") ", " — ", " – ", " - "]
         .iter()
         .filter_map(|sep| window.find(sep).map(|i| i + sep.len()))
@@ -342,6 +346,14 @@ mod tests {
                 true
             )),
             "The round was held by Dr. Khan on Tuesday."
+        );
+        // A character across byte 120, where the dateline window ends (found at 1M articles).
+        let long = format!("BEIJING: {}\u{2019}s words.", "x".repeat(109));
+        assert_eq!(long.find('\u{2019}'), Some(118));
+        assert_eq!(
+            strip_dateline(&long, true),
+            &long["BEIJING: ".len()..],
+            "no panic, and the dateline still cut"
         );
     }
 }
