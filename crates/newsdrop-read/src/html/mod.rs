@@ -1,4 +1,6 @@
 //! HTML (`.html`/`.htm`): an html5ever DOM (via dom_query) walked once into text blocks.
+//! The tree is built by html5ever's tree builder from html5gum's tokens ([`parse`]: why,
+//! and what it leaves out of the tree because nothing here reads it).
 //!
 //! The classic approach of readability-style extractors: walk the tree, accumulate inline
 //! text with whitespace collapsed as a browser would, and flush a block at every block-level
@@ -16,7 +18,9 @@
 //! node and O(path cap) per block, so deep or huge malformed documents cost linear time and
 //! no call stack.
 
-use dom_query::{Document, LocalName, NodeData, NodeId, Tree, TreeNode};
+mod parse;
+
+use dom_query::{LocalName, NodeData, NodeId, Tree, TreeNode};
 use newsdrop_core::{Block, BlockKind, DomHints, Page};
 
 const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
@@ -30,7 +34,11 @@ const CLASS_CAP: usize = 3;
 /// Parses an HTML document into blocks and page facts. Never fails: html5ever recovers
 /// from any malformed input.
 pub(crate) fn read(text: &str) -> (Vec<Block>, Page) {
-    let doc = Document::from(text);
+    walk(&parse::document(text))
+}
+
+/// Blocks and page facts of a parsed document.
+pub(crate) fn walk(doc: &dom_query::Document) -> (Vec<Block>, Page) {
     let mut walker = Walker::new(&doc.tree);
     walker.walk();
     (walker.blocks, walker.page)
@@ -359,15 +367,8 @@ impl<'t> Walker<'t> {
                     self.page.canonical = non_blank(href);
                 }
             }
-            "script" if self.capture.is_none() => {
-                let ld = kind.is_some_and(|k| {
-                    k.trim()
-                        .get(..19)
-                        .is_some_and(|k| k.eq_ignore_ascii_case("application/ld+json"))
-                });
-                if ld {
-                    undo.capture = Some(Capture::JsonLd);
-                }
+            "script" if self.capture.is_none() && kind.is_some_and(is_json_ld) => {
+                undo.capture = Some(Capture::JsonLd);
             }
             "time" => {
                 if let Some(dt) = non_blank(datetime) {
@@ -626,6 +627,13 @@ fn step(el: &dom_query::Element, out: &mut String) {
             _ => {}
         }
     }
+}
+
+/// Whether a `<script type>` says JSON-LD (`application/ld+json`, perhaps with parameters).
+fn is_json_ld(kind: &str) -> bool {
+    kind.trim()
+        .get(..19)
+        .is_some_and(|k| k.eq_ignore_ascii_case("application/ld+json"))
 }
 
 /// Whether an inline style hides the element.
