@@ -26,8 +26,9 @@ use crate::names::free_name;
 use crate::sink::JsonlSink;
 use crate::worker::{Done, Outcome, Shared, retry_write, store_call};
 
-/// Most articles committed together.
-const MAX_BATCH: usize = 512;
+/// Most articles committed together; also how many finished articles may wait for the
+/// committer (their JSON in memory: a few MB at most).
+pub const MAX_BATCH: usize = 512;
 
 /// Where emitted articles go besides the outbox.
 pub struct Sinks {

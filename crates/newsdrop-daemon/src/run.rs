@@ -289,7 +289,10 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
     };
 
     let (queue_tx, queue_rx) = async_channel::bounded(c.intake.queue_capacity);
-    let (done_tx, done_rx) = std::sync::mpsc::sync_channel(workers * 4);
+    // Room for a whole batch: while the committer flushes one batch, the workers finish the
+    // next instead of waiting for it, so that a burst is committed in batches of hundreds
+    // (a few per second) rather than of a handful.
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel(crate::commit::MAX_BATCH);
     let shared = Arc::new(Shared {
         settings: settings.clone(),
         store: store.clone(),

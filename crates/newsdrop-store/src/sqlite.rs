@@ -92,7 +92,7 @@ impl SqliteStore {
         let now = now();
         let conn = lock(&self.conn);
         let (attempts, status): (u32, String) = conn
-            .query_row(
+            .prepare_cached(
                 "INSERT INTO ledger (id, sha256, name, status, attempts, first_seen, updated)
                  VALUES (?1, ?2, ?3, 'pending', 1, ?4, ?4)
                  ON CONFLICT(id) DO UPDATE SET
@@ -101,9 +101,12 @@ impl SqliteStore {
                     status   = CASE status WHEN 'failed' THEN 'pending' ELSE status END,
                     updated  = CASE WHEN status IN ('pending', 'failed') THEN ?4 ELSE updated END
                  RETURNING attempts, status",
-                params![id, sha256, name, now],
-                |row| Ok((row.get(0)?, row.get(1)?)),
             )
+            .and_then(|mut stmt| {
+                stmt.query_row(params![id, sha256, name, now], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+            })
             .map_err(|e| sqlite(&self.label, e))?;
         Ok(Attempt {
             attempts,
