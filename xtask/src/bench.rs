@@ -15,6 +15,9 @@
 //! `NEWSDROP_BENCH_THREADS` sets `workers.threads`; `NEWSDROP_BENCH_SCRAPE=ADDR` makes
 //! `burst` GET `http://ADDR/metrics` every second while it runs (with `[http] listen =
 //! "ADDR"` in that TOML: the cost of metrics as Prometheus would see it).
+//! `NEWSDROP_BENCH_WRAP` runs each daemon under a command that passes SIGTERM on to it, as
+//! `perf record -g -o /tmp/perf.data` does (the per-thread CPU and RSS printed are then the
+//! wrapper's).
 //!
 //! Articles are made from the real pages of `../shared/corpus/extraction/aeb-dev/text/` (or
 //! the seeds when that is missing): each file is a headline and eight paragraphs drawn, by a
@@ -193,7 +196,16 @@ impl Daemon {
         config.push('\n');
         fs::write(dir.path().join("newsdrop.toml"), config)?;
         let log = fs::File::create(dir.path().join("daemon.log"))?;
-        let child = Command::new(bin)
+        let mut command = match std::env::var("NEWSDROP_BENCH_WRAP") {
+            Ok(wrap) if !wrap.trim().is_empty() => {
+                let mut words = wrap.split_whitespace();
+                let mut c = Command::new(words.next().unwrap_or_default());
+                c.args(words).arg(bin);
+                c
+            }
+            _ => Command::new(bin),
+        };
+        let child = command
             .args(["--log-level", "warn,newsdrop_daemon::run=info"])
             .args(["run", "--config", "newsdrop.toml"])
             .current_dir(dir.path())
