@@ -107,7 +107,7 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
             errors.push(cx.error(key, "must be above 0 and at most 1"));
         }
     }
-    if !(o.superset_ratio >= 1.0) {
+    if o.superset_ratio.is_nan() || o.superset_ratio < 1.0 {
         errors.push(cx.error("superset_ratio", "must be at least 1"));
     }
     if !(1..=16).contains(&o.shingle) {
