@@ -309,17 +309,8 @@ fn class_of(c: char) -> u8 {
 /// copyright notice.
 const RESERVED: u128 = u128::from_be_bytes(*b"\0\0\0\0\0\0\0\0reserved");
 
-/// A word being read by [`scan`].
-#[derive(Default)]
-struct Word {
-    start: usize,
-    /// Lowercase ASCII bytes so far (see [`stopwords::pack`]), valid while `packable`.
-    packed: u128,
-    len: u8,
-    packable: bool,
-    cjk: usize,
-    upper: bool,
-}
+/// Any byte class that belongs to a word.
+const WORD: u8 = ALPHA | DIGIT | APOS;
 
 /// What [`scan`] found besides the counts.
 #[derive(Default)]
@@ -330,22 +321,66 @@ struct Scan {
     reserved: bool,
 }
 
-impl Word {
-    #[inline]
-    fn finish(&self, t: &str, end: usize, stops: Stops, f: &mut Features, found: &mut Scan) {
-        // A run of CJK characters has no spaces between its words: count one word per two
-        // characters, as a rough segmentation.
-        f.words += (self.cjk / 2).max(1);
-        f.cjk += self.cjk;
-        let packed = self.packable && self.len > 0;
-        let stop = match stops {
-            Stops::English => packed && stopwords::is_english_packed(self.packed),
-            Stops::Other(_) => stops.contains(&t[self.start..end]),
-            Stops::None => false,
-        };
-        found.reserved |= packed && self.packed == RESERVED;
-        f.stops += usize::from(stop);
-        f.caps += usize::from(self.upper);
+/// The class and length of the character at byte `i` of `t` (`i` on a character boundary,
+/// before the end).
+#[inline]
+fn char_at(t: &str, i: usize) -> (u8, char, usize) {
+    match t.as_bytes().get(i) {
+        Some(&b) if b < 0x80 => (ASCII_CLASS[usize::from(b)], char::from(b), 1),
+        _ => match t.get(i..).and_then(|r| r.chars().next()) {
+            Some(c) => (class_of(c), c, c.len_utf8()),
+            None => (0, '\0', 1),
+        },
+    }
+}
+
+/// `bytes[start..end]`, a word of ASCII letters and apostrophes, packed as
+/// [`stopwords::pack`] packs it (lowercase, first byte highest); `None` past 16 bytes.
+///
+/// The word is read with one 16-byte load ending at its end (or, near the start of a long
+/// enough line, the line's first 16 bytes shifted) rather than copied into a buffer: a
+/// byte-wise copy read back as one value stalls the load.
+#[inline]
+fn pack_ascii(bytes: &[u8], start: usize, end: usize) -> Option<u128> {
+    let len = end - start;
+    if len == 0 || len > 16 {
+        return None;
+    }
+    let load = |a: usize| {
+        bytes
+            .get(a..a + 16)
+            .and_then(|w| <[u8; 16]>::try_from(w).ok())
+            .map(u128::from_be_bytes)
+    };
+    let tail = match end.checked_sub(16) {
+        Some(a) => load(a),
+        None => load(0).map(|w| w >> (8 * (16 - end))),
+    };
+    let tail = tail.unwrap_or_else(|| {
+        bytes[start..end]
+            .iter()
+            .fold(0, |p, &b| (p << 8) | u128::from(b))
+    });
+    // The word is the low `len` bytes. Setting bit 5 lowercases an ASCII letter and leaves
+    // `'` (0x27) as it is.
+    let word = u128::MAX >> (8 * (16 - len));
+    Some((tail | u128::from_be_bytes([0x20; 16])) & word)
+}
+
+/// Whether the uppercase letter at byte `i` (of byte length `n`) is where a capitalised
+/// headline is glued to the text after it: see [`scan`].
+fn glued_at(t: &str, i: usize, n: usize) -> bool {
+    let head = &t[..i];
+    let prev = match head.as_bytes().last() {
+        Some(&b) if b < 0x80 => ASCII_CLASS[usize::from(b)],
+        _ => head.chars().next_back().map_or(0, class_of),
+    };
+    if prev & LOWER != 0 {
+        !head.ends_with("Mc") && !head.ends_with("Mac")
+    } else if prev & CLOSING != 0 {
+        i + n < t.len() && char_at(t, i + n).0 & LOWER != 0
+    } else {
+        false
     }
 }
 
@@ -355,77 +390,151 @@ impl Word {
 /// one ("SteakhouseA party", but not "McDonald"), or after `)`, `?`, `!` or a digit and
 /// followed by a lowercase one ("(This Morning)Some", "250,000The"). Only the first such
 /// place counts; [`title_head`] judges the text before it.
+///
+/// This is the hottest loop of the text path, so it goes a word at a time: between words
+/// it only skips bytes; inside a word, it runs over ASCII bytes with one table look-up each
+/// (non-ASCII characters are decoded one at a time). An ASCII word is packed for the
+/// stopword table in one load once its end is known (see [`pack_ascii`]); the glue test
+/// runs only at uppercase letters, looking back and ahead one character; characters are
+/// counted at the end from the UTF-8 lead bytes.
 fn scan(t: &str, stops: Stops, f: &mut Features) -> Scan {
+    if t.is_ascii() {
+        return scan_ascii(t, stops, f);
+    }
+    let bytes = t.as_bytes();
+    let n = bytes.len();
+    let mut found = Scan::default();
+    let mut letters = 0usize;
+    let mut i = 0;
+    while i < n {
+        // Between words.
+        let (class, _, len) = char_at(t, i);
+        if class & WORD == 0 {
+            i += len;
+            continue;
+        }
+        // A word starts at `i`: read it to its end.
+        let start = i;
+        let upper = class & UPPER != 0;
+        let mut ascii = true;
+        let mut digits = false;
+        let mut cjk = 0usize;
+        loop {
+            // A run of ASCII word bytes.
+            let run = i;
+            let mut seen = 0u8;
+            while let Some(&b) = bytes.get(i) {
+                let class = ASCII_CLASS[usize::from(b & 0x7f)];
+                if b >= 0x80 || class & WORD == 0 {
+                    break;
+                }
+                seen |= class;
+                letters += usize::from(class & ALPHA);
+                i += 1;
+            }
+            digits |= seen & DIGIT != 0;
+            if seen & UPPER != 0 && found.glue.is_none() && i > 12 {
+                found.glue =
+                    (run.max(12)..i).find(|&k| bytes[k].is_ascii_uppercase() && glued_at(t, k, 1));
+            }
+            // A non-ASCII character may go on with the word.
+            if bytes.get(i).is_none_or(|&b| b < 0x80) {
+                break;
+            }
+            let (class, c, len) = char_at(t, i);
+            if class & WORD == 0 {
+                break;
+            }
+            ascii = false;
+            letters += usize::from(class & ALPHA);
+            cjk += usize::from(is_cjk(c));
+            if class & UPPER != 0 && i >= 12 && found.glue.is_none() && glued_at(t, i, len) {
+                found.glue = Some(i);
+            }
+            i += len;
+        }
+        let word = &t[start..i];
+        // A run of CJK characters has no spaces between its words: count one word per two
+        // characters, as a rough segmentation.
+        f.words += (cjk / 2).max(1);
+        f.cjk += cjk;
+        let packed = match (ascii, digits) {
+            (true, false) => pack_ascii(bytes, start, i),
+            (true, true) => None,
+            (false, _) => stopwords::pack(word),
+        };
+        let stop = match stops {
+            Stops::English => packed.is_some_and(stopwords::is_english_packed),
+            Stops::Other(_) => stops.contains(word),
+            Stops::None => false,
+        };
+        found.reserved |= packed == Some(RESERVED);
+        f.stops += usize::from(stop);
+        f.caps += usize::from(upper);
+    }
+    // Characters are the bytes that are not UTF-8 continuation bytes.
+    f.chars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
+    f.letters = letters;
+    found
+}
+
+/// Word boundaries [`scan_ascii`] collects before it looks at the words: a multiple of two
+/// (a start and an end per word), filled a chunk of the line at a time.
+const BOUNDS: usize = 256;
+
+/// [`scan`] for a line of ASCII only, in two passes per chunk of the line, so that the
+/// byte loop has no data-dependent branch (a branch per word end is a misprediction per
+/// word): the first pass writes the position of every word start and end into a buffer
+/// (the index moves only where a byte's word class changes) and counts letters; the second
+/// goes over the words found. A word with digits is packed too: no stopword has digits, so
+/// it never matches.
+fn scan_ascii(t: &str, stops: Stops, f: &mut Features) -> Scan {
     let bytes = t.as_bytes();
     let mut found = Scan::default();
-    let mut i = 0;
-    let mut word: Option<Word> = None;
-    let mut prev = 0u8;
-    let mut pending: Option<usize> = None;
-    let (mut chars, mut letters) = (0usize, 0usize);
-    while let Some(&b) = bytes.get(i) {
-        let (class, c, n) = if b < 0x80 {
-            (ASCII_CLASS[usize::from(b)], char::from(b), 1)
-        } else {
-            match t.get(i..).and_then(|r| r.chars().next()) {
-                Some(c) => (class_of(c), c, c.len_utf8()),
-                None => break,
-            }
-        };
-        chars += 1;
-        letters += usize::from(class & ALPHA != 0);
-
-        if let Some(p) = pending.take()
-            && class & LOWER != 0
-        {
-            found.glue = Some(p);
+    let mut letters = 0usize;
+    let mut bounds = [0u32; BOUNDS + 1];
+    // Boundaries in `bounds` so far; odd while a word is open.
+    let mut k = 0usize;
+    let mut in_word = 0usize;
+    let mut chunk_start = 0;
+    while chunk_start < bytes.len() {
+        // At most this many bytes, so that the boundaries fit (each byte adds at most one).
+        let chunk_end = (chunk_start + BOUNDS - k).min(bytes.len());
+        for (i, &b) in bytes.iter().enumerate().take(chunk_end).skip(chunk_start) {
+            let class = ASCII_CLASS[usize::from(b & 0x7f)];
+            let word = usize::from(class & WORD != 0);
+            bounds[k] = i as u32;
+            k += word ^ in_word;
+            in_word = word;
+            letters += usize::from(class & ALPHA);
         }
-        if class & UPPER != 0 && i >= 12 && found.glue.is_none() {
-            if prev & LOWER != 0 {
-                let head = &t[..i];
-                if !head.ends_with("Mc") && !head.ends_with("Mac") {
-                    found.glue = Some(i);
-                }
-            } else if prev & CLOSING != 0 {
-                pending = Some(i);
-            }
+        if chunk_end == bytes.len() && in_word == 1 {
+            bounds[k] = bytes.len() as u32;
+            k += 1;
         }
-        prev = class;
-
-        if class & (ALPHA | DIGIT | APOS) != 0 {
-            let w = word.get_or_insert_with(|| Word {
-                start: i,
-                packable: true,
-                upper: class & UPPER != 0,
-                ..Word::default()
+        for w in bounds[..k - k % 2].chunks_exact(2) {
+            let (start, end) = (w[0] as usize, w[1] as usize);
+            f.words += 1;
+            f.caps += usize::from(bytes[start].is_ascii_uppercase());
+            let packed = pack_ascii(bytes, start, end);
+            f.stops += usize::from(match stops {
+                Stops::English => packed.is_some_and(stopwords::is_english_packed),
+                Stops::Other(_) => stops.contains(&t[start..end]),
+                Stops::None => false,
             });
-            if w.packable {
-                let p = if b < 0x80 && class & (ALPHA | APOS) != 0 {
-                    b.to_ascii_lowercase()
-                } else if c == '’' {
-                    b'\''
-                } else {
-                    0
-                };
-                if p == 0 || w.len == 16 {
-                    w.packable = false;
-                } else {
-                    w.packed = (w.packed << 8) | u128::from(p);
-                    w.len += 1;
-                }
-            }
-            if b >= 0x80 && is_cjk(c) {
-                w.cjk += 1;
-            }
-        } else if let Some(w) = word.take() {
-            w.finish(t, i, stops, f, &mut found);
+            found.reserved |= packed == Some(RESERVED);
         }
-        i += n;
+        // An open word carries over to the next chunk.
+        if k % 2 == 1 {
+            bounds[0] = bounds[k - 1];
+            k = 1;
+        } else {
+            k = 0;
+        }
+        chunk_start = chunk_end;
     }
-    if let Some(w) = word.take() {
-        w.finish(t, t.len(), stops, f, &mut found);
-    }
-    f.chars = chars;
+    found.glue = (12..bytes.len()).find(|&i| bytes[i].is_ascii_uppercase() && glued_at(t, i, 1));
+    f.chars = bytes.len();
     f.letters = letters;
     found
 }
@@ -507,6 +616,28 @@ mod tests {
     }
 
     #[test]
+    fn ascii_packing_agrees_with_stopwords_pack() {
+        // Words of every length at the start, middle and end of short and long lines.
+        for len in 1..=18 {
+            let word: String = "AbCdEfGhIj'KlMnOpQrSt".chars().take(len).collect();
+            for (before, after) in [
+                ("", ""),
+                ("x ", ""),
+                ("", " y"),
+                ("a long enough prefix ", " z"),
+            ] {
+                let line = format!("{before}{word}{after}");
+                let (start, end) = (before.len(), before.len() + word.len());
+                assert_eq!(
+                    pack_ascii(line.as_bytes(), start, end),
+                    stopwords::pack(&word),
+                    "{line:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_one_pass_scan_agrees_with_the_plain_one() {
         let p = Phrases::new(true, &[], &[], &[]).expect("phrases");
         let seeds =
@@ -532,9 +663,29 @@ mod tests {
                 "averyveryverylongwordthatdoesnotpack andthe",
                 "Some Words Here Again)ABcdef and 12Ab Tail Words Here)Abc",
                 "Some Words Here Again 2024ABcdef and more",
+                // Non-ASCII around the glue point and inside words.
+                "Le Grand Café De ParisÉtait plein hier soir",
+                "Une Très Belle Soirée?Était-ce la fin",
+                "Some Words Here 2024Éa and 2024Aé Again",
+                "Ending With A Pending Here 99A",
+                "abc東京def 東京abc ﬁne ＡＢＣ Ωmega straße’s sixteenletterss’ sixteenlettersss",
+                "Title Words Up Front «Here»Some text follows",
+                "",
+                "   ",
+                "’",
             ]
             .map(String::from),
         );
+        // Long ASCII lines: words straddle the chunks of `scan_ascii` at every offset.
+        let words = "The it's 2024 a sixteenletterss seventeenletterss THEIR reserved Über x";
+        for shift in 0..words.len() {
+            let mut long = "y".repeat(shift);
+            while long.len() < 3 * BOUNDS {
+                long.push(' ');
+                long.push_str(words);
+            }
+            lines.push(long);
+        }
         for stops in [Stops::English, Stops::for_language("de"), Stops::None] {
             for line in &lines {
                 let t = line.trim();
@@ -552,6 +703,8 @@ mod tests {
             }
         }
         let f = Features::of("© 2019 All Rights Reserved", &p, Stops::English);
+        assert!(f.copyright);
+        let f = Features::of("2019 All Rights Reserved", &p, Stops::English);
         assert!(f.copyright && !f.end_punct);
         assert!(Features::of("Rights reserved by all.", &p, Stops::English).end_punct);
     }
