@@ -20,7 +20,7 @@ use newsdrop_store::{Settled, Status};
 use serde::Serialize;
 
 use crate::article::Failure;
-use crate::layout::{Layout, fsync_dir, sync_filesystem, with_path, write_atomic};
+use crate::layout::{Layout, fsync_dir, rename_new, sync_filesystem, with_path, write_atomic};
 use crate::metrics::{KindLabel, Metrics, StageLabel};
 use crate::names::free_name;
 use crate::sink::JsonlSink;
@@ -351,6 +351,13 @@ fn put_away_input(done: &Done, layout: &Layout, on_success: OnSuccess) -> std::i
                 | Outcome::Elsewhere { id, .. } => &id[..8.min(id.len())],
                 _ => "x",
             };
+            // Most names are free: one rename that refuses to replace tells, where looking
+            // first would cost two more path look-ups per file in a folder of thousands. A
+            // folder shared with failed/ also needs the name's error record to be free.
+            let first = dir.join(&done.name);
+            if layout.archive != layout.failed && rename_new(src, &first)? {
+                return Ok(());
+            }
             let dest = dir.join(free_name(&dir, &done.name, tag));
             fs::rename(src, &dest).map_err(|e| with_path(e, &dest))
         }

@@ -82,6 +82,19 @@ pub fn sync_filesystem(dir: &Path) -> io::Result<()> {
         .map_err(|e| with_path(e, dir))
 }
 
+/// Renames `from` to `to` unless `to` exists (`RENAME_NOREPLACE`, atomic): `Ok(false)` when
+/// it exists, or when the filesystem cannot tell (the caller then picks a free name itself).
+pub fn rename_new(from: &Path, to: &Path) -> io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::EXIST | rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {
+            Ok(false)
+        }
+        Err(e) => Err(with_path(io::Error::from(e), to)),
+    }
+}
+
 /// Writes `bytes` to `dir/.<name>.tmp` and fsyncs it; returns the temp path. The caller
 /// renames it into place, so a reader never sees a half-written file under `name`. On
 /// failure the temp file is removed.
@@ -167,4 +180,27 @@ pub fn remove_temps(dir: &Path) -> io::Result<usize> {
         }
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rename_new_moves_to_a_free_name_and_never_replaces() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
+        fs::write(&a, "a").expect("a");
+        fs::write(&b, "b").expect("b");
+        assert!(!rename_new(&a, &b).expect("taken"), "b exists");
+        assert_eq!(fs::read_to_string(&a).expect("a stays"), "a");
+        assert_eq!(fs::read_to_string(&b).expect("b kept"), "b");
+        assert!(rename_new(&a, &c).expect("free"));
+        assert!(!a.exists());
+        assert_eq!(fs::read_to_string(&c).expect("moved"), "a");
+    }
 }
