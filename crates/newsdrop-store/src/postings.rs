@@ -108,16 +108,10 @@ impl Postings {
         let mut cut = std::mem::replace(&mut self.chain[i as usize].1, NONE);
         while cut != NONE {
             let (slot, prev) = self.chain[cut as usize];
-            self.forget(slot);
+            forget(&mut self.live, slot);
             cut = prev;
         }
         self.heads[cell].2 = PER_KEY as u32;
-    }
-
-    /// One posting of the article in `slot` is gone.
-    fn forget(&mut self, slot: u32) {
-        let live = &mut self.live[slot as usize];
-        *live = live.saturating_sub(1);
     }
 
     /// Keys the article in `slot` was indexed under.
@@ -228,8 +222,7 @@ impl Postings {
             }
             let keep = end.saturating_sub(PER_KEY).max(start);
             for &dropped in &v[start..keep] {
-                let live = &mut self.live[(dropped as u32) as usize];
-                *live = live.saturating_sub(1);
+                forget(&mut self.live, dropped as u32);
             }
             if keep != write {
                 v.copy_within(keep..end, write);
@@ -256,6 +249,12 @@ impl Postings {
         }
         self.dir.push(self.merged.len() as u32);
     }
+}
+
+/// One posting of the article in `slot` is gone: it has one key fewer to be found by.
+fn forget(live: &mut [u16], slot: u32) {
+    let n = &mut live[slot as usize];
+    *n = n.saturating_sub(1);
 }
 
 fn saturate(n: usize) -> u16 {

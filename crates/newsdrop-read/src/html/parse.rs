@@ -125,6 +125,19 @@ impl TreeEmitter {
 
     /// Sends the text read since the last token, NUL characters as their own tokens (as
     /// html5ever's tokenizer does: the tree builder treats them apart).
+    /// Starts a start or end tag (the two differ only in kind).
+    fn init_tag(&mut self, kind: TagKind) {
+        self.flush_text();
+        self.tag = Some(PendingTag {
+            kind,
+            name: Vec::new(),
+            self_closing: false,
+            attrs: Vec::new(),
+            had_duplicate_attributes: false,
+        });
+        self.attr = None;
+    }
+
     fn flush_text(&mut self) {
         if self.text.is_empty() {
             return;
@@ -261,27 +274,11 @@ impl Emitter for &mut TreeEmitter {
     }
 
     fn init_start_tag(&mut self) {
-        self.flush_text();
-        self.tag = Some(PendingTag {
-            kind: TagKind::StartTag,
-            name: Vec::new(),
-            self_closing: false,
-            attrs: Vec::new(),
-            had_duplicate_attributes: false,
-        });
-        self.attr = None;
+        self.init_tag(TagKind::StartTag);
     }
 
     fn init_end_tag(&mut self) {
-        self.flush_text();
-        self.tag = Some(PendingTag {
-            kind: TagKind::EndTag,
-            name: Vec::new(),
-            self_closing: false,
-            attrs: Vec::new(),
-            had_duplicate_attributes: false,
-        });
-        self.attr = None;
+        self.init_tag(TagKind::EndTag);
     }
 
     fn init_comment(&mut self) {

@@ -90,15 +90,15 @@ fn entity(name: &str) -> Option<char> {
 
 /// 64-bit FNV-1a of `bytes` from `seed`, then mixed (splitmix64 finaliser).
 pub fn hash64(seed: u64, bytes: &[u8]) -> u64 {
-    let mut h = FNV_OFFSET ^ seed;
-    for b in bytes {
-        h = (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME);
-    }
-    mix(h)
+    mix(bytes.iter().fold(FNV_OFFSET ^ seed, |h, &b| fnv(h, b)))
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x100_0000_01b3;
+
+/// One byte of FNV-1a.
+fn fnv(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+}
 
 use newsdrop_core::id::mix64 as mix;
 
@@ -234,8 +234,8 @@ impl WordHasher {
     }
 
     fn push(&mut self, b: u8) {
-        self.shingle = (self.shingle ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-        self.exact = (self.exact ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        self.shingle = fnv(self.shingle, b);
+        self.exact = fnv(self.exact, b);
         self.len += 1;
     }
 
