@@ -15,7 +15,6 @@
 //! is written. A mutex makes look-up and insert one step.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -24,7 +23,7 @@ use newsdrop_core::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::postings::Postings;
+use crate::postings::{Postings, SharedCounts};
 
 /// Pending index rows are written once this many have gathered.
 pub const FLUSH_EVERY: usize = 512;
@@ -98,29 +97,6 @@ pub(crate) fn reuse(
     Ok(())
 }
 
-/// Shared keys per candidate slot. Slots are small dense integers, so one multiply-and-mix
-/// is hash enough, and far cheaper than the default SipHash on the hottest loop of a look-up.
-type SlotCounts = HashMap<u32, u32, BuildHasherDefault<SlotHasher>>;
-
-#[derive(Default)]
-struct SlotHasher(u64);
-
-impl Hasher for SlotHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = mix(self.0 ^ u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = mix(u64::from(n));
-    }
-}
-
 /// A row not yet written.
 struct Pending {
     seq: i64,
@@ -146,7 +122,7 @@ struct Inner {
     exact: HashMap<u64, u32>,
     postings: Postings,
     /// Shared keys per candidate slot, kept between look-ups for its capacity.
-    counts: SlotCounts,
+    counts: SharedCounts,
     pending: Vec<Pending>,
     /// Slot of the first pending row: pending[i] is slot `pending_from + i`.
     pending_from: u32,
@@ -256,7 +232,7 @@ impl SqliteIndex {
             by_id: HashMap::new(),
             exact: HashMap::new(),
             postings: Postings::default(),
-            counts: SlotCounts::default(),
+            counts: SharedCounts::default(),
             pending: Vec::new(),
             pending_from: 0,
         };
@@ -332,7 +308,7 @@ impl SqliteIndex {
         let ids: usize = inner.ids.iter().map(|s| s.len() + 16).sum();
         let per_slot = inner.roots.len() * 4 + inner.at.len() * 8 + inner.seqs.len() * 8;
         let maps = (inner.by_id.capacity() + inner.exact.capacity()) * 13;
-        ids + per_slot + maps + inner.postings.bytes()
+        ids + per_slot + maps + inner.postings.bytes() + inner.counts.bytes()
     }
 }
 
@@ -454,18 +430,16 @@ impl DedupIndex for SqliteIndex {
             .and_then(|x| inner.exact.get(&x).copied())
             .filter(|&s| live(s));
         let mut counts = std::mem::take(&mut inner.counts);
-        counts.clear();
         for &key in &doc.keys {
             inner.postings.for_each(key, |slot| {
                 if live(slot) {
-                    *counts.entry(slot).or_default() += 1;
+                    counts.add(slot);
                 }
             });
         }
         let postings = &inner.postings;
         let mut found: Vec<(u32, u32)> = counts
-            .iter()
-            .map(|(&slot, &shared)| (slot, shared))
+            .drain()
             .filter(|&(slot, shared)| {
                 doc.worth_verifying(shared, postings.keys(slot), postings.live_keys(slot))
             })

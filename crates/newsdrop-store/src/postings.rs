@@ -251,6 +251,47 @@ impl Postings {
     }
 }
 
+/// Shared keys per article, counted over one look-up's walk of the postings.
+///
+/// A look-up walks thousands of postings (every key of a passage many articles share has
+/// [`PER_KEY`] or more), so the count is one increment in a dense array indexed by slot
+/// (2 bytes an article) rather than a hash-map probe; the articles touched are listed, so
+/// reading the counts back and clearing them costs what the look-up found, not the index.
+#[derive(Default)]
+pub struct SharedCounts {
+    counts: Vec<u16>,
+    touched: Vec<u32>,
+}
+
+impl SharedCounts {
+    /// Counts one shared key of the article in `slot`.
+    pub fn add(&mut self, slot: u32) {
+        let i = slot as usize;
+        if i >= self.counts.len() {
+            self.counts.resize((i + 1).next_power_of_two(), 0);
+        }
+        let n = &mut self.counts[i];
+        if *n == 0 {
+            self.touched.push(slot);
+        }
+        *n = n.saturating_add(1);
+    }
+
+    /// The articles counted, with their shared keys, in the order first seen; clears the
+    /// counts for the next look-up.
+    pub fn drain(&mut self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.touched.drain(..).map(|slot| {
+            let n = std::mem::take(&mut self.counts[slot as usize]);
+            (slot, u32::from(n))
+        })
+    }
+
+    /// Bytes of memory held.
+    pub fn bytes(&self) -> usize {
+        self.counts.capacity() * 2 + self.touched.capacity() * 4
+    }
+}
+
 /// One posting of the article in `slot` is gone: it has one key fewer to be found by.
 fn forget(live: &mut [u16], slot: u32) {
     let n = &mut live[slot as usize];
@@ -332,6 +373,21 @@ mod tests {
             assert_eq!(p.live_keys(slot), if walked { 2 } else { 1 }, "slot {slot}");
             assert_eq!(p.keys(slot), 2);
         }
+    }
+
+    #[test]
+    fn shared_counts_count_per_article_and_start_from_zero_after_a_drain() {
+        let mut c = SharedCounts::default();
+        for slot in [5, 70_000, 5, 5, 0] {
+            c.add(slot);
+        }
+        assert_eq!(
+            c.drain().collect::<Vec<_>>(),
+            vec![(5, 3), (70_000, 1), (0, 1)]
+        );
+        c.add(70_000);
+        assert_eq!(c.drain().collect::<Vec<_>>(), vec![(70_000, 1)]);
+        assert_eq!(c.drain().count(), 0);
     }
 
     #[test]

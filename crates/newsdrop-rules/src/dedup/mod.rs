@@ -229,7 +229,7 @@ impl Dedup {
             shingles,
             keys,
             at: article.source.received_at.as_second(),
-            min_key_share: KEY_SHARE_SLACK * self.o.jaccard.min(self.o.containment),
+            min_key_share: KEY_SHARE_SLACK * needed_containment(self.o.jaccard, self.o.containment),
             // In keys, a sample of the shingles the judge counts: a looser ratio, so that
             // no candidate the judge would accept is left out.
             superset_ratio: self.o.superset_ratio / KEY_SHARE_SLACK,
@@ -289,6 +289,14 @@ impl Dedup {
     }
 }
 
+/// The least containment (shared shingles over the smaller set) a pair the judge accepts
+/// can have: `containment`, or what a Jaccard of `jaccard` implies, whichever is lower.
+/// Jaccard `j` needs `shared >= j (a + b - shared)`, so `shared (1 + j) >= 2 j min(a, b)`:
+/// a containment of at least `2j / (1 + j)` (2/3 for the default 0.5).
+fn needed_containment(jaccard: f64, containment: f64) -> f64 {
+    containment.min(2.0 * jaccard / (1.0 + jaccard))
+}
+
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
@@ -331,5 +339,30 @@ impl Stage for Dedup {
             self.o.containment,
             self.o.policy
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needed_containment;
+
+    /// `needed_containment` is what lets the index skip candidates: if a pair the judge
+    /// accepts by Jaccard could have a lower containment, copies would be lost unseen.
+    #[test]
+    fn every_pair_accepted_by_jaccard_has_the_needed_containment() {
+        for j in [0.3, 0.5, 0.8] {
+            let needed = needed_containment(j, 1.0);
+            for a in 1..60usize {
+                for b in 1..60usize {
+                    for shared in 0..=a.min(b) {
+                        let jaccard = shared as f64 / (a + b - shared) as f64;
+                        if jaccard >= j {
+                            let containment = shared as f64 / a.min(b) as f64;
+                            assert!(containment >= needed - 1e-12, "{a} {b} {shared}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
