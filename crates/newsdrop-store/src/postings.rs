@@ -81,7 +81,7 @@ impl Postings {
         }
     }
 
-    /// Calls `f` with the articles holding `key`, newest first: fewer than 3 × [`PER_KEY`]
+    /// Calls `f` with the articles holding `key`, in no set order: fewer than 3 × [`PER_KEY`]
     /// (under `2 × PER_KEY` recent ones, at most `PER_KEY` merged).
     pub fn for_each(&self, key: u32, mut f: impl FnMut(u32)) {
         if !self.heads.is_empty() {
@@ -92,7 +92,14 @@ impl Postings {
                 i = prev;
             }
         }
-        for &p in self.merged[self.merged_run(key)].iter().rev() {
+        // The key's run is found by a scan from the start of its bucket (a few postings of
+        // other keys on average) rather than a binary search: the scan reads on in the order
+        // the run is then walked, where a search's jumps each wait for memory.
+        let run = self.merged[self.bucket(key)]
+            .iter()
+            .skip_while(|&&p| ((p >> 32) as u32) < key)
+            .take_while(|&&p| (p >> 32) as u32 == key);
+        for &p in run {
             f(p as u32);
         }
     }
@@ -134,17 +141,13 @@ impl Postings {
             + self.live.capacity() * 2
     }
 
-    /// The range of `merged` holding `key`'s postings.
-    fn merged_run(&self, key: u32) -> std::ops::Range<usize> {
+    /// The range of `merged` whose keys share `key`'s directory bucket.
+    fn bucket(&self, key: u32) -> std::ops::Range<usize> {
         if self.merged.is_empty() {
             return 0..0;
         }
         let b = (u64::from(key) >> self.shift) as usize;
-        let (lo, hi) = (self.dir[b] as usize, self.dir[b + 1] as usize);
-        let bucket = &self.merged[lo..hi];
-        let first = bucket.partition_point(|&p| ((p >> 32) as u32) < key);
-        let last = first + bucket[first..].partition_point(|&p| ((p >> 32) as u32) == key);
-        lo + first..lo + last
+        self.dir[b] as usize..self.dir[b + 1] as usize
     }
 
     /// The map cell holding `key`, or the empty one where it would go.
@@ -306,9 +309,11 @@ fn saturate(n: usize) -> u16 {
 mod tests {
     use super::*;
 
+    /// The articles holding `key`, newest first.
     fn walk(p: &Postings, key: u32) -> Vec<u32> {
         let mut out = Vec::new();
         p.for_each(key, |s| out.push(s));
+        out.sort_unstable_by(|a, b| b.cmp(a));
         out
     }
 
