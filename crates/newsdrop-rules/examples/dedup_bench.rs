@@ -44,7 +44,7 @@ use newsdrop_store::Store;
 const BATCH: usize = 1000;
 
 /// The store's dedup index, counting the candidates it offers the rule (each one verified
-/// on its full shingle set, read back from SQLite unless still pending).
+/// on its full shingle set, read back from the shingle file unless still pending).
 struct Counting {
     inner: Arc<dyn DedupIndex>,
     candidates: AtomicU64,
@@ -408,12 +408,25 @@ fn disk(dir: &Path) -> String {
         std::fs::metadata(&p).map_or(0, |m| m.len())
     };
     let (main, wal, shm) = (size(""), size("-wal"), size("-shm"));
+    // The dedup index's shingle sets, in a file of their own (`dedup-shingles.N.bin`).
+    let sets: u64 = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("dedup-shingles.")
+        })
+        .map(|e| e.metadata().map_or(0, |m| m.len()))
+        .sum();
     format!(
-        "{:.1} MB (database {:.1} MB + WAL {:.1} MB + shm {:.1} MB)",
-        (main + wal + shm) as f64 / 1e6,
+        "{:.1} MB (database {:.1} MB + WAL {:.1} MB + shm {:.1} MB + shingle file {:.1} MB)",
+        (main + wal + shm + sets) as f64 / 1e6,
         main as f64 / 1e6,
         wal as f64 / 1e6,
-        shm as f64 / 1e6
+        shm as f64 / 1e6,
+        sets as f64 / 1e6
     )
 }
 

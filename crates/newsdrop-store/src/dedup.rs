@@ -4,17 +4,20 @@
 //! - in memory, per article: its id, its row number, the slot of its story's root, its time,
 //!   and its sampled index keys in the postings ([`crate::postings`]: 8 bytes a posting, a
 //!   bounded walk per key), plus the exact-hash and id maps; a few hundred bytes an article;
-//! - in SQLite (`dedup_docs`, keyed by row number): the full shingle set of every article,
-//!   read back only to verify a candidate, and the verdict, returned as is when the same id
-//!   comes again.
+//! - in SQLite (`dedup_docs`, keyed by row number): the keys, root, time and verdict of
+//!   every article (the verdict is returned as is when the same id comes again);
+//! - in a file beside the database ([`crate::shingles`]): the full shingle set of every
+//!   article, read back only to verify a candidate, at the offset its row gives.
 //!
-//! Both use the store's one connection (see the crate doc), locked only to read a
-//! candidate's shingles or write a batch. Rows are written in batches (every
+//! SQLite is reached through the store's one connection (see the crate doc), locked only to
+//! write a batch or read a verdict. Rows are written in batches (every
 //! [`FLUSH_EVERY`] articles, at every ledger settle, and on drop), so a batch of articles
 //! costs one transaction; the ledger settle of an article always comes after its index row
 //! is written. A mutex makes look-up and insert one step.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -24,6 +27,7 @@ use newsdrop_core::{
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::postings::{Postings, SharedCounts};
+use crate::shingles::{self, ShingleFile};
 
 /// Pending index rows are written once this many have gathered.
 pub const FLUSH_EVERY: usize = 512;
@@ -115,6 +119,11 @@ struct Inner {
     ids: Vec<Box<str>>,
     /// Row of each article in `dedup_docs`.
     seqs: Vec<i64>,
+    /// Where each article's shingle set is in `sets`, and its size (the offset is
+    /// `u64::MAX` while the row is pending).
+    set_at: Vec<u64>,
+    set_len: Vec<u32>,
+    sets: ShingleFile,
     next_seq: i64,
     roots: Vec<u32>,
     at: Vec<i64>,
@@ -176,14 +185,29 @@ pub(crate) const MIGRATION_SEQ: &str = "CREATE TABLE dedup_docs_seq (
     ALTER TABLE dedup_docs_seq RENAME TO dedup_docs;
     CREATE INDEX dedup_docs_at ON dedup_docs(at)";
 
+/// Moves the shingle sets out of the rows into a file of their own ([`crate::shingles`]): a
+/// row gets its record's offset and count, and its `shingles` blob is emptied when the
+/// index is next opened.
+pub(crate) const MIGRATION_SHINGLE_FILE: &str =
+    "ALTER TABLE dedup_docs ADD COLUMN shingles_at INTEGER;
+    ALTER TABLE dedup_docs ADD COLUMN shingles_n INTEGER";
+
+/// Shingle files are compacted when their dead records (of expired rows) take more than
+/// this many bytes and more than the live ones.
+const COMPACT_AFTER: u64 = 1 << 16;
+
 impl SqliteIndex {
     /// Opens the index over `conn`: checks (or records) `params`, purges expired rows and
     /// loads the rest into memory.
+    ///
+    /// `dir` is the state folder, where the shingle file lives; `None` keeps the shingle
+    /// sets in memory (a store in memory).
     pub(crate) fn open(
         conn: Arc<Mutex<Connection>>,
         label: &str,
         params: &IndexParams,
         expire_after_secs: Option<u64>,
+        dir: Option<&Path>,
     ) -> Result<Self, StateError> {
         let err = |e: rusqlite::Error| backend(label, e);
         let wanted = params.describe();
@@ -222,10 +246,14 @@ impl SqliteIndex {
             conn.execute("DELETE FROM dedup_docs WHERE at < ?1", [cutoff])
                 .map_err(err)?;
         }
+        let sets = open_sets(&conn, label, dir)?;
         let mut inner = Inner {
             conn: shared.clone(),
             ids: Vec::new(),
             seqs: Vec::new(),
+            set_at: Vec::new(),
+            set_len: Vec::new(),
+            sets,
             next_seq: 1,
             roots: Vec::new(),
             at: Vec::new(),
@@ -239,7 +267,10 @@ impl SqliteIndex {
         let mut root_ids: Vec<Box<str>> = Vec::new();
         {
             let mut stmt = conn
-                .prepare("SELECT seq, id, root, exact, at, keys FROM dedup_docs ORDER BY seq")
+                .prepare(
+                    "SELECT seq, id, root, exact, at, keys, shingles_at, shingles_n
+                     FROM dedup_docs ORDER BY seq",
+                )
                 .map_err(err)?;
             let mut rows = stmt.query([]).map_err(err)?;
             while let Some(row) = rows.next().map_err(err)? {
@@ -249,6 +280,8 @@ impl SqliteIndex {
                 let exact: Option<i64> = row.get(3).map_err(err)?;
                 let at: i64 = row.get(4).map_err(err)?;
                 let keys: Vec<u8> = row.get(5).map_err(err)?;
+                let set_at: i64 = row.get(6).map_err(err)?;
+                let set_len: i64 = row.get(7).map_err(err)?;
                 let slot = inner.ids.len() as u32;
                 inner.by_id.insert(hash_str(&id), slot);
                 if let Some(x) = exact {
@@ -257,6 +290,8 @@ impl SqliteIndex {
                 inner.postings.insert(slot, &from_blob(&keys));
                 inner.ids.push(id.into_boxed_str());
                 inner.seqs.push(seq);
+                inner.set_at.push(set_at as u64);
+                inner.set_len.push(set_len as u32);
                 inner.next_seq = seq + 1;
                 inner.at.push(at);
                 inner.roots.push(slot);
@@ -306,10 +341,173 @@ impl SqliteIndex {
     pub fn memory_bytes(&self) -> usize {
         let inner = lock(&self.inner);
         let ids: usize = inner.ids.iter().map(|s| s.len() + 16).sum();
-        let per_slot = inner.roots.len() * 4 + inner.at.len() * 8 + inner.seqs.len() * 8;
+        let per_slot = inner.roots.len() * 4
+            + inner.at.len() * 8
+            + inner.seqs.len() * 8
+            + inner.set_at.len() * 8
+            + inner.set_len.len() * 4;
         let maps = (inner.by_id.capacity() + inner.exact.capacity()) * 13;
         ids + per_slot + maps + inner.postings.bytes() + inner.counts.bytes()
     }
+}
+
+/// Opens the shingle file the database names (in memory without `dir`), first moving into
+/// it the sets of rows written before there was one, and compacting it when expired rows
+/// left more dead records than live ones.
+fn open_sets(
+    conn: &Connection,
+    label: &str,
+    dir: Option<&Path>,
+) -> Result<ShingleFile, StateError> {
+    let err = |e: rusqlite::Error| backend(label, e);
+    let io = |e: std::io::Error| backend(label, format!("shingle file: {e}"));
+    let generation: u64 = conn
+        .query_row(
+            "SELECT value FROM dedup_meta WHERE key = 'shingles_generation'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(err)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut sets = match dir {
+        Some(d) => {
+            shingles::remove_others(d, generation);
+            ShingleFile::open(&shingles::path_of(d, generation)).map_err(io)?
+        }
+        None => ShingleFile::in_memory(),
+    };
+    move_sets_out_of_rows(conn, label, &mut sets)?;
+    let end: i64 = conn
+        .query_row(
+            "SELECT COALESCE(MAX(shingles_at + 8 + 4 * shingles_n), 0) FROM dedup_docs",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    if sets.extend_to(end as u64).map_err(io)? {
+        tracing::warn!(
+            store = label,
+            "the dedup shingle file is shorter than the index expects (a crash before it \
+             reached the disk?): the articles whose shingles were lost can no longer be found \
+             as near copies"
+        );
+    }
+    let live: i64 = conn
+        .query_row(
+            "SELECT COALESCE(SUM(8 + 4 * shingles_n), 0) FROM dedup_docs",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let dead = sets.len().saturating_sub(live as u64);
+    if let Some(d) = dir
+        && dead > COMPACT_AFTER
+        && dead > live as u64
+    {
+        sets = compact(conn, label, d, &sets, generation + 1)?;
+    }
+    Ok(sets)
+}
+
+/// Rows written before the shingle file (schema 3) hold their sets: they are appended to the
+/// file and the rows pointed at them, a few thousand at a time.
+fn move_sets_out_of_rows(
+    conn: &Connection,
+    label: &str,
+    sets: &mut ShingleFile,
+) -> Result<(), StateError> {
+    let err = |e: rusqlite::Error| backend(label, e);
+    loop {
+        let rows: Vec<(i64, Vec<u32>)> = conn
+            .prepare_cached(
+                "SELECT seq, shingles FROM dedup_docs WHERE shingles_at IS NULL LIMIT 4096",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([], |r| Ok((r.get(0)?, from_blob(&r.get::<_, Vec<u8>>(1)?))))?
+                    .collect()
+            })
+            .map_err(err)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let offsets = sets
+            .append(rows.iter().map(|(_, set)| &set[..]))
+            .map_err(|e| backend(label, format!("shingle file: {e}")))?;
+        sets.sync()
+            .map_err(|e| backend(label, format!("shingle file: {e}")))?;
+        let tx = conn.unchecked_transaction().map_err(err)?;
+        for ((seq, set), at) in rows.iter().zip(offsets) {
+            tx.execute(
+                "UPDATE dedup_docs SET shingles_at = ?1, shingles_n = ?2, shingles = x''
+                 WHERE seq = ?3",
+                params![at as i64, set.len() as i64, seq],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+    }
+}
+
+/// Copies the live records into the file of `generation`, synced, then points the rows at
+/// it and names it in one transaction, and removes the old file.
+fn compact(
+    conn: &Connection,
+    label: &str,
+    dir: &Path,
+    old: &ShingleFile,
+    generation: u64,
+) -> Result<ShingleFile, StateError> {
+    let err = |e: rusqlite::Error| backend(label, e);
+    let io = |e: std::io::Error| backend(label, format!("shingle file: {e}"));
+    let path = shingles::path_of(dir, generation);
+    let _ = std::fs::remove_file(&path);
+    let mut new = ShingleFile::open(&path).map_err(io)?;
+    let rows: Vec<(i64, i64, i64)> = conn
+        .prepare("SELECT seq, shingles_at, shingles_n FROM dedup_docs ORDER BY seq")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .map_err(err)?;
+    let mut moved = Vec::with_capacity(rows.len());
+    for &(seq, at, n) in &rows {
+        // A record that cannot be read stays unreadable: an empty set in its place.
+        let set = old.read(at as u64, n as u32).unwrap_or_default();
+        let at = new.append([&set[..]]).map_err(io)?[0];
+        moved.push((seq, at, set.len()));
+    }
+    new.sync().map_err(io)?;
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+    // The old file is removed below, so this commit must be durable, not merely ordered.
+    conn.execute_batch("PRAGMA synchronous = FULL")
+        .map_err(err)?;
+    let tx = conn.unchecked_transaction().map_err(err)?;
+    for (seq, at, n) in moved {
+        tx.execute(
+            "UPDATE dedup_docs SET shingles_at = ?1, shingles_n = ?2 WHERE seq = ?3",
+            params![at as i64, n as i64, seq],
+        )
+        .map_err(err)?;
+    }
+    tx.execute(
+        "INSERT INTO dedup_meta (key, value) VALUES ('shingles_generation', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [generation.to_string()],
+    )
+    .map_err(err)?;
+    tx.commit().map_err(err)?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL")
+        .map_err(err)?;
+    shingles::remove_others(dir, generation);
+    tracing::info!(
+        store = label,
+        from = old.len(),
+        to = new.len(),
+        "compacted the dedup shingle file"
+    );
+    Ok(new)
 }
 
 impl Drop for SqliteIndex {
@@ -325,16 +523,21 @@ fn flush(inner: &mut Inner, label: &str) -> Result<(), StateError> {
         return Ok(());
     }
     let err = |e: rusqlite::Error| backend(label, e);
+    let offsets = inner
+        .sets
+        .append(inner.pending.iter().map(|p| &p.shingles[..]))
+        .map_err(|e| backend(label, format!("shingle file: {e}")))?;
     let mut conn = lock(&inner.conn);
     let tx = conn.transaction().map_err(err)?;
     {
         let mut stmt = tx
             .prepare_cached(
-                "INSERT INTO dedup_docs (seq, id, root, exact, at, keys, shingles, verdict)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO dedup_docs
+                    (seq, id, root, exact, at, keys, shingles, verdict, shingles_at, shingles_n)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'', ?7, ?8, ?9)",
             )
             .map_err(err)?;
-        for p in &inner.pending {
+        for (p, &at) in inner.pending.iter().zip(&offsets) {
             stmt.execute(params![
                 p.seq,
                 p.id,
@@ -342,14 +545,17 @@ fn flush(inner: &mut Inner, label: &str) -> Result<(), StateError> {
                 p.exact.map(|x| x as i64),
                 p.at,
                 to_blob(&p.keys),
-                to_blob(&p.shingles),
-                p.verdict
+                p.verdict,
+                at as i64,
+                p.shingles.len() as i64
             ])
             .map_err(err)?;
         }
     }
     tx.commit().map_err(err)?;
     drop(conn);
+    let first = inner.pending_from as usize;
+    inner.set_at[first..].copy_from_slice(&offsets);
     inner.pending.clear();
     inner.pending_from = inner.ids.len() as u32;
     Ok(())
@@ -363,36 +569,30 @@ impl Inner {
             .filter(|&s| &*self.ids[s as usize] == id)
     }
 
-    /// The shingle sets of `slots`, in order: pending ones from memory, the others read in
-    /// one read transaction (one lock of the database instead of one per row).
-    fn shingles(&self, slots: &[u32], label: &str) -> Result<Vec<Vec<u32>>, StateError> {
-        let err = |e: rusqlite::Error| backend(label, e);
-        let mut out = Vec::with_capacity(slots.len());
-        let stored = slots.iter().filter(|&&s| s < self.pending_from).count();
-        let conn = (stored > 0).then(|| lock(&self.conn));
-        let tx = match &conn {
-            Some(c) if stored > 1 => Some(c.unchecked_transaction().map_err(err)?),
-            _ => None,
-        };
-        for &slot in slots {
-            if slot >= self.pending_from {
-                let p = &self.pending[(slot - self.pending_from) as usize];
-                out.push(p.shingles.clone());
-                continue;
-            }
-            let Some(conn) = &conn else {
-                unreachable!("a stored slot locks the connection")
-            };
-            let blob: Vec<u8> = conn
-                .prepare_cached("SELECT shingles FROM dedup_docs WHERE seq = ?1")
-                .and_then(|mut s| s.query_row([self.seqs[slot as usize]], |r| r.get(0)))
-                .map_err(err)?;
-            out.push(from_blob(&blob));
-        }
-        if let Some(tx) = tx {
-            tx.commit().map_err(err)?;
-        }
-        Ok(out)
+    /// The shingle sets of `slots`, in order: pending ones from memory, the others from the
+    /// shingle file. A record that cannot be read (see [`crate::shingles`]) is reported and
+    /// read as empty, so that candidate is not a copy.
+    fn shingles(&self, slots: &[u32], label: &str) -> Vec<Vec<u32>> {
+        slots
+            .iter()
+            .map(|&slot| {
+                if slot >= self.pending_from {
+                    return self.pending[(slot - self.pending_from) as usize]
+                        .shingles
+                        .clone();
+                }
+                let (at, len) = (self.set_at[slot as usize], self.set_len[slot as usize]);
+                self.sets.read(at, len).unwrap_or_else(|e| {
+                    tracing::warn!(
+                        store = label,
+                        article = &*self.ids[slot as usize],
+                        error = %e,
+                        "a dedup candidate's shingles cannot be read; it is skipped"
+                    );
+                    Vec::new()
+                })
+            })
+            .collect()
     }
 
     fn verdict(&self, slot: u32, label: &str) -> Result<DedupVerdict, StateError> {
@@ -448,7 +648,7 @@ impl DedupIndex for SqliteIndex {
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         found.truncate(MAX_CANDIDATES);
         let slots: Vec<u32> = found.iter().map(|&(slot, _)| slot).collect();
-        let sets = inner.shingles(&slots, &self.label)?;
+        let sets = inner.shingles(&slots, &self.label);
         let lookup = Lookup {
             exact: exact.map(|s| {
                 (
@@ -481,6 +681,8 @@ impl DedupIndex for SqliteIndex {
         inner.next_seq += 1;
         inner.ids.push(doc.id.clone().into_boxed_str());
         inner.seqs.push(seq);
+        inner.set_at.push(u64::MAX);
+        inner.set_len.push(doc.shingles.len() as u32);
         inner.roots.push(root);
         inner.at.push(doc.at);
         inner.by_id.insert(hash_str(&doc.id), slot);
@@ -652,6 +854,140 @@ mod tests {
             lines.observe(&[1, 2]),
             Ok(vec![2, 0]),
             "lines seen once are not kept"
+        );
+    }
+}
+
+#[cfg(test)]
+mod shingle_file_tests {
+    use newsdrop_core::{DedupIndex, DedupVerdict, Fingerprint, IndexParams, State};
+
+    use crate::Store;
+
+    fn params() -> IndexParams {
+        IndexParams {
+            scheme: "test".into(),
+            seed: 1,
+            shingle: 4,
+            sampling: 1,
+        }
+    }
+
+    fn doc(id: &str, shingles: Vec<u32>, at: i64) -> Fingerprint {
+        Fingerprint {
+            id: id.into(),
+            exact: None,
+            keys: shingles.clone(),
+            shingles,
+            at,
+            min_key_share: 0.0,
+            superset_ratio: f64::INFINITY,
+        }
+    }
+
+    /// Looks `doc` up (and inserts it): the candidates offered, with their shingle sets.
+    fn offered(index: &dyn DedupIndex, doc: &Fingerprint) -> Vec<(String, Vec<u32>)> {
+        let mut seen = Vec::new();
+        index
+            .resolve(doc, &mut |l| {
+                seen = l
+                    .candidates
+                    .iter()
+                    .map(|c| (c.id.to_string(), c.shingles.to_vec()))
+                    .collect();
+                DedupVerdict::unique()
+            })
+            .expect("resolve");
+        seen
+    }
+
+    fn shingle_files(dir: &std::path::Path) -> Vec<(String, u64)> {
+        let mut files: Vec<(String, u64)> = std::fs::read_dir(dir)
+            .expect("list")
+            .map(|e| e.expect("entry"))
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("dedup-shingles.")
+            })
+            .map(|e| {
+                let len = e.metadata().expect("meta").len();
+                (e.file_name().to_string_lossy().into_owned(), len)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn expired_records_are_compacted_away_and_the_rest_still_verify() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let now = jiff::Timestamp::now().as_second();
+        {
+            let store = Store::open(dir.path()).expect("open");
+            let index = store.dedup_index(&params(), None).expect("index");
+            for i in 0..20u32 {
+                let old: Vec<u32> = (i * 1000..i * 1000 + 1000).collect();
+                offered(&*index, &doc(&format!("old{i}"), old, 1000));
+            }
+            offered(&*index, &doc("new", vec![7, 8, 9], now));
+        }
+        let before = shingle_files(dir.path());
+        assert_eq!(before.len(), 1);
+        assert_eq!(before[0].0, "dedup-shingles.0.bin");
+
+        let store = Store::open(dir.path()).expect("reopen");
+        let index = store.dedup_index(&params(), Some(86_400)).expect("index");
+        assert_eq!(index.len(), 1, "the old articles expired");
+        let after = shingle_files(dir.path());
+        assert_eq!(after.len(), 1, "{after:?}");
+        assert_eq!(after[0].0, "dedup-shingles.1.bin");
+        assert!(after[0].1 < before[0].1 / 10, "{before:?} -> {after:?}");
+        assert_eq!(
+            offered(&*index, &doc("copy", vec![7, 8, 9], now)),
+            vec![("new".to_string(), vec![7, 8, 9])]
+        );
+        drop((index, store));
+
+        // And the compacted file is the one used from now on.
+        let store = Store::open(dir.path()).expect("reopen again");
+        let index = store.dedup_index(&params(), Some(86_400)).expect("index");
+        let found = offered(&*index, &doc("third", vec![7, 8, 9], now));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|(_, set)| set == &vec![7, 8, 9]));
+    }
+
+    #[test]
+    fn a_lost_shingle_file_costs_near_copies_of_old_articles_not_the_index() {
+        let dir = tempfile::tempdir().expect("tmp");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            let index = store.dedup_index(&params(), None).expect("index");
+            offered(&*index, &doc("a", vec![1, 2, 3, 4], 10));
+        }
+        // Power lost before the file reached the disk: it is empty.
+        let file = dir.path().join("dedup-shingles.0.bin");
+        std::fs::write(&file, b"").expect("truncate");
+
+        let store = Store::open(dir.path()).expect("reopen");
+        let index = store.dedup_index(&params(), None).expect("index");
+        assert_eq!(
+            offered(&*index, &doc("b", vec![1, 2, 3, 4], 20)),
+            vec![("a".to_string(), vec![])],
+            "the candidate is offered with no shingles, so it cannot be judged a copy"
+        );
+        drop((index, store));
+        let store = Store::open(dir.path()).expect("reopen");
+        let index = store.dedup_index(&params(), None).expect("index");
+        let mut found = offered(&*index, &doc("c", vec![1, 2, 3, 4], 30));
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                ("a".to_string(), vec![]),
+                ("b".to_string(), vec![1, 2, 3, 4])
+            ],
+            "what is written after the loss is whole, and never read as the lost records"
         );
     }
 }

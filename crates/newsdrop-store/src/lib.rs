@@ -26,6 +26,7 @@ pub mod pg_server;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod postings;
+mod shingles;
 pub mod sqlite;
 
 #[cfg(test)]

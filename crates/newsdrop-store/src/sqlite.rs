@@ -28,9 +28,11 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     /// The dedup index and line memory, once a rule asked for them.
     handles: Mutex<Handles>,
+    /// The state folder (where the dedup index keeps its shingle file); `None` in memory.
+    dir: Option<PathBuf>,
 }
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE ledger (
@@ -47,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX ledger_sha256 ON ledger(sha256);",
     crate::dedup::MIGRATION,
     crate::dedup::MIGRATION_SEQ,
+    crate::dedup::MIGRATION_SHINGLE_FILE,
 ];
 
 impl SqliteStore {
@@ -59,22 +62,23 @@ impl SqliteStore {
             .map_err(|e| sqlite(&label, e))?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(|e| sqlite(&label, e))?;
-        SqliteStore::with(conn, label)
+        SqliteStore::with(conn, label, Some(state_dir.to_path_buf()))
     }
 
     /// A ledger in memory, gone when dropped (`newsdrop process` without `--state`).
     pub fn in_memory() -> Result<Self, StoreError> {
         let label = "<memory>".to_string();
         let conn = Connection::open_in_memory().map_err(|e| sqlite(&label, e))?;
-        SqliteStore::with(conn, label)
+        SqliteStore::with(conn, label, None)
     }
 
-    fn with(conn: Connection, label: String) -> Result<Self, StoreError> {
+    fn with(conn: Connection, label: String, dir: Option<PathBuf>) -> Result<Self, StoreError> {
         migrate(&conn, &label)?;
         Ok(SqliteStore {
             label,
             conn: Arc::new(Mutex::new(conn)),
             handles: Mutex::new(Handles::default()),
+            dir,
         })
     }
 
@@ -255,6 +259,7 @@ impl State for SqliteStore {
             &self.label,
             params,
             expire_after_secs,
+            self.dir.as_deref(),
         )?);
         handles.index = Some(index.clone());
         Ok(index)
