@@ -1,6 +1,6 @@
-//! HTML (`.html`/`.htm`): an html5ever DOM (via dom_query) walked once into text blocks.
-//! The tree is built by html5ever's tree builder from html5gum's tokens ([`parse`]: why,
-//! and what it leaves out of the tree because nothing here reads it).
+//! HTML (`.html`/`.htm`): an HTML5 tree walked once into text blocks. The tree ([`tree`],
+//! an arena of our own) is built by html5ever's tree builder from html5gum's tokens
+//! ([`parse`]: why, and what it leaves out of the tree because nothing here reads it).
 //!
 //! The classic approach of readability-style extractors: walk the tree, accumulate inline
 //! text with whitespace collapsed as a browser would, and flush a block at every block-level
@@ -19,9 +19,10 @@
 //! no call stack.
 
 mod parse;
+mod tree;
 
-use dom_query::{LocalName, NodeData, NodeId, Tree, TreeNode};
 use newsdrop_core::{Block, BlockKind, DomHints, Page};
+use tree::{DOCUMENT, Element, Node, NodeData, NodeId};
 
 const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 /// Most steps kept in a block's `path`: the first [`PATH_HEAD`] and the last ones (the
@@ -38,8 +39,8 @@ pub(crate) fn read(text: &str) -> (Vec<Block>, Page) {
 }
 
 /// Blocks and page facts of a parsed document.
-pub(crate) fn walk(doc: &dom_query::Document) -> (Vec<Block>, Page) {
-    let mut walker = Walker::new(&doc.tree);
+fn walk(nodes: &[Node]) -> (Vec<Block>, Page) {
+    let mut walker = Walker::new(nodes);
     walker.walk();
     (walker.blocks, walker.page)
 }
@@ -170,8 +171,8 @@ fn is_space(c: char) -> bool {
 }
 
 /// An open block element.
-struct Ctx {
-    tag: LocalName,
+struct Ctx<'t> {
+    tag: &'t str,
     kind: BlockKind,
     /// Length of `Walker::elems` including this element: its path.
     depth: usize,
@@ -201,15 +202,8 @@ struct Frame {
     undo: Undo,
 }
 
-/// The next step of the walk after visiting one node.
-struct Step {
-    first_child: Option<NodeId>,
-    next_sibling: Option<NodeId>,
-    undo: Option<Undo>,
-}
-
 struct Walker<'t> {
-    tree: &'t Tree,
+    nodes: &'t [Node],
     blocks: Vec<Block>,
     page: Page,
     /// The current inline text run.
@@ -226,7 +220,7 @@ struct Walker<'t> {
     ords: Vec<u32>,
     /// Elements entered in the body so far.
     next_ord: u32,
-    blocks_open: Vec<Ctx>,
+    blocks_open: Vec<Ctx<'t>>,
     in_body: bool,
     suppress: usize,
     link_depth: usize,
@@ -236,9 +230,9 @@ struct Walker<'t> {
 }
 
 impl<'t> Walker<'t> {
-    fn new(tree: &'t Tree) -> Self {
+    fn new(nodes: &'t [Node]) -> Self {
         Walker {
-            tree,
+            nodes,
             blocks: Vec::new(),
             page: Page::default(),
             buf: String::new(),
@@ -260,11 +254,9 @@ impl<'t> Walker<'t> {
 
     /// Depth-first over the whole document, without recursion.
     fn walk(&mut self) {
-        let tree = self.tree;
+        let nodes = self.nodes;
         let mut frames: Vec<Frame> = Vec::new();
-        let mut next = tree
-            .query_node(&tree.root_id(), |n| n.first_child)
-            .flatten();
+        let mut next = nodes[DOCUMENT].first_child;
         loop {
             let Some(id) = next else {
                 let Some(frame) = frames.pop() else { break };
@@ -272,46 +264,29 @@ impl<'t> Walker<'t> {
                 next = frame.next;
                 continue;
             };
-            let Some(step) = tree.query_node(&id, |node| self.visit(node)) else {
-                break;
-            };
-            match (step.undo, step.first_child) {
-                (Some(undo), Some(child)) => {
-                    frames.push(Frame {
-                        next: step.next_sibling,
-                        undo,
-                    });
-                    next = Some(child);
+            let node = &nodes[id];
+            next = node.next_sibling;
+            match &node.data {
+                NodeData::Text(text) => self.text(text),
+                NodeData::Element(el) => {
+                    let undo = self.enter(id, el);
+                    match node.first_child {
+                        Some(child) => {
+                            frames.push(Frame { next, undo });
+                            next = Some(child);
+                        }
+                        None => self.leave(undo),
+                    }
                 }
-                (Some(undo), None) => {
-                    self.leave(undo);
-                    next = step.next_sibling;
-                }
-                (None, _) => next = step.next_sibling,
+                NodeData::Other => {}
             }
         }
         self.flush();
     }
 
-    fn visit(&mut self, node: &TreeNode) -> Step {
-        let undo = match &node.data {
-            NodeData::Text { contents } => {
-                self.text(contents);
-                None
-            }
-            NodeData::Element(el) => Some(self.enter(node.id, el)),
-            _ => None,
-        };
-        Step {
-            first_child: node.first_child,
-            next_sibling: node.next_sibling,
-            undo,
-        }
-    }
-
-    fn enter(&mut self, id: NodeId, el: &dom_query::Element) -> Undo {
+    fn enter(&mut self, id: NodeId, el: &'t Element) -> Undo {
         let mut undo = Undo::default();
-        let tag: &str = &el.name.local;
+        let tag: &'t str = &el.name.local;
         if &*el.name.ns != HTML_NS {
             // SVG and MathML: `<svg><title>` is not the page title, and none of it is text.
             undo.suppress = true;
@@ -415,7 +390,7 @@ impl<'t> Walker<'t> {
             let kind = own_kind(tag).unwrap_or_else(|| inherited(parent));
             undo.block = true;
             self.blocks_open.push(Ctx {
-                tag: el.name.local.clone(),
+                tag,
                 kind,
                 depth: self.elems.len(),
             });
@@ -583,11 +558,9 @@ impl<'t> Walker<'t> {
             if !path.is_empty() {
                 path.push('>');
             }
-            self.tree.query_node(id, |node| {
-                if let NodeData::Element(el) = &node.data {
-                    step(el, path);
-                }
-            });
+            if let NodeData::Element(el) = &self.nodes[*id].data {
+                step(el, path);
+            }
         };
         if elems.len() <= PATH_CAP {
             for id in elems {
@@ -607,7 +580,7 @@ impl<'t> Walker<'t> {
 }
 
 /// Appends one path step, `tag#id.class1.class2.class3`.
-fn step(el: &dom_query::Element, out: &mut String) {
+fn step(el: &Element, out: &mut String) {
     out.push_str(&el.name.local);
     for attr in &el.attrs {
         match &*attr.name.local {
@@ -717,6 +690,31 @@ mod tests {
                 (Table, "th", "h", 0),
                 (Table, "td", "cell", 0),
                 (Caption, "figcaption", "Photo: AP", 0),
+            ],
+        );
+    }
+
+    #[test]
+    fn implied_end_tags_and_misnesting() {
+        check(
+            "<body><ul><li>one<li>two</ul><p>a<p>b<div>c</div>\
+             <b><p>bold para</b> rest</p><table>stray<tr><td>x<td>y</table>\
+             <a href=x>1<div>2</div>3</a><h1>h<h2>h2</h1>",
+            &[
+                (ListItem, "li", "one", 0),
+                (ListItem, "li", "two", 0),
+                (Paragraph, "p", "a", 0),
+                (Paragraph, "p", "b", 0),
+                (Paragraph, "div", "c", 0),
+                (Paragraph, "p", "bold para rest", 0),
+                (Paragraph, "body", "stray", 0),
+                (Table, "td", "x", 0),
+                (Table, "td", "y", 0),
+                (Paragraph, "body", "1", 1),
+                (Paragraph, "div", "2", 1),
+                (Paragraph, "body", "3", 1),
+                (Heading(1), "h1", "h", 0),
+                (Heading(2), "h2", "h2", 0),
             ],
         );
     }

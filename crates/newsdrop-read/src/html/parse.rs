@@ -1,7 +1,6 @@
-//! HTML text to a dom_query [`Document`]: html5gum's tokenizer feeding html5ever's tree
-//! builder.
+//! HTML text to a [`Tree`]: html5gum's tokenizer feeding html5ever's tree builder.
 //!
-//! Why not `Document::from` (html5ever's own tokenizer): on saved news pages (~144 KB,
+//! Why not html5ever's own tokenizer: on saved news pages (~144 KB,
 //! half of it scripts and styles, most of the rest tags and attributes) that tokenizer moves
 //! every character of a tag or attribute name through a tendril one at a time, and was
 //! most of the time newsdrop spent on an HTML page. html5gum implements the same WHATWG
@@ -24,28 +23,32 @@
 use std::borrow::Cow;
 use std::convert::Infallible;
 
-use dom_query::Document;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{Doctype, Tag, TagKind, Token, TokenSink, TokenSinkResult};
-use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
+use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts, TreeSink};
 use html5ever::{Attribute, LocalName, QualName, ns};
 use html5gum::{Emitter, Error, State, Tokenizer};
 
-/// Parses a whole document as dom_query's `Document::from` does (scripting disabled, so
-/// `<noscript>` content is markup), with html5gum's tokenizer.
-pub(crate) fn document(text: &str) -> Document {
-    let opts = TreeBuilderOpts {
+use super::tree::{Node, NodeId, Tree};
+
+/// The tree builder's options: scripting disabled, so `<noscript>` content is markup.
+fn options() -> TreeBuilderOpts {
+    TreeBuilderOpts {
         scripting_enabled: false,
         ..TreeBuilderOpts::default()
-    };
-    let mut emitter = TreeEmitter::new(TreeBuilder::new(Document::default(), opts));
+    }
+}
+
+/// Parses a whole document with html5gum's tokenizer; the nodes of its tree.
+pub(crate) fn document(text: &str) -> Vec<Node> {
+    let mut emitter = TreeEmitter::new(TreeBuilder::new(Tree::default(), options()));
     // Reading a `&str` cannot fail.
     match Tokenizer::new_with_emitter(text, &mut emitter).finish() {
         Ok(()) => {}
         Err(never) => match never {},
     }
-    emitter.builder.sink
+    emitter.builder.sink.finish()
 }
 
 /// The tag being read.
@@ -77,7 +80,7 @@ struct PendingDoctype {
 
 /// An html5gum [`Emitter`] that builds html5ever tokens and feeds them to the tree builder.
 struct TreeEmitter {
-    builder: TreeBuilder<dom_query::NodeId, Document>,
+    builder: TreeBuilder<NodeId, Tree>,
     /// Text since the last token.
     text: Vec<u8>,
     tag: Option<PendingTag>,
@@ -93,7 +96,7 @@ struct TreeEmitter {
 }
 
 impl TreeEmitter {
-    fn new(builder: TreeBuilder<dom_query::NodeId, Document>) -> Self {
+    fn new(builder: TreeBuilder<NodeId, Tree>) -> Self {
         TreeEmitter {
             builder,
             text: Vec::new(),
@@ -420,16 +423,26 @@ impl Emitter for &mut TreeEmitter {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::html) mod tests {
     use super::super::walk;
     use super::*;
+    use html5ever::tendril::TendrilSink;
     use proptest::prelude::*;
+
+    /// The document as html5ever's own tokenizer and tree builder make it, into our tree.
+    fn reference(html: &str) -> Vec<Node> {
+        let opts = html5ever::ParseOpts {
+            tree_builder: options(),
+            ..html5ever::ParseOpts::default()
+        };
+        html5ever::parse_document(Tree::default(), opts).one(html)
+    }
 
     /// The walker sees the same blocks and page facts as with html5ever's own tokenizer.
     #[track_caller]
     fn check(html: &str) {
         let ours = walk(&document(html));
-        let reference = walk(&Document::from(html));
+        let reference = walk(&reference(html));
         assert_eq!(format!("{ours:?}"), format!("{reference:?}"), "{html}");
     }
 
@@ -488,7 +501,7 @@ mod tests {
     }
 
     /// Markup-shaped text from a small alphabet of tags and troublesome pieces.
-    fn markup() -> impl Strategy<Value = String> {
+    pub(in crate::html) fn markup() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             Just("<p>"),
             Just("</p>"),
@@ -563,7 +576,7 @@ mod tests {
         #[test]
         fn same_walk_as_html5ever_tokenizer(html in markup()) {
             let ours = walk(&document(&html));
-            let reference = walk(&Document::from(html.as_str()));
+            let reference = walk(&reference(&html));
             prop_assert_eq!(format!("{ours:?}"), format!("{reference:?}"));
         }
     }
