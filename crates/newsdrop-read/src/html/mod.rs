@@ -216,6 +216,14 @@ struct Walker<'t> {
     brs: u32,
     /// Elements from `<body>` down (visible ones only), for paths.
     elems: Vec<NodeId>,
+    /// The path steps of a prefix of `elems`, each after a `>`: built as blocks need them
+    /// and kept while their elements are open, since consecutive blocks share most of their
+    /// path.
+    steps: String,
+    /// Where each step of `steps` ends.
+    step_ends: Vec<usize>,
+    /// Lowercased style attribute without whitespace, for [`hides`].
+    style: String,
     /// Document-order numbers of `elems`.
     ords: Vec<u32>,
     /// Elements entered in the body so far.
@@ -240,6 +248,9 @@ impl<'t> Walker<'t> {
             pending_space: None,
             brs: 0,
             elems: Vec::new(),
+            steps: String::new(),
+            step_ends: Vec::new(),
+            style: String::new(),
             ords: Vec::new(),
             next_ord: 0,
             blocks_open: Vec::new(),
@@ -301,7 +312,7 @@ impl<'t> Walker<'t> {
             match &*attr.name.local {
                 "hidden" => hidden = true,
                 "aria-hidden" => hidden |= value.trim().eq_ignore_ascii_case("true"),
-                "style" => hidden |= hides(value),
+                "style" => hidden |= hides(value, &mut self.style),
                 "name" => name = Some(value),
                 "property" => property = Some(value),
                 "itemprop" => itemprop = Some(value),
@@ -416,6 +427,11 @@ impl<'t> Walker<'t> {
         if undo.elem {
             self.elems.pop();
             self.ords.pop();
+            if self.step_ends.len() > self.elems.len() {
+                self.step_ends.truncate(self.elems.len());
+                self.steps
+                    .truncate(self.step_ends.last().copied().unwrap_or(0));
+            }
             if self.elems.is_empty() {
                 self.in_body = false;
             }
@@ -460,44 +476,61 @@ impl<'t> Walker<'t> {
             return;
         }
         if self.pre_depth > 0 {
-            for c in text.chars() {
-                self.push_char(c);
-            }
+            self.push_str(text);
             return;
         }
-        for c in text.chars() {
-            if is_space(c) {
-                if self.pending_space != Some(true) {
-                    self.pending_space = Some(self.link_depth > 0);
-                }
-                continue;
+        // Word by word: whitespace between words becomes one pending space.
+        let mut rest = text;
+        while !rest.is_empty() {
+            let start = rest.find(|c| !is_space(c)).unwrap_or(rest.len());
+            if start > 0 && self.pending_space != Some(true) {
+                self.pending_space = Some(self.link_depth > 0);
             }
-            if self.brs > 0 {
-                if self.brs >= 2 {
-                    self.flush();
-                } else if !self.buf.is_empty() {
-                    self.push_char('\n');
-                    self.pending_space = None;
-                }
-                self.brs = 0;
+            rest = &rest[start..];
+            let end = rest.find(is_space).unwrap_or(rest.len());
+            if end > 0 {
+                self.word(&rest[..end]);
             }
-            if let Some(in_link) = self.pending_space.take()
-                && !self.buf.is_empty()
-                && !self.buf.ends_with('\n')
-            {
-                self.buf.push(' ');
-                if in_link {
-                    self.link_chars = self.link_chars.saturating_add(1);
-                }
-            }
-            self.push_char(c);
+            rest = &rest[end..];
         }
+    }
+
+    /// Appends a run of non-whitespace characters, after the line break, block break or
+    /// space that comes before it.
+    fn word(&mut self, word: &str) {
+        if self.brs > 0 {
+            if self.brs >= 2 {
+                self.flush();
+            } else if !self.buf.is_empty() {
+                self.push_char('\n');
+                self.pending_space = None;
+            }
+            self.brs = 0;
+        }
+        if let Some(in_link) = self.pending_space.take()
+            && !self.buf.is_empty()
+            && !self.buf.ends_with('\n')
+        {
+            self.buf.push(' ');
+            if in_link {
+                self.link_chars = self.link_chars.saturating_add(1);
+            }
+        }
+        self.push_str(word);
     }
 
     fn push_char(&mut self, c: char) {
         self.buf.push(c);
         if self.link_depth > 0 {
             self.link_chars = self.link_chars.saturating_add(1);
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.link_depth > 0 {
+            let chars = u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+            self.link_chars = self.link_chars.saturating_add(chars);
         }
     }
 
@@ -551,30 +584,32 @@ impl<'t> Walker<'t> {
     }
 
     /// `tag#id.class` steps from `<body>` down to the `depth`th element, capped.
-    fn path(&self, depth: usize) -> String {
-        let elems = &self.elems[..depth.min(self.elems.len())];
-        let mut path = String::new();
-        let push = |id: &NodeId, path: &mut String| {
-            if !path.is_empty() {
-                path.push('>');
+    fn path(&mut self, depth: usize) -> String {
+        let depth = depth.min(self.elems.len());
+        while self.step_ends.len() < depth {
+            let id = self.elems[self.step_ends.len()];
+            self.steps.push('>');
+            if let NodeData::Element(el) = &self.nodes[id].data {
+                step(el, &mut self.steps);
             }
-            if let NodeData::Element(el) = &self.nodes[*id].data {
-                step(el, path);
-            }
-        };
-        if elems.len() <= PATH_CAP {
-            for id in elems {
-                push(id, &mut path);
-            }
-        } else {
-            for id in &elems[..PATH_HEAD] {
-                push(id, &mut path);
-            }
-            path.push_str(">…");
-            for id in &elems[elems.len() - (PATH_CAP - PATH_HEAD)..] {
-                push(id, &mut path);
-            }
+            self.step_ends.push(self.steps.len());
         }
+        let Some(&end) = depth
+            .checked_sub(1)
+            .and_then(|last| self.step_ends.get(last))
+        else {
+            return String::new();
+        };
+        // Without the `>` before the first step.
+        if depth <= PATH_CAP {
+            return self.steps[1..end].to_string();
+        }
+        let head_end = self.step_ends[PATH_HEAD - 1];
+        let tail_start = self.step_ends[depth - (PATH_CAP - PATH_HEAD) - 1];
+        let mut path = String::with_capacity(head_end + 4 + end - tail_start);
+        path.push_str(&self.steps[1..head_end]);
+        path.push_str(">…");
+        path.push_str(&self.steps[tail_start..end]);
         path
     }
 }
@@ -609,13 +644,15 @@ fn is_json_ld(kind: &str) -> bool {
         .is_some_and(|k| k.eq_ignore_ascii_case("application/ld+json"))
 }
 
-/// Whether an inline style hides the element.
-fn hides(style: &str) -> bool {
-    let compact: String = style
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+/// Whether an inline style hides the element (`compact` is a buffer to reuse).
+fn hides(style: &str, compact: &mut String) -> bool {
+    compact.clear();
+    compact.extend(
+        style
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .map(|c| c.to_ascii_lowercase()),
+    );
     compact.contains("display:none") || compact.contains("visibility:hidden")
 }
 
