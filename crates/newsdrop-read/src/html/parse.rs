@@ -51,8 +51,10 @@ pub(crate) fn document(text: &str) -> Vec<Node> {
     emitter.builder.sink.finish()
 }
 
-/// The tag being read.
+/// The tag being read (its buffers reused from tag to tag).
 struct PendingTag {
+    /// Whether a tag is being read at all.
+    open: bool,
     kind: TagKind,
     name: Vec<u8>,
     self_closing: bool,
@@ -60,9 +62,11 @@ struct PendingTag {
     had_duplicate_attributes: bool,
 }
 
-/// The attribute being read.
+/// The attribute being read (its buffers reused from attribute to attribute).
 #[derive(Default)]
 struct PendingAttr {
+    /// Whether an attribute is being read at all.
+    open: bool,
     name: Vec<u8>,
     value: Vec<u8>,
     /// Whether anyone reads it, decided when its value starts ([`wanted`]).
@@ -83,9 +87,8 @@ struct TreeEmitter {
     builder: TreeBuilder<NodeId, Tree>,
     /// Text since the last token.
     text: Vec<u8>,
-    tag: Option<PendingTag>,
-    /// The attribute being read, once one has started.
-    attr: Option<PendingAttr>,
+    tag: PendingTag,
+    attr: PendingAttr,
     /// Inside a `<script>` (other than JSON-LD) or `<style>`: its text is not sent, since
     /// nothing reads it.
     skip_text: bool,
@@ -100,8 +103,15 @@ impl TreeEmitter {
         TreeEmitter {
             builder,
             text: Vec::new(),
-            tag: None,
-            attr: None,
+            tag: PendingTag {
+                open: false,
+                kind: TagKind::StartTag,
+                name: Vec::new(),
+                self_closing: false,
+                attrs: Vec::new(),
+                had_duplicate_attributes: false,
+            },
+            attr: PendingAttr::default(),
             skip_text: false,
             comment: Vec::new(),
             doctype: PendingDoctype::default(),
@@ -131,14 +141,14 @@ impl TreeEmitter {
     /// Starts a start or end tag (the two differ only in kind).
     fn init_tag(&mut self, kind: TagKind) {
         self.flush_text();
-        self.tag = Some(PendingTag {
-            kind,
-            name: Vec::new(),
-            self_closing: false,
-            attrs: Vec::new(),
-            had_duplicate_attributes: false,
-        });
-        self.attr = None;
+        let tag = &mut self.tag;
+        tag.open = true;
+        tag.kind = kind;
+        tag.name.clear();
+        tag.self_closing = false;
+        tag.attrs.clear();
+        tag.had_duplicate_attributes = false;
+        self.attr.open = false;
     }
 
     fn flush_text(&mut self) {
@@ -165,9 +175,11 @@ impl TreeEmitter {
 
     /// Puts the attribute being read on the tag, unless the tag already has one of that name.
     fn finish_attribute(&mut self) {
-        let (Some(attr), Some(tag)) = (self.attr.take(), self.tag.as_mut()) else {
+        let (attr, tag) = (&mut self.attr, &mut self.tag);
+        if !attr.open || !tag.open {
             return;
-        };
+        }
+        attr.open = false;
         let wanted = attr.wanted.unwrap_or_else(|| wanted(&tag.name, &attr.name));
         if attr.name.is_empty() || tag.kind == TagKind::EndTag || !wanted {
             return;
@@ -291,7 +303,11 @@ impl Emitter for &mut TreeEmitter {
 
     fn emit_current_tag(&mut self) -> Option<State> {
         self.finish_attribute();
-        let tag = self.tag.take()?;
+        let tag = &mut self.tag;
+        if !tag.open {
+            return None;
+        }
+        tag.open = false;
         let start = tag.kind == TagKind::StartTag;
         if start {
             self.last_start_tag.clear();
@@ -306,13 +322,14 @@ impl Emitter for &mut TreeEmitter {
                     .any(|a| &*a.name.local == "type" && super::is_json_ld(&a.value)),
                 _ => false,
             };
-        let state = self.send(Token::TagToken(Tag {
+        let token = Token::TagToken(Tag {
             kind: tag.kind,
             name: LocalName::from(str_of(&tag.name)),
             self_closing: tag.self_closing,
-            attrs: tag.attrs,
+            attrs: std::mem::take(&mut tag.attrs),
             had_duplicate_attributes: tag.had_duplicate_attributes,
-        }));
+        });
+        let state = self.send(token);
         // Only while the tree builder made it raw text: in SVG, `<style>` holds markup.
         self.skip_text = skip && matches!(state, Some(State::RawText | State::ScriptData));
         state
@@ -335,10 +352,8 @@ impl Emitter for &mut TreeEmitter {
     }
 
     fn set_self_closing(&mut self) {
-        if let Some(tag) = self.tag.as_mut()
-            && tag.kind == TagKind::StartTag
-        {
-            tag.self_closing = true;
+        if self.tag.open && self.tag.kind == TagKind::StartTag {
+            self.tag.self_closing = true;
         }
     }
 
@@ -347,8 +362,8 @@ impl Emitter for &mut TreeEmitter {
     }
 
     fn push_tag_name(&mut self, s: &[u8]) {
-        if let Some(tag) = self.tag.as_mut() {
-            tag.name.extend_from_slice(s);
+        if self.tag.open {
+            self.tag.name.extend_from_slice(s);
         }
     }
 
@@ -367,19 +382,24 @@ impl Emitter for &mut TreeEmitter {
 
     fn init_attribute(&mut self) {
         self.finish_attribute();
-        self.attr = Some(PendingAttr::default());
+        let attr = &mut self.attr;
+        attr.open = true;
+        attr.name.clear();
+        attr.value.clear();
+        attr.wanted = None;
     }
 
     fn push_attribute_name(&mut self, s: &[u8]) {
-        if let Some(attr) = self.attr.as_mut() {
-            attr.name.extend_from_slice(s);
+        if self.attr.open {
+            self.attr.name.extend_from_slice(s);
         }
     }
 
     fn push_attribute_value(&mut self, s: &[u8]) {
-        let (Some(attr), Some(tag)) = (self.attr.as_mut(), self.tag.as_ref()) else {
+        let (attr, tag) = (&mut self.attr, &self.tag);
+        if !attr.open || !tag.open {
             return;
-        };
+        }
         if *attr
             .wanted
             .get_or_insert_with(|| wanted(&tag.name, &attr.name))
@@ -409,11 +429,11 @@ impl Emitter for &mut TreeEmitter {
     }
 
     fn current_is_appropriate_end_tag_token(&mut self) -> bool {
-        self.tag.as_ref().is_some_and(|t| {
-            t.kind == TagKind::EndTag
-                && !self.last_start_tag.is_empty()
-                && t.name == self.last_start_tag
-        })
+        let tag = &self.tag;
+        tag.open
+            && tag.kind == TagKind::EndTag
+            && !self.last_start_tag.is_empty()
+            && tag.name == self.last_start_tag
     }
 
     fn adjusted_current_node_present_but_not_in_html_namespace(&mut self) -> bool {
