@@ -42,7 +42,8 @@ fn options() -> TreeBuilderOpts {
 
 /// Parses a whole document with html5gum's tokenizer; the nodes of its tree.
 pub(crate) fn document(text: &str) -> Vec<Node> {
-    let mut emitter = TreeEmitter::new(TreeBuilder::new(Tree::default(), options()));
+    let builder = TreeBuilder::new(Tree::default(), options());
+    let mut emitter = TreeEmitter::new(builder, text);
     // Reading a `&str` cannot fail.
     match Tokenizer::new_with_emitter(text, &mut emitter).finish() {
         Ok(()) => {}
@@ -68,7 +69,7 @@ struct PendingAttr {
     /// Whether an attribute is being read at all.
     open: bool,
     name: Vec<u8>,
-    value: Vec<u8>,
+    value: Collected,
     /// Whether anyone reads it, decided when its value starts ([`wanted`]).
     wanted: Option<bool>,
 }
@@ -82,11 +83,98 @@ struct PendingDoctype {
     force_quirks: bool,
 }
 
+/// The text being parsed, copied once into a tendril whose buffer the text and attribute
+/// value tokens share.
+struct Input {
+    tendril: StrTendril,
+    /// The address of the text html5gum reads, to tell its slices from other bytes.
+    at: usize,
+}
+
+impl Input {
+    fn new(text: &str) -> Self {
+        Input {
+            tendril: StrTendril::from_slice(text),
+            at: text.as_ptr() as usize,
+        }
+    }
+
+    /// Where `bytes` start in the input, if they are a slice of it.
+    fn offset_of(&self, bytes: &[u8]) -> Option<usize> {
+        let start = (bytes.as_ptr() as usize).checked_sub(self.at)?;
+        (start.checked_add(bytes.len())? <= self.tendril.len()).then_some(start)
+    }
+}
+
+/// Bytes collected from the pieces html5gum reports (a run of text, an attribute value).
+/// While they are one slice of the input (nearly always), only its bounds are kept, and
+/// the token shares the input's buffer: no copy, no second UTF-8 check. Otherwise
+/// (character references, replaced NULs, …) they are copied.
+#[derive(Default)]
+struct Collected {
+    span: Option<(usize, usize)>,
+    copy: Vec<u8>,
+}
+
+impl Collected {
+    fn is_empty(&self) -> bool {
+        self.span.is_none() && self.copy.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.span = None;
+        self.copy.clear();
+    }
+
+    fn push(&mut self, input: &Input, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.copy.is_empty()
+            && let Some(start) = input.offset_of(bytes)
+        {
+            match self.span {
+                None => {
+                    self.span = Some((start, start + bytes.len()));
+                    return;
+                }
+                Some((from, end)) if end == start => {
+                    self.span = Some((from, end + bytes.len()));
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some((from, end)) = self.span.take() {
+            self.copy
+                .extend_from_slice(&input.tendril.as_bytes()[from..end]);
+        }
+        self.copy.extend_from_slice(bytes);
+    }
+
+    fn bytes<'a>(&'a self, input: &'a Input) -> &'a [u8] {
+        match self.span {
+            Some((from, end)) => &input.tendril.as_bytes()[from..end],
+            None => &self.copy,
+        }
+    }
+
+    fn tendril(&self, input: &Input) -> StrTendril {
+        let shared = self.span.and_then(|(from, end)| {
+            let offset = u32::try_from(from).ok()?;
+            let len = u32::try_from(end - from).ok()?;
+            input.tendril.try_subtendril(offset, len).ok()
+        });
+        shared.unwrap_or_else(|| tendril(self.bytes(input)))
+    }
+}
+
 /// An html5gum [`Emitter`] that builds html5ever tokens and feeds them to the tree builder.
 struct TreeEmitter {
     builder: TreeBuilder<NodeId, Tree>,
+    input: Input,
     /// Text since the last token.
-    text: Vec<u8>,
+    text: Collected,
     tag: PendingTag,
     attr: PendingAttr,
     /// Inside a `<script>` (other than JSON-LD) or `<style>`: its text is not sent, since
@@ -99,10 +187,11 @@ struct TreeEmitter {
 }
 
 impl TreeEmitter {
-    fn new(builder: TreeBuilder<NodeId, Tree>) -> Self {
+    fn new(builder: TreeBuilder<NodeId, Tree>, input: &str) -> Self {
         TreeEmitter {
             builder,
-            text: Vec::new(),
+            input: Input::new(input),
+            text: Collected::default(),
             tag: PendingTag {
                 open: false,
                 kind: TagKind::StartTag,
@@ -136,8 +225,6 @@ impl TreeEmitter {
         }
     }
 
-    /// Sends the text read since the last token, NUL characters as their own tokens (as
-    /// html5ever's tokenizer does: the tree builder treats them apart).
     /// Starts a start or end tag (the two differ only in kind).
     fn init_tag(&mut self, kind: TagKind) {
         self.flush_text();
@@ -151,6 +238,8 @@ impl TreeEmitter {
         self.attr.open = false;
     }
 
+    /// Sends the text read since the last token, NUL characters as their own tokens (as
+    /// html5ever's tokenizer does: the tree builder treats them apart).
     fn flush_text(&mut self) {
         if self.text.is_empty() {
             return;
@@ -159,7 +248,14 @@ impl TreeEmitter {
             self.text.clear();
             return;
         }
-        let text = std::mem::take(&mut self.text);
+        if !self.text.bytes(&self.input).contains(&0) {
+            let text = self.text.tendril(&self.input);
+            self.text.clear();
+            self.send(Token::CharacterTokens(text));
+            return;
+        }
+        let text = self.text.bytes(&self.input).to_vec();
+        self.text.clear();
         let mut parts = text.split(|b| *b == 0).peekable();
         while let Some(part) = parts.next() {
             if !part.is_empty() {
@@ -169,8 +265,6 @@ impl TreeEmitter {
                 self.send(Token::NullCharacterToken);
             }
         }
-        self.text = text;
-        self.text.clear();
     }
 
     /// Puts the attribute being read on the tag, unless the tag already has one of that name.
@@ -191,7 +285,7 @@ impl TreeEmitter {
         }
         tag.attrs.push(Attribute {
             name: QualName::new(None, ns!(), name),
-            value: tendril(&attr.value),
+            value: attr.value.tendril(&self.input),
         });
     }
 }
@@ -284,7 +378,7 @@ impl Emitter for &mut TreeEmitter {
 
     fn emit_string(&mut self, c: &[u8]) {
         if !self.skip_text {
-            self.text.extend_from_slice(c);
+            self.text.push(&self.input, c);
         }
     }
 
@@ -404,7 +498,7 @@ impl Emitter for &mut TreeEmitter {
             .wanted
             .get_or_insert_with(|| wanted(&tag.name, &attr.name))
         {
-            attr.value.extend_from_slice(s);
+            attr.value.push(&self.input, s);
         }
     }
 
@@ -499,6 +593,9 @@ pub(in crate::html) mod tests {
             // Character references in text and attributes.
             "<p title='&amp;x &notit; &#x41;'>&amp &notin; &notit; &#128; &#x110000; &#0; &AMP;</p>",
             "<a href='?a=1&copy=2'>link</a><p lang='&quot;x'>q</p>",
+            // Values the walker reads, shared with the input or (references) copied.
+            "<html lang='e&#110;'><link rel=canonical href='/a?b=1&amp;c=2&copy=3'>\
+             <div id='i&amp;d' class=\"a&lt;b c&#x41; plain\"><p class=x>t&amp;t</p></div>",
             // Comments, doctype oddities, PLAINTEXT, NUL characters.
             "<p>a<!-- <p>no</p> -->b<!--->c<!-->d<!-- x --!>e</p>",
             "<!doctype><p>x</p><!unterminated",
