@@ -76,13 +76,21 @@ pub(crate) struct Tree {
 
 impl Default for Tree {
     fn default() -> Self {
-        Tree {
-            nodes: RefCell::new(vec![Node::new(NodeData::Other), Node::new(NodeData::Other)]),
-        }
+        Tree::with_capacity(0)
     }
 }
 
 impl Tree {
+    /// A tree with room for `nodes` nodes before it has to grow.
+    pub(crate) fn with_capacity(nodes: usize) -> Self {
+        let mut v = Vec::with_capacity(nodes.max(2));
+        v.push(Node::new(NodeData::Other));
+        v.push(Node::new(NodeData::Other));
+        Tree {
+            nodes: RefCell::new(v),
+        }
+    }
+
     fn push(&self, data: NodeData) -> NodeId {
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(Node::new(data));
