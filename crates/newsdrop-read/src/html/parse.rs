@@ -18,7 +18,8 @@
 //! is dropped (the first one wins), parse errors are not reported (the tree does not depend
 //! on them). What nothing reads never enters the tree: the text of `<script>` (but JSON-LD)
 //! and `<style>` while they are raw text, and attributes that neither the walker nor the
-//! tree builder looks at ([`wanted`]).
+//! tree builder looks at ([`wanted`]). Text and attribute values that are one slice of the
+//! input (nearly all) are not copied: their tokens share one copy of the input ([`Collected`]).
 
 use std::borrow::Cow;
 use std::convert::Infallible;
