@@ -1,6 +1,6 @@
-//! HTML (`.html`/`.htm`): an html5ever DOM (via dom_query) walked once into text blocks.
-//! The tree is built by html5ever's tree builder from html5gum's tokens ([`parse`]: why,
-//! and what it leaves out of the tree because nothing here reads it).
+//! HTML (`.html`/`.htm`): an HTML5 tree walked once into text blocks. The tree ([`tree`],
+//! an arena of our own) is built by html5ever's tree builder from html5gum's tokens
+//! ([`parse`]: why, and what it leaves out of the tree because nothing here reads it).
 //!
 //! The classic approach of readability-style extractors: walk the tree, accumulate inline
 //! text with whitespace collapsed as a browser would, and flush a block at every block-level
@@ -19,9 +19,10 @@
 //! no call stack.
 
 mod parse;
+mod tree;
 
-use dom_query::{LocalName, NodeData, NodeId, Tree, TreeNode};
 use newsdrop_core::{Block, BlockKind, DomHints, Page};
+use tree::{DOCUMENT, Element, Node, NodeData, NodeId};
 
 const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 /// Most steps kept in a block's `path`: the first [`PATH_HEAD`] and the last ones (the
@@ -38,8 +39,8 @@ pub(crate) fn read(text: &str) -> (Vec<Block>, Page) {
 }
 
 /// Blocks and page facts of a parsed document.
-pub(crate) fn walk(doc: &dom_query::Document) -> (Vec<Block>, Page) {
-    let mut walker = Walker::new(&doc.tree);
+fn walk(nodes: &[Node]) -> (Vec<Block>, Page) {
+    let mut walker = Walker::new(nodes);
     walker.walk();
     (walker.blocks, walker.page)
 }
@@ -170,8 +171,8 @@ fn is_space(c: char) -> bool {
 }
 
 /// An open block element.
-struct Ctx {
-    tag: LocalName,
+struct Ctx<'t> {
+    tag: &'t str,
     kind: BlockKind,
     /// Length of `Walker::elems` including this element: its path.
     depth: usize,
@@ -201,15 +202,8 @@ struct Frame {
     undo: Undo,
 }
 
-/// The next step of the walk after visiting one node.
-struct Step {
-    first_child: Option<NodeId>,
-    next_sibling: Option<NodeId>,
-    undo: Option<Undo>,
-}
-
 struct Walker<'t> {
-    tree: &'t Tree,
+    nodes: &'t [Node],
     blocks: Vec<Block>,
     page: Page,
     /// The current inline text run.
@@ -222,11 +216,19 @@ struct Walker<'t> {
     brs: u32,
     /// Elements from `<body>` down (visible ones only), for paths.
     elems: Vec<NodeId>,
+    /// The path steps of a prefix of `elems`, each after a `>`: built as blocks need them
+    /// and kept while their elements are open, since consecutive blocks share most of their
+    /// path.
+    steps: String,
+    /// Where each step of `steps` ends.
+    step_ends: Vec<usize>,
+    /// Lowercased style attribute without whitespace, for [`hides`].
+    style: String,
     /// Document-order numbers of `elems`.
     ords: Vec<u32>,
     /// Elements entered in the body so far.
     next_ord: u32,
-    blocks_open: Vec<Ctx>,
+    blocks_open: Vec<Ctx<'t>>,
     in_body: bool,
     suppress: usize,
     link_depth: usize,
@@ -236,9 +238,9 @@ struct Walker<'t> {
 }
 
 impl<'t> Walker<'t> {
-    fn new(tree: &'t Tree) -> Self {
+    fn new(nodes: &'t [Node]) -> Self {
         Walker {
-            tree,
+            nodes,
             blocks: Vec::new(),
             page: Page::default(),
             buf: String::new(),
@@ -246,6 +248,9 @@ impl<'t> Walker<'t> {
             pending_space: None,
             brs: 0,
             elems: Vec::new(),
+            steps: String::new(),
+            step_ends: Vec::new(),
+            style: String::new(),
             ords: Vec::new(),
             next_ord: 0,
             blocks_open: Vec::new(),
@@ -260,11 +265,9 @@ impl<'t> Walker<'t> {
 
     /// Depth-first over the whole document, without recursion.
     fn walk(&mut self) {
-        let tree = self.tree;
+        let nodes = self.nodes;
         let mut frames: Vec<Frame> = Vec::new();
-        let mut next = tree
-            .query_node(&tree.root_id(), |n| n.first_child)
-            .flatten();
+        let mut next = nodes[DOCUMENT].first_child;
         loop {
             let Some(id) = next else {
                 let Some(frame) = frames.pop() else { break };
@@ -272,46 +275,29 @@ impl<'t> Walker<'t> {
                 next = frame.next;
                 continue;
             };
-            let Some(step) = tree.query_node(&id, |node| self.visit(node)) else {
-                break;
-            };
-            match (step.undo, step.first_child) {
-                (Some(undo), Some(child)) => {
-                    frames.push(Frame {
-                        next: step.next_sibling,
-                        undo,
-                    });
-                    next = Some(child);
+            let node = &nodes[id];
+            next = node.next_sibling;
+            match &node.data {
+                NodeData::Text(text) => self.text(text),
+                NodeData::Element(el) => {
+                    let undo = self.enter(id, el);
+                    match node.first_child {
+                        Some(child) => {
+                            frames.push(Frame { next, undo });
+                            next = Some(child);
+                        }
+                        None => self.leave(undo),
+                    }
                 }
-                (Some(undo), None) => {
-                    self.leave(undo);
-                    next = step.next_sibling;
-                }
-                (None, _) => next = step.next_sibling,
+                NodeData::Other => {}
             }
         }
         self.flush();
     }
 
-    fn visit(&mut self, node: &TreeNode) -> Step {
-        let undo = match &node.data {
-            NodeData::Text { contents } => {
-                self.text(contents);
-                None
-            }
-            NodeData::Element(el) => Some(self.enter(node.id, el)),
-            _ => None,
-        };
-        Step {
-            first_child: node.first_child,
-            next_sibling: node.next_sibling,
-            undo,
-        }
-    }
-
-    fn enter(&mut self, id: NodeId, el: &dom_query::Element) -> Undo {
+    fn enter(&mut self, id: NodeId, el: &'t Element) -> Undo {
         let mut undo = Undo::default();
-        let tag: &str = &el.name.local;
+        let tag: &'t str = &el.name.local;
         if &*el.name.ns != HTML_NS {
             // SVG and MathML: `<svg><title>` is not the page title, and none of it is text.
             undo.suppress = true;
@@ -326,7 +312,7 @@ impl<'t> Walker<'t> {
             match &*attr.name.local {
                 "hidden" => hidden = true,
                 "aria-hidden" => hidden |= value.trim().eq_ignore_ascii_case("true"),
-                "style" => hidden |= hides(value),
+                "style" => hidden |= hides(value, &mut self.style),
                 "name" => name = Some(value),
                 "property" => property = Some(value),
                 "itemprop" => itemprop = Some(value),
@@ -415,7 +401,7 @@ impl<'t> Walker<'t> {
             let kind = own_kind(tag).unwrap_or_else(|| inherited(parent));
             undo.block = true;
             self.blocks_open.push(Ctx {
-                tag: el.name.local.clone(),
+                tag,
                 kind,
                 depth: self.elems.len(),
             });
@@ -441,6 +427,11 @@ impl<'t> Walker<'t> {
         if undo.elem {
             self.elems.pop();
             self.ords.pop();
+            if self.step_ends.len() > self.elems.len() {
+                self.step_ends.truncate(self.elems.len());
+                self.steps
+                    .truncate(self.step_ends.last().copied().unwrap_or(0));
+            }
             if self.elems.is_empty() {
                 self.in_body = false;
             }
@@ -485,44 +476,61 @@ impl<'t> Walker<'t> {
             return;
         }
         if self.pre_depth > 0 {
-            for c in text.chars() {
-                self.push_char(c);
-            }
+            self.push_str(text);
             return;
         }
-        for c in text.chars() {
-            if is_space(c) {
-                if self.pending_space != Some(true) {
-                    self.pending_space = Some(self.link_depth > 0);
-                }
-                continue;
+        // Word by word: whitespace between words becomes one pending space.
+        let mut rest = text;
+        while !rest.is_empty() {
+            let start = rest.find(|c| !is_space(c)).unwrap_or(rest.len());
+            if start > 0 && self.pending_space != Some(true) {
+                self.pending_space = Some(self.link_depth > 0);
             }
-            if self.brs > 0 {
-                if self.brs >= 2 {
-                    self.flush();
-                } else if !self.buf.is_empty() {
-                    self.push_char('\n');
-                    self.pending_space = None;
-                }
-                self.brs = 0;
+            rest = &rest[start..];
+            let end = rest.find(is_space).unwrap_or(rest.len());
+            if end > 0 {
+                self.word(&rest[..end]);
             }
-            if let Some(in_link) = self.pending_space.take()
-                && !self.buf.is_empty()
-                && !self.buf.ends_with('\n')
-            {
-                self.buf.push(' ');
-                if in_link {
-                    self.link_chars = self.link_chars.saturating_add(1);
-                }
-            }
-            self.push_char(c);
+            rest = &rest[end..];
         }
+    }
+
+    /// Appends a run of non-whitespace characters, after the line break, block break or
+    /// space that comes before it.
+    fn word(&mut self, word: &str) {
+        if self.brs > 0 {
+            if self.brs >= 2 {
+                self.flush();
+            } else if !self.buf.is_empty() {
+                self.push_char('\n');
+                self.pending_space = None;
+            }
+            self.brs = 0;
+        }
+        if let Some(in_link) = self.pending_space.take()
+            && !self.buf.is_empty()
+            && !self.buf.ends_with('\n')
+        {
+            self.buf.push(' ');
+            if in_link {
+                self.link_chars = self.link_chars.saturating_add(1);
+            }
+        }
+        self.push_str(word);
     }
 
     fn push_char(&mut self, c: char) {
         self.buf.push(c);
         if self.link_depth > 0 {
             self.link_chars = self.link_chars.saturating_add(1);
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.link_depth > 0 {
+            let chars = u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+            self.link_chars = self.link_chars.saturating_add(chars);
         }
     }
 
@@ -576,38 +584,38 @@ impl<'t> Walker<'t> {
     }
 
     /// `tag#id.class` steps from `<body>` down to the `depth`th element, capped.
-    fn path(&self, depth: usize) -> String {
-        let elems = &self.elems[..depth.min(self.elems.len())];
-        let mut path = String::new();
-        let push = |id: &NodeId, path: &mut String| {
-            if !path.is_empty() {
-                path.push('>');
+    fn path(&mut self, depth: usize) -> String {
+        let depth = depth.min(self.elems.len());
+        while self.step_ends.len() < depth {
+            let id = self.elems[self.step_ends.len()];
+            self.steps.push('>');
+            if let NodeData::Element(el) = &self.nodes[id].data {
+                step(el, &mut self.steps);
             }
-            self.tree.query_node(id, |node| {
-                if let NodeData::Element(el) = &node.data {
-                    step(el, path);
-                }
-            });
-        };
-        if elems.len() <= PATH_CAP {
-            for id in elems {
-                push(id, &mut path);
-            }
-        } else {
-            for id in &elems[..PATH_HEAD] {
-                push(id, &mut path);
-            }
-            path.push_str(">…");
-            for id in &elems[elems.len() - (PATH_CAP - PATH_HEAD)..] {
-                push(id, &mut path);
-            }
+            self.step_ends.push(self.steps.len());
         }
+        let Some(&end) = depth
+            .checked_sub(1)
+            .and_then(|last| self.step_ends.get(last))
+        else {
+            return String::new();
+        };
+        // Without the `>` before the first step.
+        if depth <= PATH_CAP {
+            return self.steps[1..end].to_string();
+        }
+        let head_end = self.step_ends[PATH_HEAD - 1];
+        let tail_start = self.step_ends[depth - (PATH_CAP - PATH_HEAD) - 1];
+        let mut path = String::with_capacity(head_end + 4 + end - tail_start);
+        path.push_str(&self.steps[1..head_end]);
+        path.push_str(">…");
+        path.push_str(&self.steps[tail_start..end]);
         path
     }
 }
 
 /// Appends one path step, `tag#id.class1.class2.class3`.
-fn step(el: &dom_query::Element, out: &mut String) {
+fn step(el: &Element, out: &mut String) {
     out.push_str(&el.name.local);
     for attr in &el.attrs {
         match &*attr.name.local {
@@ -636,13 +644,15 @@ fn is_json_ld(kind: &str) -> bool {
         .is_some_and(|k| k.eq_ignore_ascii_case("application/ld+json"))
 }
 
-/// Whether an inline style hides the element.
-fn hides(style: &str) -> bool {
-    let compact: String = style
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+/// Whether an inline style hides the element (`compact` is a buffer to reuse).
+fn hides(style: &str, compact: &mut String) -> bool {
+    compact.clear();
+    compact.extend(
+        style
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .map(|c| c.to_ascii_lowercase()),
+    );
     compact.contains("display:none") || compact.contains("visibility:hidden")
 }
 
@@ -717,6 +727,31 @@ mod tests {
                 (Table, "th", "h", 0),
                 (Table, "td", "cell", 0),
                 (Caption, "figcaption", "Photo: AP", 0),
+            ],
+        );
+    }
+
+    #[test]
+    fn implied_end_tags_and_misnesting() {
+        check(
+            "<body><ul><li>one<li>two</ul><p>a<p>b<div>c</div>\
+             <b><p>bold para</b> rest</p><table>stray<tr><td>x<td>y</table>\
+             <a href=x>1<div>2</div>3</a><h1>h<h2>h2</h1>",
+            &[
+                (ListItem, "li", "one", 0),
+                (ListItem, "li", "two", 0),
+                (Paragraph, "p", "a", 0),
+                (Paragraph, "p", "b", 0),
+                (Paragraph, "div", "c", 0),
+                (Paragraph, "p", "bold para rest", 0),
+                (Paragraph, "body", "stray", 0),
+                (Table, "td", "x", 0),
+                (Table, "td", "y", 0),
+                (Paragraph, "body", "1", 1),
+                (Paragraph, "div", "2", 1),
+                (Paragraph, "body", "3", 1),
+                (Heading(1), "h1", "h", 0),
+                (Heading(2), "h2", "h2", 0),
             ],
         );
     }

@@ -1,7 +1,6 @@
-//! HTML text to a dom_query [`Document`]: html5gum's tokenizer feeding html5ever's tree
-//! builder.
+//! HTML text to a [`Tree`]: html5gum's tokenizer feeding html5ever's tree builder.
 //!
-//! Why not `Document::from` (html5ever's own tokenizer): on saved news pages (~144 KB,
+//! Why not html5ever's own tokenizer: on saved news pages (~144 KB,
 //! half of it scripts and styles, most of the rest tags and attributes) that tokenizer moves
 //! every character of a tag or attribute name through a tendril one at a time, and was
 //! most of the time newsdrop spent on an HTML page. html5gum implements the same WHATWG
@@ -19,37 +18,47 @@
 //! is dropped (the first one wins), parse errors are not reported (the tree does not depend
 //! on them). What nothing reads never enters the tree: the text of `<script>` (but JSON-LD)
 //! and `<style>` while they are raw text, and attributes that neither the walker nor the
-//! tree builder looks at ([`wanted`]).
+//! tree builder looks at ([`wanted`]). Text and attribute values that are one slice of the
+//! input (nearly all) are not copied: their tokens share one copy of the input ([`Collected`]).
 
 use std::borrow::Cow;
 use std::convert::Infallible;
 
-use dom_query::Document;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{Doctype, Tag, TagKind, Token, TokenSink, TokenSinkResult};
-use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
+use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts, TreeSink};
 use html5ever::{Attribute, LocalName, QualName, ns};
 use html5gum::{Emitter, Error, State, Tokenizer};
 
-/// Parses a whole document as dom_query's `Document::from` does (scripting disabled, so
-/// `<noscript>` content is markup), with html5gum's tokenizer.
-pub(crate) fn document(text: &str) -> Document {
-    let opts = TreeBuilderOpts {
+use super::tree::{Node, NodeId, Tree};
+
+/// The tree builder's options: scripting disabled, so `<noscript>` content is markup.
+fn options() -> TreeBuilderOpts {
+    TreeBuilderOpts {
         scripting_enabled: false,
         ..TreeBuilderOpts::default()
-    };
-    let mut emitter = TreeEmitter::new(TreeBuilder::new(Document::default(), opts));
+    }
+}
+
+/// Parses a whole document with html5gum's tokenizer; the nodes of its tree.
+pub(crate) fn document(text: &str) -> Vec<Node> {
+    // Saved news pages have a node for every 30 to 300 bytes (comments left out): room
+    // for most, so that the node vector seldom has to grow and move.
+    let builder = TreeBuilder::new(Tree::with_capacity(text.len() / 64), options());
+    let mut emitter = TreeEmitter::new(builder, text);
     // Reading a `&str` cannot fail.
     match Tokenizer::new_with_emitter(text, &mut emitter).finish() {
         Ok(()) => {}
         Err(never) => match never {},
     }
-    emitter.builder.sink
+    emitter.builder.sink.finish()
 }
 
-/// The tag being read.
+/// The tag being read (its buffers reused from tag to tag).
 struct PendingTag {
+    /// Whether a tag is being read at all.
+    open: bool,
     kind: TagKind,
     name: Vec<u8>,
     self_closing: bool,
@@ -57,11 +66,13 @@ struct PendingTag {
     had_duplicate_attributes: bool,
 }
 
-/// The attribute being read.
+/// The attribute being read (its buffers reused from attribute to attribute).
 #[derive(Default)]
 struct PendingAttr {
+    /// Whether an attribute is being read at all.
+    open: bool,
     name: Vec<u8>,
-    value: Vec<u8>,
+    value: Collected,
     /// Whether anyone reads it, decided when its value starts ([`wanted`]).
     wanted: Option<bool>,
 }
@@ -75,14 +86,100 @@ struct PendingDoctype {
     force_quirks: bool,
 }
 
+/// The text being parsed, copied once into a tendril whose buffer the text and attribute
+/// value tokens share.
+struct Input {
+    tendril: StrTendril,
+    /// The address of the text html5gum reads, to tell its slices from other bytes.
+    at: usize,
+}
+
+impl Input {
+    fn new(text: &str) -> Self {
+        Input {
+            tendril: StrTendril::from_slice(text),
+            at: text.as_ptr() as usize,
+        }
+    }
+
+    /// Where `bytes` start in the input, if they are a slice of it.
+    fn offset_of(&self, bytes: &[u8]) -> Option<usize> {
+        let start = (bytes.as_ptr() as usize).checked_sub(self.at)?;
+        (start.checked_add(bytes.len())? <= self.tendril.len()).then_some(start)
+    }
+}
+
+/// Bytes collected from the pieces html5gum reports (a run of text, an attribute value).
+/// While they are one slice of the input (nearly always), only its bounds are kept, and
+/// the token shares the input's buffer: no copy, no second UTF-8 check. Otherwise
+/// (character references, replaced NULs, …) they are copied.
+#[derive(Default)]
+struct Collected {
+    span: Option<(usize, usize)>,
+    copy: Vec<u8>,
+}
+
+impl Collected {
+    fn is_empty(&self) -> bool {
+        self.span.is_none() && self.copy.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.span = None;
+        self.copy.clear();
+    }
+
+    fn push(&mut self, input: &Input, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.copy.is_empty()
+            && let Some(start) = input.offset_of(bytes)
+        {
+            match self.span {
+                None => {
+                    self.span = Some((start, start + bytes.len()));
+                    return;
+                }
+                Some((from, end)) if end == start => {
+                    self.span = Some((from, end + bytes.len()));
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some((from, end)) = self.span.take() {
+            self.copy
+                .extend_from_slice(&input.tendril.as_bytes()[from..end]);
+        }
+        self.copy.extend_from_slice(bytes);
+    }
+
+    fn bytes<'a>(&'a self, input: &'a Input) -> &'a [u8] {
+        match self.span {
+            Some((from, end)) => &input.tendril.as_bytes()[from..end],
+            None => &self.copy,
+        }
+    }
+
+    fn tendril(&self, input: &Input) -> StrTendril {
+        let shared = self.span.and_then(|(from, end)| {
+            let offset = u32::try_from(from).ok()?;
+            let len = u32::try_from(end - from).ok()?;
+            input.tendril.try_subtendril(offset, len).ok()
+        });
+        shared.unwrap_or_else(|| tendril(self.bytes(input)))
+    }
+}
+
 /// An html5gum [`Emitter`] that builds html5ever tokens and feeds them to the tree builder.
 struct TreeEmitter {
-    builder: TreeBuilder<dom_query::NodeId, Document>,
+    builder: TreeBuilder<NodeId, Tree>,
+    input: Input,
     /// Text since the last token.
-    text: Vec<u8>,
-    tag: Option<PendingTag>,
-    /// The attribute being read, once one has started.
-    attr: Option<PendingAttr>,
+    text: Collected,
+    tag: PendingTag,
+    attr: PendingAttr,
     /// Inside a `<script>` (other than JSON-LD) or `<style>`: its text is not sent, since
     /// nothing reads it.
     skip_text: bool,
@@ -93,12 +190,20 @@ struct TreeEmitter {
 }
 
 impl TreeEmitter {
-    fn new(builder: TreeBuilder<dom_query::NodeId, Document>) -> Self {
+    fn new(builder: TreeBuilder<NodeId, Tree>, input: &str) -> Self {
         TreeEmitter {
             builder,
-            text: Vec::new(),
-            tag: None,
-            attr: None,
+            input: Input::new(input),
+            text: Collected::default(),
+            tag: PendingTag {
+                open: false,
+                kind: TagKind::StartTag,
+                name: Vec::new(),
+                self_closing: false,
+                attrs: Vec::new(),
+                had_duplicate_attributes: false,
+            },
+            attr: PendingAttr::default(),
             skip_text: false,
             comment: Vec::new(),
             doctype: PendingDoctype::default(),
@@ -123,21 +228,21 @@ impl TreeEmitter {
         }
     }
 
-    /// Sends the text read since the last token, NUL characters as their own tokens (as
-    /// html5ever's tokenizer does: the tree builder treats them apart).
     /// Starts a start or end tag (the two differ only in kind).
     fn init_tag(&mut self, kind: TagKind) {
         self.flush_text();
-        self.tag = Some(PendingTag {
-            kind,
-            name: Vec::new(),
-            self_closing: false,
-            attrs: Vec::new(),
-            had_duplicate_attributes: false,
-        });
-        self.attr = None;
+        let tag = &mut self.tag;
+        tag.open = true;
+        tag.kind = kind;
+        tag.name.clear();
+        tag.self_closing = false;
+        tag.attrs.clear();
+        tag.had_duplicate_attributes = false;
+        self.attr.open = false;
     }
 
+    /// Sends the text read since the last token, NUL characters as their own tokens (as
+    /// html5ever's tokenizer does: the tree builder treats them apart).
     fn flush_text(&mut self) {
         if self.text.is_empty() {
             return;
@@ -146,7 +251,14 @@ impl TreeEmitter {
             self.text.clear();
             return;
         }
-        let text = std::mem::take(&mut self.text);
+        if !self.text.bytes(&self.input).contains(&0) {
+            let text = self.text.tendril(&self.input);
+            self.text.clear();
+            self.send(Token::CharacterTokens(text));
+            return;
+        }
+        let text = self.text.bytes(&self.input).to_vec();
+        self.text.clear();
         let mut parts = text.split(|b| *b == 0).peekable();
         while let Some(part) = parts.next() {
             if !part.is_empty() {
@@ -156,15 +268,15 @@ impl TreeEmitter {
                 self.send(Token::NullCharacterToken);
             }
         }
-        self.text = text;
-        self.text.clear();
     }
 
     /// Puts the attribute being read on the tag, unless the tag already has one of that name.
     fn finish_attribute(&mut self) {
-        let (Some(attr), Some(tag)) = (self.attr.take(), self.tag.as_mut()) else {
+        let (attr, tag) = (&mut self.attr, &mut self.tag);
+        if !attr.open || !tag.open {
             return;
-        };
+        }
+        attr.open = false;
         let wanted = attr.wanted.unwrap_or_else(|| wanted(&tag.name, &attr.name));
         if attr.name.is_empty() || tag.kind == TagKind::EndTag || !wanted {
             return;
@@ -176,7 +288,7 @@ impl TreeEmitter {
         }
         tag.attrs.push(Attribute {
             name: QualName::new(None, ns!(), name),
-            value: tendril(&attr.value),
+            value: attr.value.tendril(&self.input),
         });
     }
 }
@@ -269,7 +381,7 @@ impl Emitter for &mut TreeEmitter {
 
     fn emit_string(&mut self, c: &[u8]) {
         if !self.skip_text {
-            self.text.extend_from_slice(c);
+            self.text.push(&self.input, c);
         }
     }
 
@@ -288,7 +400,11 @@ impl Emitter for &mut TreeEmitter {
 
     fn emit_current_tag(&mut self) -> Option<State> {
         self.finish_attribute();
-        let tag = self.tag.take()?;
+        let tag = &mut self.tag;
+        if !tag.open {
+            return None;
+        }
+        tag.open = false;
         let start = tag.kind == TagKind::StartTag;
         if start {
             self.last_start_tag.clear();
@@ -303,13 +419,14 @@ impl Emitter for &mut TreeEmitter {
                     .any(|a| &*a.name.local == "type" && super::is_json_ld(&a.value)),
                 _ => false,
             };
-        let state = self.send(Token::TagToken(Tag {
+        let token = Token::TagToken(Tag {
             kind: tag.kind,
             name: LocalName::from(str_of(&tag.name)),
             self_closing: tag.self_closing,
-            attrs: tag.attrs,
+            attrs: std::mem::take(&mut tag.attrs),
             had_duplicate_attributes: tag.had_duplicate_attributes,
-        }));
+        });
+        let state = self.send(token);
         // Only while the tree builder made it raw text: in SVG, `<style>` holds markup.
         self.skip_text = skip && matches!(state, Some(State::RawText | State::ScriptData));
         state
@@ -332,10 +449,8 @@ impl Emitter for &mut TreeEmitter {
     }
 
     fn set_self_closing(&mut self) {
-        if let Some(tag) = self.tag.as_mut()
-            && tag.kind == TagKind::StartTag
-        {
-            tag.self_closing = true;
+        if self.tag.open && self.tag.kind == TagKind::StartTag {
+            self.tag.self_closing = true;
         }
     }
 
@@ -344,8 +459,8 @@ impl Emitter for &mut TreeEmitter {
     }
 
     fn push_tag_name(&mut self, s: &[u8]) {
-        if let Some(tag) = self.tag.as_mut() {
-            tag.name.extend_from_slice(s);
+        if self.tag.open {
+            self.tag.name.extend_from_slice(s);
         }
     }
 
@@ -364,24 +479,29 @@ impl Emitter for &mut TreeEmitter {
 
     fn init_attribute(&mut self) {
         self.finish_attribute();
-        self.attr = Some(PendingAttr::default());
+        let attr = &mut self.attr;
+        attr.open = true;
+        attr.name.clear();
+        attr.value.clear();
+        attr.wanted = None;
     }
 
     fn push_attribute_name(&mut self, s: &[u8]) {
-        if let Some(attr) = self.attr.as_mut() {
-            attr.name.extend_from_slice(s);
+        if self.attr.open {
+            self.attr.name.extend_from_slice(s);
         }
     }
 
     fn push_attribute_value(&mut self, s: &[u8]) {
-        let (Some(attr), Some(tag)) = (self.attr.as_mut(), self.tag.as_ref()) else {
+        let (attr, tag) = (&mut self.attr, &self.tag);
+        if !attr.open || !tag.open {
             return;
-        };
+        }
         if *attr
             .wanted
             .get_or_insert_with(|| wanted(&tag.name, &attr.name))
         {
-            attr.value.extend_from_slice(s);
+            attr.value.push(&self.input, s);
         }
     }
 
@@ -406,11 +526,11 @@ impl Emitter for &mut TreeEmitter {
     }
 
     fn current_is_appropriate_end_tag_token(&mut self) -> bool {
-        self.tag.as_ref().is_some_and(|t| {
-            t.kind == TagKind::EndTag
-                && !self.last_start_tag.is_empty()
-                && t.name == self.last_start_tag
-        })
+        let tag = &self.tag;
+        tag.open
+            && tag.kind == TagKind::EndTag
+            && !self.last_start_tag.is_empty()
+            && tag.name == self.last_start_tag
     }
 
     fn adjusted_current_node_present_but_not_in_html_namespace(&mut self) -> bool {
@@ -420,16 +540,26 @@ impl Emitter for &mut TreeEmitter {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::html) mod tests {
     use super::super::walk;
     use super::*;
+    use html5ever::tendril::TendrilSink;
     use proptest::prelude::*;
+
+    /// The document as html5ever's own tokenizer and tree builder make it, into our tree.
+    fn reference(html: &str) -> Vec<Node> {
+        let opts = html5ever::ParseOpts {
+            tree_builder: options(),
+            ..html5ever::ParseOpts::default()
+        };
+        html5ever::parse_document(Tree::default(), opts).one(html)
+    }
 
     /// The walker sees the same blocks and page facts as with html5ever's own tokenizer.
     #[track_caller]
     fn check(html: &str) {
         let ours = walk(&document(html));
-        let reference = walk(&Document::from(html));
+        let reference = walk(&reference(html));
         assert_eq!(format!("{ours:?}"), format!("{reference:?}"), "{html}");
     }
 
@@ -466,6 +596,9 @@ mod tests {
             // Character references in text and attributes.
             "<p title='&amp;x &notit; &#x41;'>&amp &notin; &notit; &#128; &#x110000; &#0; &AMP;</p>",
             "<a href='?a=1&copy=2'>link</a><p lang='&quot;x'>q</p>",
+            // Values the walker reads, shared with the input or (references) copied.
+            "<html lang='e&#110;'><link rel=canonical href='/a?b=1&amp;c=2&copy=3'>\
+             <div id='i&amp;d' class=\"a&lt;b c&#x41; plain\"><p class=x>t&amp;t</p></div>",
             // Comments, doctype oddities, PLAINTEXT, NUL characters.
             "<p>a<!-- <p>no</p> -->b<!--->c<!-->d<!-- x --!>e</p>",
             "<!doctype><p>x</p><!unterminated",
@@ -488,7 +621,7 @@ mod tests {
     }
 
     /// Markup-shaped text from a small alphabet of tags and troublesome pieces.
-    fn markup() -> impl Strategy<Value = String> {
+    pub(in crate::html) fn markup() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             Just("<p>"),
             Just("</p>"),
@@ -563,7 +696,7 @@ mod tests {
         #[test]
         fn same_walk_as_html5ever_tokenizer(html in markup()) {
             let ours = walk(&document(&html));
-            let reference = walk(&Document::from(html.as_str()));
+            let reference = walk(&reference(&html));
             prop_assert_eq!(format!("{ours:?}"), format!("{reference:?}"));
         }
     }
