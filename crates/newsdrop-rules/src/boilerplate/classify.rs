@@ -509,64 +509,138 @@ fn fold_punctuation(t: &str) -> Option<Vec<u8>> {
     }
 }
 
-/// Word boundaries [`scan_ascii`] collects before it looks at the words: a multiple of two
-/// (a start and an end per word), filled a chunk of the line at a time.
-const BOUNDS: usize = 64;
+/// Eight copies of a byte.
+const fn splat(b: u8) -> u64 {
+    u64::from_le_bytes([b; 8])
+}
+
+/// The high bit of each byte of `x` (all ASCII) that is at least `c`: `b + 0x80 - c`
+/// reaches 0x80 exactly then, and never carries into the next byte.
+#[inline]
+fn at_least(x: u64, c: u8) -> u64 {
+    x.wrapping_add(splat(0x80 - c)) & splat(0x80)
+}
+
+/// The high bit of each byte of `x` (all ASCII) in `lo..=hi`.
+#[inline]
+fn within(x: u64, lo: u8, hi: u8) -> u64 {
+    at_least(x, lo) & !at_least(x, hi + 1)
+}
+
+/// Bit `i` set for each byte `i` of `x` whose high bit is set.
+#[inline]
+fn gather(high: u64) -> u64 {
+    let mut m = high >> 7;
+    m |= m >> 7;
+    m |= m >> 14;
+    m |= m >> 28;
+    m & 0xff
+}
+
+/// What [`word_bits`] finds in up to 64 ASCII bytes: bit `i` for byte `i`.
+struct Bits {
+    /// Bytes that belong to a word (letters, digits, `'`, as [`ASCII_CLASS`] has them).
+    word: u64,
+    upper: u64,
+    letters: u64,
+}
+
+/// The word bytes, uppercase letters and number of letters of up to 64 ASCII bytes, eight
+/// bytes at a time by arithmetic on the bytes of a `u64` (bytes past the end are zero: not
+/// word bytes).
+fn word_bits(block: &[u8]) -> Bits {
+    let mut bits = Bits {
+        word: 0,
+        upper: 0,
+        letters: 0,
+    };
+    for (j, c) in block.chunks(8).enumerate() {
+        let mut w = [0u8; 8];
+        w[..c.len()].copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        let upper = within(x, b'A', b'Z');
+        let alpha = upper | within(x, b'a', b'z');
+        let word = alpha | within(x, b'0', b'9') | within(x, b'\'', b'\'');
+        // The sum of the eight bytes (each 0 or 1) lands in the top byte.
+        bits.letters += (alpha >> 7).wrapping_mul(splat(1)) >> 56;
+        bits.word |= gather(word) << (8 * j);
+        bits.upper |= gather(upper) << (8 * j);
+    }
+    bits
+}
 
 /// [`scan`] for a line of ASCII only (`bytes`: `t` itself, or `t` folded by
-/// [`fold_punctuation`]), in two passes per chunk of the line, so that the
-/// byte loop has no data-dependent branch (a branch per word end is a misprediction per
-/// word): the first pass writes the position of every word start and end into a buffer
-/// (the index moves only where a byte's word class changes) and counts letters; the second
-/// goes over the words found. A word with digits is packed too: no stopword has digits, so
-/// it never matches. The glue point is looked for in `t`, where its byte offset counts.
+/// [`fold_punctuation`]). The line goes 64 bytes at a time: a bit mask of its word bytes
+/// (see [`word_bits`]) gives the word starts and ends without a branch per byte, then each
+/// word is counted and packed for the stopword table. A word with digits is packed too: no
+/// stopword has digits, so it never matches. The glue point is looked for in `t`, where its
+/// byte offset counts.
 fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
     let mut found = Scan::default();
     let mut letters = 0usize;
-    let mut bounds = [0u32; BOUNDS + 1];
-    // Boundaries in `bounds` so far; odd while a word is open.
-    let mut k = 0usize;
-    let mut in_word = 0usize;
-    let mut chunk_start = 0;
-    while chunk_start < bytes.len() {
-        // At most this many bytes, so that the boundaries fit (each byte adds at most one).
-        let chunk_end = (chunk_start + BOUNDS - k).min(bytes.len());
-        for (i, &b) in bytes.iter().enumerate().take(chunk_end).skip(chunk_start) {
-            let class = ASCII_CLASS[usize::from(b & 0x7f)];
-            let word = usize::from(class & WORD != 0);
-            bounds[k] = i as u32;
-            k += word ^ in_word;
-            in_word = word;
-            letters += usize::from(class & ALPHA);
+    let mut word = |start: usize, end: usize| {
+        f.words += 1;
+        f.caps += usize::from(bytes[start].is_ascii_uppercase());
+        let packed = pack_ascii(bytes, start, end);
+        f.stops += usize::from(match stops {
+            Stops::English => packed.is_some_and(stopwords::is_english_packed),
+            Stops::Other(_) => {
+                std::str::from_utf8(&bytes[start..end]).is_ok_and(|w| stops.contains(w))
+            }
+            Stops::None => false,
+        });
+        found.reserved |= packed == Some(RESERVED);
+    };
+    // The glue point is where `t` has an uppercase letter (at byte 12 or later): when
+    // `bytes` is `t`, the blocks' uppercase bits say where.
+    let same = bytes.len() == t.len();
+    let mut glue = None;
+    // Where the word still open at the end of the previous block started.
+    let mut open: Option<usize> = None;
+    for (n, block) in bytes.chunks(64).enumerate() {
+        let base = 64 * n;
+        let bits = word_bits(block);
+        letters += bits.letters as usize;
+        if same && glue.is_none() {
+            let mut upper = if base == 0 {
+                bits.upper & !0xfff
+            } else {
+                bits.upper
+            };
+            while upper != 0 && glue.is_none() {
+                let i = base + upper.trailing_zeros() as usize;
+                glue = glued_at(t, i, 1).then_some(i);
+                upper &= upper - 1;
+            }
         }
-        if chunk_end == bytes.len() && in_word == 1 {
-            bounds[k] = bytes.len() as u32;
-            k += 1;
+        let mask = bits.word;
+        let before = (mask << 1) | u64::from(open.is_some());
+        let (mut starts, mut ends) = (mask & !before, !mask & before);
+        loop {
+            if let Some(s) = open {
+                if ends == 0 {
+                    break;
+                }
+                word(s, base + ends.trailing_zeros() as usize);
+                ends &= ends - 1;
+                open = None;
+            }
+            if starts == 0 {
+                break;
+            }
+            open = Some(base + starts.trailing_zeros() as usize);
+            starts &= starts - 1;
         }
-        for w in bounds[..k - k % 2].chunks_exact(2) {
-            let (start, end) = (w[0] as usize, w[1] as usize);
-            f.words += 1;
-            f.caps += usize::from(bytes[start].is_ascii_uppercase());
-            let packed = pack_ascii(bytes, start, end);
-            f.stops += usize::from(match stops {
-                Stops::English => packed.is_some_and(stopwords::is_english_packed),
-                Stops::Other(_) => std::str::from_utf8(&bytes[start..end])
-                    .is_ok_and(|word| stops.contains(word)),
-                Stops::None => false,
-            });
-            found.reserved |= packed == Some(RESERVED);
-        }
-        // An open word carries over to the next chunk.
-        if k % 2 == 1 {
-            bounds[0] = bounds[k - 1];
-            k = 1;
-        } else {
-            k = 0;
-        }
-        chunk_start = chunk_end;
+    }
+    if let Some(s) = open {
+        word(s, bytes.len());
     }
     let tb = t.as_bytes();
-    found.glue = (12..tb.len()).find(|&i| tb[i].is_ascii_uppercase() && glued_at(t, i, 1));
+    found.glue = if same {
+        glue
+    } else {
+        (12..tb.len()).find(|&i| tb[i].is_ascii_uppercase() && glued_at(t, i, 1))
+    };
     f.chars = bytes.len();
     f.letters = letters;
     found
@@ -649,6 +723,33 @@ mod tests {
     }
 
     #[test]
+    fn word_bits_agree_with_the_byte_classes() {
+        for b in 0u8..0x80 {
+            for at in 0..8 {
+                let mut block = [b' '; 9];
+                block[at] = b;
+                let bits = word_bits(&block[..=at]);
+                let class = ASCII_CLASS[usize::from(b)];
+                assert_eq!(
+                    bits.word,
+                    u64::from(class & WORD != 0) << at,
+                    "{b:#x} at {at}"
+                );
+                assert_eq!(
+                    bits.upper,
+                    u64::from(class & UPPER != 0) << at,
+                    "{b:#x} at {at}"
+                );
+                assert_eq!(
+                    bits.letters,
+                    u64::from(class & ALPHA != 0),
+                    "{b:#x} at {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn ascii_packing_agrees_with_stopwords_pack() {
         // Words of every length at the start, middle and end of short and long lines.
         for len in 1..=18 {
@@ -714,21 +815,39 @@ mod tests {
                 "sixteenletterss’ sixteenlettersss’s fifteenletters’s they’ve THEY’RE",
                 "Top Story Of The Day (Updated)—Some said it was late",
                 "Score 2–1Then the crowd went home",
+                // Glue points around byte 12 and past the first 64-byte block.
+                "abcdefghijkLmn Opq",
+                "abcdefghijklMn Opq",
+                "A Long Title Line That Fills Up The First Block Of Sixty Four Bytes And \
+                 More SteakhouseA party of four",
+                "a lowercase line that fills up the first block of sixty-four bytes Top \
+                 Stories Here Today (Updated)Some said",
                 "",
                 "   ",
                 "’",
             ]
             .map(String::from),
         );
-        // Long ASCII lines: words straddle the chunks of `scan_ascii` at every offset.
-        let words = "The it's 2024 a sixteenletterss seventeenletterss THEIR reserved Über x";
-        for shift in 0..words.len() {
-            let mut long = "y".repeat(shift);
-            while long.len() < 3 * BOUNDS {
-                long.push(' ');
-                long.push_str(words);
+        // Long lines (ASCII, typographic, other letters): words straddle the 64-byte blocks
+        // of `scan_ascii` at every offset.
+        for words in [
+            "The it's 2024 a sixteenletterss seventeenletterss THEIR reserved x",
+            "The it’s 2024 — a “sixteenletterss” seventeenletterss’ THEIR reserved x",
+            "The it's 2024 a sixteenletterss seventeenletterss THEIR reserved Über x",
+        ] {
+            for shift in 0..words.len() {
+                let mut long = "y".repeat(shift);
+                while long.len() < 3 * 64 {
+                    long.push(' ');
+                    long.push_str(words);
+                }
+                lines.push(long.clone());
+                // Ending on a word that reaches the end of a block.
+                let end = long.len() - long.len() % 64;
+                if long.is_char_boundary(end) {
+                    lines.push(long[..end].to_string());
+                }
             }
-            lines.push(long);
         }
         for stops in [Stops::English, Stops::for_language("de"), Stops::None] {
             for line in &lines {

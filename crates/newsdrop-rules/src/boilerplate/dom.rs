@@ -41,7 +41,6 @@ pub enum Fate {
     Drop(String),
 }
 
-
 /// Tags whose own text can be an article paragraph.
 fn is_prose_tag(tag: &str) -> bool {
     matches!(

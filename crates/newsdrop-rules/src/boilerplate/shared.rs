@@ -77,10 +77,17 @@ pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<F
 /// changed byte changes the result. Never stored: it may change between versions.
 fn fingerprint(text: &str) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
+    // `w` is eight bytes but for the last, shorter piece (zero-padded).
     let step = |h: u64, w: &[u8]| {
-        let mut b = [0u8; 8];
-        b[..w.len()].copy_from_slice(w);
-        (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K)
+        let word = <[u8; 8]>::try_from(w).map_or_else(
+            |_| {
+                let mut b = [0u8; 8];
+                b[..w.len()].copy_from_slice(w);
+                u64::from_le_bytes(b)
+            },
+            u64::from_le_bytes,
+        );
+        (h.rotate_left(5) ^ word).wrapping_mul(K)
     };
     let bytes = text.as_bytes();
     let mut lanes = [bytes.len() as u64, 1, 2, 3];
@@ -90,7 +97,9 @@ fn fingerprint(text: &str) -> u64 {
             *lane = step(*lane, w);
         }
     }
-    let mut h = lanes.into_iter().fold(0, |h, lane| step(h, &lane.to_le_bytes()));
+    let mut h = lanes
+        .into_iter()
+        .fold(0, |h, lane| step(h, &lane.to_le_bytes()));
     let mut rest = blocks.remainder().chunks_exact(8);
     for w in &mut rest {
         h = step(h, w);
