@@ -95,6 +95,14 @@ impl Features {
         f
     }
 
+    /// The stopword count [`Features::of`] gives `text` with `stops`: the only feature
+    /// that depends on the list.
+    pub fn stops_of(text: &str, stops: Stops) -> usize {
+        let mut f = Features::default();
+        scan(text.trim(), stops, &mut f);
+        f.stops
+    }
+
     /// Length for the length thresholds: characters, with a CJK character worth three
     /// (a line of 25 Japanese characters says as much as one of 75 English ones).
     pub fn weighted_len(&self) -> usize {
@@ -863,6 +871,7 @@ mod tests {
                     f.glued_title,
                 );
                 assert_eq!(got, reference(t, stops), "{t:?}");
+                assert_eq!(Features::stops_of(line, stops), f.stops, "{t:?}");
             }
         }
         let f = Features::of("© 2019 All Rights Reserved", &p, Stops::English);

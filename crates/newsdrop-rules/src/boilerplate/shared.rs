@@ -8,7 +8,9 @@
 //! block inserted or removed (the metadata rule splits a leading "date …" off the first
 //! paragraph) or changed (a plugin in between); only those are recomputed. So a stage that
 //! edits blocks can never make the next one read stale features, and the usual run
-//! (metadata, then boilerplate) computes each block's features once.
+//! (metadata, then boilerplate) computes each block's features once. Features asked for
+//! with another stopword list (a page found not to be English) keep all but their
+//! stopword count, which is counted again.
 
 use newsdrop_core::Article;
 
@@ -27,12 +29,20 @@ struct Cached {
 /// The features of every block of `article`, with `stops` and `phrases`; reuses the ones
 /// already computed for unchanged blocks and leaves the result in the scratch space.
 pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<Features> {
-    let old = article
+    let cached = article
         .scratch
         .take::<Cached>()
-        .filter(|c| c.stops.same(&stops) && c.phrases == phrases.key())
-        .map(|c| c.blocks)
-        .unwrap_or_default();
+        .filter(|c| c.phrases == phrases.key());
+    // Features computed with another stopword list differ only in their stopword count
+    // (the English pass that tells a page is not English, then the page's own list).
+    let same_stops = cached.as_ref().is_some_and(|c| c.stops.same(&stops));
+    let old = cached.map(|c| c.blocks).unwrap_or_default();
+    let restop = |mut f: Features, i: usize| {
+        if !same_stops {
+            f.stops = Features::stops_of(&article.blocks[i].text, stops);
+        }
+        f
+    };
     let prints: Vec<u64> = article
         .blocks
         .iter()
@@ -44,12 +54,12 @@ pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<F
         let f = match (old.get(k), old.get(k + 1)) {
             (Some(&(p, f)), _) if p == fp => {
                 k += 1;
-                f
+                restop(f, i)
             }
             // The cached block at `k` was removed.
             (_, Some(&(p, f))) if p == fp => {
                 k += 2;
-                f
+                restop(f, i)
             }
             (cached, _) => {
                 // Inserted when the cached block at `k` is the next one; changed otherwise.
@@ -146,12 +156,17 @@ mod tests {
             features(&mut a, &p, Stops::English),
             fresh(&a, &p, Stops::English)
         );
-        // Another stopword list or phrase set is another cache.
+        // Another stopword list: the stopword counts are counted again; another phrase
+        // set is another cache.
         let de = Stops::for_language("de");
         assert_eq!(features(&mut a, &p, de), fresh(&a, &p, de));
         let user = Phrases::new(true, &["The minister".into()], &[], &[]).expect("phrases");
         let got = features(&mut a, &user, de);
         assert_eq!(got, fresh(&a, &user, de));
+        // And back: only the stopword counts change.
+        let en = features(&mut a, &user, Stops::English);
+        assert_eq!(en, fresh(&a, &user, Stops::English));
+        assert_ne!(en.iter().map(|f| f.stops).sum::<usize>(), 0);
         assert_ne!(got[2].hit, None);
     }
 
