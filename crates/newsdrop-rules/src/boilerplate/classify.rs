@@ -70,9 +70,9 @@ pub struct Features {
 impl Features {
     /// The features of `text`, with `stops` the stopwords of the page's language.
     ///
-    /// One pass over the line's bytes (ASCII fast path; other characters decoded one at a
-    /// time): counts, words packed for the stopword table as they are read, and the first
-    /// place a headline may be glued to the text after it.
+    /// One pass over the line's bytes (see [`scan`]: ASCII and typographic punctuation 64
+    /// bytes at a time, other characters decoded one at a time): counts, words packed for
+    /// the stopword table, and the first place a headline may be glued to the text after it.
     pub fn of(text: &str, phrases: &Phrases, stops: Stops) -> Self {
         let t = text.trim();
         let mut f = Features {
@@ -399,7 +399,9 @@ fn glued_at(t: &str, i: usize, n: usize) -> bool {
 /// followed by a lowercase one ("(This Morning)Some", "250,000The"). Only the first such
 /// place counts; [`title_head`] judges the text before it.
 ///
-/// This is the hottest loop of the text path, so it goes a word at a time: between words
+/// This is the hottest loop of the text path. Lines of ASCII, or of ASCII letters and
+/// digits with typographic punctuation (see [`fold_punctuation`]), go to [`scan_ascii`].
+/// Other lines go a word at a time: between words
 /// it only skips bytes; inside a word, it runs over ASCII bytes with one table look-up each
 /// (non-ASCII characters are decoded one at a time). An ASCII word is packed for the
 /// stopword table in one load once its end is known (see [`pack_ascii`]); the glue test
