@@ -28,11 +28,11 @@
 //! `comment`, `related`, `share`, …; `embed` is not chrome), not any site's names.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use newsdrop_core::Block;
 
 use super::classify::Features;
+use crate::text::Fast;
 
 /// What the extractor decided for one block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,40 +40,6 @@ pub enum Fate {
     Keep,
     Drop(String),
 }
-
-/// A fast hash (FxHash's mix, eight bytes at a time) for the extractor's maps, whose keys
-/// are element numbers and paths of one page: no untrusted key can make them slow beyond
-/// the page's own size, so SipHash's protection is not needed and its cost shows.
-#[derive(Default)]
-struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.write_u64(u64::from_le_bytes(w));
-        }
-        for &b in chunks.remainder() {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Fast = BuildHasherDefault<FastHasher>;
 
 /// Tags whose own text can be an article paragraph.
 fn is_prose_tag(tag: &str) -> bool {

@@ -14,6 +14,7 @@
 //! own long paragraphs were seen, do not count; and when the learnt lines would still take
 //! most of what the classifier kept, nothing is dropped.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use newsdrop_core::{Article, LineMemory, StateError};
@@ -21,6 +22,7 @@ use newsdrop_core::{Article, LineMemory, StateError};
 use newsdrop_core::id::mix64;
 
 use crate::dedup::fingerprint::hash64;
+use crate::text::Fast;
 
 /// Seed of the line hashes; distinct from the dedup rule's, so their counts never mix.
 const SEED: u64 = 0x6368_726f_6d65; // "chrome"
@@ -81,7 +83,10 @@ impl Learner {
             return Ok(None);
         };
         let salt = hash64(SEED, key.as_bytes());
+        // Each distinct line once, in order of first appearance; `index` finds a line's
+        // place (a page has hundreds of lines, too many to search the list each time).
         let mut hashes: Vec<u64> = Vec::new();
+        let mut index: HashMap<u64, usize, Fast> = HashMap::default();
         let mut slot: Vec<Option<(usize, usize)>> = Vec::with_capacity(article.blocks.len());
         for block in &article.blocks {
             let (h, words) = line_hash(salt, &block.text);
@@ -89,7 +94,7 @@ impl Learner {
                 slot.push(None);
                 continue;
             }
-            let i = hashes.iter().position(|&x| x == h).unwrap_or_else(|| {
+            let i = *index.entry(h).or_insert_with(|| {
                 hashes.push(h);
                 hashes.len() - 1
             });
