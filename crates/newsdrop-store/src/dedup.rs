@@ -723,6 +723,11 @@ struct LinesInner {
     conn: Arc<Mutex<Connection>>,
     counts: HashMap<u64, u32>,
     since_save: u64,
+    /// Lines whose saved count is out of date (those seen more than once since the last
+    /// save), so a save writes what changed rather than the whole table.
+    dirty: Vec<u64>,
+    /// The memory forgot or halved lines since the last save: the table is rewritten.
+    rewrite: bool,
 }
 
 impl SqliteLines {
@@ -748,6 +753,8 @@ impl SqliteLines {
                 conn,
                 counts,
                 since_save: 0,
+                dirty: Vec::new(),
+                rewrite: false,
             }),
         })
     }
@@ -763,36 +770,57 @@ fn save_lines(inner: &mut LinesInner, label: &str) -> Result<(), StateError> {
     let err = |e: rusqlite::Error| backend(label, e);
     let mut conn = lock(&inner.conn);
     let tx = conn.transaction().map_err(err)?;
-    tx.execute("DELETE FROM line_freq", []).map_err(err)?;
     {
         let mut stmt = tx
-            .prepare_cached("INSERT INTO line_freq (hash, count) VALUES (?1, ?2)")
+            .prepare_cached(
+                "INSERT INTO line_freq (hash, count) VALUES (?1, ?2)
+                 ON CONFLICT(hash) DO UPDATE SET count = excluded.count",
+            )
             .map_err(err)?;
-        for (&h, &c) in &inner.counts {
-            if c > 1 {
-                stmt.execute(params![h as i64, i64::from(c)]).map_err(err)?;
+        if inner.rewrite {
+            tx.execute("DELETE FROM line_freq", []).map_err(err)?;
+            for (&h, &c) in &inner.counts {
+                if c > 1 {
+                    stmt.execute(params![h as i64, i64::from(c)]).map_err(err)?;
+                }
+            }
+        } else {
+            inner.dirty.sort_unstable();
+            inner.dirty.dedup();
+            for h in &inner.dirty {
+                if let Some(&c) = inner.counts.get(h) {
+                    stmt.execute(params![*h as i64, i64::from(c)])
+                        .map_err(err)?;
+                }
             }
         }
     }
     tx.commit().map_err(err)?;
     drop(conn);
     inner.since_save = 0;
+    inner.dirty.clear();
+    inner.rewrite = false;
     Ok(())
 }
 
 impl LineMemory for SqliteLines {
     fn observe(&self, lines: &[u64]) -> Result<Vec<u32>, StateError> {
         let mut inner = lock(&self.inner);
+        let inner = &mut *inner;
         let out = lines
             .iter()
             .map(|h| {
                 let c = inner.counts.entry(*h).or_insert(0);
                 let before = *c;
                 *c = c.saturating_add(1);
+                if before > 0 {
+                    inner.dirty.push(*h);
+                }
                 before
             })
             .collect();
         if inner.counts.len() > LINES_CAPACITY {
+            inner.rewrite = true;
             inner.counts.retain(|_, c| *c > 1);
             if inner.counts.len() > LINES_CAPACITY / 2 {
                 inner.counts.retain(|_, c| {
@@ -803,7 +831,7 @@ impl LineMemory for SqliteLines {
         }
         inner.since_save += 1;
         if inner.since_save >= LINES_SAVE_EVERY
-            && let Err(e) = save_lines(&mut inner, &self.label)
+            && let Err(e) = save_lines(inner, &self.label)
         {
             tracing::error!(error = %e, "cannot save the line memory");
         }
@@ -855,6 +883,29 @@ mod tests {
             Ok(vec![2, 0]),
             "lines seen once are not kept"
         );
+    }
+}
+
+#[cfg(test)]
+mod line_memory_tests {
+    use newsdrop_core::State;
+
+    use crate::Store;
+
+    #[test]
+    fn saves_write_what_changed_since_the_last_one() {
+        let dir = tempfile::tempdir().expect("tmp");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            let lines = store.line_memory().expect("lines");
+            assert_eq!(lines.observe(&[1, 1, 2]), Ok(vec![0, 1, 0]));
+            store.flush_state().expect("save");
+            // After a save: a line counted again, and one seen a second time.
+            assert_eq!(lines.observe(&[1, 2, 3]), Ok(vec![2, 1, 0]));
+        }
+        let store = Store::open(dir.path()).expect("reopen");
+        let lines = store.line_memory().expect("lines");
+        assert_eq!(lines.observe(&[1, 2, 3]), Ok(vec![3, 2, 0]));
     }
 }
 
