@@ -20,6 +20,7 @@
 //! cargo run --release -p newsdrop-rules --example dedup_bench -- /tmp/scale100k.jsonl \
 //!     --decisions /tmp/decisions.jsonl --state /tmp/dedup-state
 //! python3 ../shared/eval/score_dedup.py /tmp/decisions.jsonl /tmp/scale100k.jsonl
+//! cargo run --release -p newsdrop-rules --example dedup_bench -- --restart /tmp/dedup-state
 //! ```
 
 #[path = "../tests/util/mod.rs"]
@@ -132,12 +133,19 @@ fn main() {
             "--decisions" => decisions = it.next().map(PathBuf::from),
             "--state" => state_dir = it.next().map(PathBuf::from),
             "--limit" => limit = it.next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX),
+            "--restart" => {
+                // Only the restart, of a state folder an earlier run left (`--state DIR`).
+                let dir = it.next().map(PathBuf::from).unwrap_or_default();
+                restart(&dir);
+                return;
+            }
             _ => input = Some(PathBuf::from(a)),
         }
     }
     let Some(input) = input else {
         eprintln!(
-            "usage: dedup_bench SCALE.jsonl [--decisions OUT.jsonl] [--state DIR] [--limit N]"
+            "usage: dedup_bench SCALE.jsonl [--decisions OUT.jsonl] [--state DIR] [--limit N]\n\
+             \x20      dedup_bench --restart DIR"
         );
         std::process::exit(2);
     };
@@ -346,8 +354,14 @@ fn main() {
     drop(counting);
     drop(store);
     println!("on disk, closed: {}", disk(&dir));
+    restart(&dir);
+}
+
+/// Opens the store in `dir` and builds the dedup stage, which loads the index, as the
+/// daemon does at start-up; prints how long that took.
+fn restart(dir: &Path) {
     let started = Instant::now();
-    let store = open(&dir);
+    let store = open(dir);
     let state: Arc<dyn State> = store.clone();
     let dedup = pipeline("[[stage]]\nrule = \"dedup\"\n", Some(&state));
     let restart = started.elapsed().as_secs_f64();

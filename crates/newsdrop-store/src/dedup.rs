@@ -287,7 +287,7 @@ impl SqliteIndex {
                 if let Some(x) = exact {
                     inner.exact.entry(x as u64).or_insert(slot);
                 }
-                inner.postings.insert(slot, &from_blob(&keys));
+                inner.postings.load(slot, &from_blob(&keys));
                 inner.ids.push(id.into_boxed_str());
                 inner.seqs.push(seq);
                 inner.set_at.push(set_at as u64);
@@ -298,6 +298,7 @@ impl SqliteIndex {
                 root_ids.push(root.into_boxed_str());
             }
         }
+        inner.postings.finish_load();
         // Roots by slot; a root that expired leaves its story rooted at each member.
         for (slot, root) in root_ids.iter().enumerate() {
             if let Some(&r) = inner.by_id.get(&hash_str(root))
