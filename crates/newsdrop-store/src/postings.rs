@@ -410,7 +410,7 @@ mod tests {
         let n = 50_000u32;
         let keys_of = |slot: u32| {
             let mut keys = vec![1_000_000 + slot, slot % 97];
-            if slot % 1_000 == 0 {
+            if slot.is_multiple_of(1_000) {
                 keys.push(7_000_000);
             }
             keys
