@@ -380,11 +380,14 @@ fn open_sets(
         None => ShingleFile::in_memory(),
     };
     move_sets_out_of_rows(conn, label, &mut sets)?;
-    let end: i64 = conn
+    // Where the last record ends, and the bytes of the records rows point at.
+    let (end, live): (i64, i64) = conn
         .query_row(
-            "SELECT COALESCE(MAX(shingles_at + 8 + 4 * shingles_n), 0) FROM dedup_docs",
+            "SELECT COALESCE(MAX(shingles_at + 8 + 4 * shingles_n), 0),
+                    COALESCE(SUM(8 + 4 * shingles_n), 0)
+             FROM dedup_docs",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .map_err(err)?;
     if sets.extend_to(end as u64).map_err(io)? {
@@ -395,13 +398,6 @@ fn open_sets(
              as near copies"
         );
     }
-    let live: i64 = conn
-        .query_row(
-            "SELECT COALESCE(SUM(8 + 4 * shingles_n), 0) FROM dedup_docs",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(err)?;
     let dead = sets.len().saturating_sub(live as u64);
     if let Some(d) = dir
         && dead > COMPACT_AFTER
@@ -571,9 +567,9 @@ impl Inner {
     }
 
     /// The shingle sets of `slots`, in order: pending ones from memory, the others from the
-    /// shingle file. A record that cannot be read (see [`crate::shingles`]) is reported and
-    /// read as empty, so that candidate is not a copy.
-    fn shingles(&self, slots: &[u32], label: &str) -> Vec<Vec<u32>> {
+    /// shingle file. A record that cannot be read (see [`crate::shingles`]) is reported once
+    /// and read as empty from then on, so that candidate is not a copy.
+    fn shingles(&mut self, slots: &[u32], label: &str) -> Vec<Vec<u32>> {
         slots
             .iter()
             .map(|&slot| {
@@ -582,16 +578,23 @@ impl Inner {
                         .shingles
                         .clone();
                 }
-                let (at, len) = (self.set_at[slot as usize], self.set_len[slot as usize]);
-                self.sets.read(at, len).unwrap_or_else(|e| {
-                    tracing::warn!(
-                        store = label,
-                        article = &*self.ids[slot as usize],
-                        error = %e,
-                        "a dedup candidate's shingles cannot be read; it is skipped"
-                    );
-                    Vec::new()
-                })
+                let s = slot as usize;
+                if self.set_len[s] == 0 {
+                    return Vec::new();
+                }
+                self.sets
+                    .read(self.set_at[s], self.set_len[s])
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(
+                            store = label,
+                            article = &*self.ids[s],
+                            error = %e,
+                            "a dedup candidate's shingles cannot be read; it cannot be found \
+                             as a near copy any more"
+                        );
+                        self.set_len[s] = 0;
+                        Vec::new()
+                    })
             })
             .collect()
     }
