@@ -120,15 +120,7 @@ fn detach(nodes: &mut [Node], id: NodeId) {
 
 fn append_child(nodes: &mut [Node], parent: NodeId, child: NodeId) {
     let last = nodes[parent].last_child;
-    match last {
-        Some(last) => nodes[last].next_sibling = Some(child),
-        None => nodes[parent].first_child = Some(child),
-    }
-    nodes[parent].last_child = Some(child);
-    let node = &mut nodes[child];
-    node.parent = Some(parent);
-    node.prev_sibling = last;
-    node.next_sibling = None;
+    link(nodes, parent, last, None, child);
 }
 
 fn insert_before(nodes: &mut [Node], sibling: NodeId, child: NodeId) {
@@ -136,15 +128,30 @@ fn insert_before(nodes: &mut [Node], sibling: NodeId, child: NodeId) {
         return;
     };
     let prev = nodes[sibling].prev_sibling;
+    link(nodes, parent, prev, Some(sibling), child);
+}
+
+/// Links the detached `child` under `parent` between the siblings `prev` and `next` (`None`
+/// at either end of the children): the inverse of [`detach`].
+fn link(
+    nodes: &mut [Node],
+    parent: NodeId,
+    prev: Option<NodeId>,
+    next: Option<NodeId>,
+    child: NodeId,
+) {
     match prev {
         Some(prev) => nodes[prev].next_sibling = Some(child),
         None => nodes[parent].first_child = Some(child),
     }
-    nodes[sibling].prev_sibling = Some(child);
+    match next {
+        Some(next) => nodes[next].prev_sibling = Some(child),
+        None => nodes[parent].last_child = Some(child),
+    }
     let node = &mut nodes[child];
     node.parent = Some(parent);
     node.prev_sibling = prev;
-    node.next_sibling = Some(sibling);
+    node.next_sibling = next;
 }
 
 /// Adds `text` to the node `prev` if it is a text node (adjacent text is one node), else
