@@ -73,6 +73,10 @@ fn hash_str(s: &str) -> u64 {
     mix(h)
 }
 
+fn file_error(label: &str, e: std::io::Error) -> StateError {
+    backend(label, format!("shingle file: {e}"))
+}
+
 /// The expiry window that keeps everything.
 pub(crate) const NO_EXPIRY: i64 = i64::MIN;
 
@@ -361,7 +365,7 @@ fn open_sets(
     dir: Option<&Path>,
 ) -> Result<ShingleFile, StateError> {
     let err = |e: rusqlite::Error| backend(label, e);
-    let io = |e: std::io::Error| backend(label, format!("shingle file: {e}"));
+    let io = |e| file_error(label, e);
     let generation: u64 = conn
         .query_row(
             "SELECT value FROM dedup_meta WHERE key = 'shingles_generation'",
@@ -379,17 +383,30 @@ fn open_sets(
         }
         None => ShingleFile::in_memory(),
     };
-    move_sets_out_of_rows(conn, label, &mut sets)?;
-    // Where the last record ends, and the bytes of the records rows point at.
-    let (end, live): (i64, i64) = conn
-        .query_row(
+    // Where the last record ends, the bytes of the records rows point at, and the rows
+    // whose sets are still in the row (written before there was a file): one scan.
+    let stats = || {
+        conn.query_row(
             "SELECT COALESCE(MAX(shingles_at + 8 + 4 * shingles_n), 0),
-                    COALESCE(SUM(8 + 4 * shingles_n), 0)
+                    COALESCE(SUM(8 + 4 * shingles_n), 0),
+                    COALESCE(SUM(shingles_at IS NULL), 0)
              FROM dedup_docs",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
         )
-        .map_err(err)?;
+        .map_err(err)
+    };
+    let (mut end, mut live, unmoved) = stats()?;
+    if unmoved > 0 {
+        move_sets_out_of_rows(conn, label, &mut sets)?;
+        (end, live, _) = stats()?;
+    }
     if sets.extend_to(end as u64).map_err(io)? {
         tracing::warn!(
             store = label,
@@ -431,9 +448,8 @@ fn move_sets_out_of_rows(
         }
         let offsets = sets
             .append(rows.iter().map(|(_, set)| &set[..]))
-            .map_err(|e| backend(label, format!("shingle file: {e}")))?;
-        sets.sync()
-            .map_err(|e| backend(label, format!("shingle file: {e}")))?;
+            .map_err(|e| file_error(label, e))?;
+        sets.sync().map_err(|e| file_error(label, e))?;
         let tx = conn.unchecked_transaction().map_err(err)?;
         for ((seq, set), at) in rows.iter().zip(offsets) {
             tx.execute(
@@ -457,7 +473,7 @@ fn compact(
     generation: u64,
 ) -> Result<ShingleFile, StateError> {
     let err = |e: rusqlite::Error| backend(label, e);
-    let io = |e: std::io::Error| backend(label, format!("shingle file: {e}"));
+    let io = |e| file_error(label, e);
     let path = shingles::path_of(dir, generation);
     let _ = std::fs::remove_file(&path);
     let mut new = ShingleFile::open(&path).map_err(io)?;
@@ -523,7 +539,7 @@ fn flush(inner: &mut Inner, label: &str) -> Result<(), StateError> {
     let offsets = inner
         .sets
         .append(inner.pending.iter().map(|p| &p.shingles[..]))
-        .map_err(|e| backend(label, format!("shingle file: {e}")))?;
+        .map_err(|e| file_error(label, e))?;
     let mut conn = lock(&inner.conn);
     let tx = conn.transaction().map_err(err)?;
     {
@@ -888,13 +904,6 @@ mod tests {
             "lines seen once are not kept"
         );
     }
-}
-
-#[cfg(test)]
-mod line_memory_tests {
-    use newsdrop_core::State;
-
-    use crate::Store;
 
     #[test]
     fn saves_write_what_changed_since_the_last_one() {
