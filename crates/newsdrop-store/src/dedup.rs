@@ -134,8 +134,14 @@ struct Inner {
     by_id: HashMap<u64, u32>,
     exact: HashMap<u64, u32>,
     postings: Postings,
-    /// Shared keys per candidate slot, kept between look-ups for its capacity.
+    /// The slots a look-up's walk of the postings gives, and the shared keys per slot
+    /// counted from them; kept between look-ups for their capacity.
+    walked: Vec<u32>,
     counts: SharedCounts,
+    /// The candidates' shingle sets read from `sets`, end to end, and the bytes read; kept
+    /// between look-ups for their capacity.
+    read_values: Vec<u32>,
+    read_bytes: Vec<u8>,
     pending: Vec<Pending>,
     /// Slot of the first pending row: pending[i] is slot `pending_from + i`.
     pending_from: u32,
@@ -264,7 +270,10 @@ impl SqliteIndex {
             by_id: HashMap::new(),
             exact: HashMap::new(),
             postings: Postings::default(),
+            walked: Vec::new(),
             counts: SharedCounts::default(),
+            read_values: Vec::new(),
+            read_bytes: Vec::new(),
             pending: Vec::new(),
             pending_from: 0,
         };
@@ -574,6 +583,14 @@ fn flush(inner: &mut Inner, label: &str) -> Result<(), StateError> {
     Ok(())
 }
 
+/// Where a candidate's shingle set is during a look-up.
+enum SetAt {
+    /// In `pending[i]`.
+    Pending(usize),
+    /// In `read_values[range]`.
+    Read(std::ops::Range<usize>),
+}
+
 impl Inner {
     fn slot_of(&self, id: &str) -> Option<u32> {
         self.by_id
@@ -582,25 +599,28 @@ impl Inner {
             .filter(|&s| &*self.ids[s as usize] == id)
     }
 
-    /// The shingle sets of `slots`, in order: pending ones from memory, the others from the
-    /// shingle file. A record that cannot be read (see [`crate::shingles`]) is reported once
-    /// and read as empty from then on, so that candidate is not a copy.
-    fn shingles(&mut self, slots: &[u32], label: &str) -> Vec<Vec<u32>> {
+    /// Reads the shingle sets of `slots` that are in the shingle file into `read_values`,
+    /// and says where each set is: pending ones are in memory. A record that cannot be read
+    /// (see [`crate::shingles`]) is reported once and read as empty from then on, so that
+    /// candidate is not a copy.
+    fn read_sets(&mut self, slots: &[u32], label: &str) -> Vec<SetAt> {
+        self.read_values.clear();
         slots
             .iter()
             .map(|&slot| {
                 if slot >= self.pending_from {
-                    return self.pending[(slot - self.pending_from) as usize]
-                        .shingles
-                        .clone();
+                    return SetAt::Pending((slot - self.pending_from) as usize);
                 }
                 let s = slot as usize;
-                if self.set_len[s] == 0 {
-                    return Vec::new();
-                }
-                self.sets
-                    .read(self.set_at[s], self.set_len[s])
-                    .unwrap_or_else(|e| {
+                let start = self.read_values.len();
+                if self.set_len[s] > 0 {
+                    let read = self.sets.read_into(
+                        self.set_at[s],
+                        self.set_len[s],
+                        &mut self.read_bytes,
+                        &mut self.read_values,
+                    );
+                    if let Err(e) = read {
                         tracing::warn!(
                             store = label,
                             article = &*self.ids[s],
@@ -609,10 +629,19 @@ impl Inner {
                              as a near copy any more"
                         );
                         self.set_len[s] = 0;
-                        Vec::new()
-                    })
+                    }
+                }
+                SetAt::Read(start..self.read_values.len())
             })
             .collect()
+    }
+
+    /// The set [`Self::read_sets`] placed at `at`.
+    fn set(&self, at: &SetAt) -> &[u32] {
+        match at {
+            SetAt::Pending(i) => &self.pending[*i].shingles,
+            SetAt::Read(range) => &self.read_values[range.clone()],
+        }
     }
 
     fn verdict(&self, slot: u32, label: &str) -> Result<DedupVerdict, StateError> {
@@ -650,13 +679,13 @@ impl DedupIndex for SqliteIndex {
             .and_then(|x| inner.exact.get(&x).copied())
             .filter(|&s| live(s));
         let mut counts = std::mem::take(&mut inner.counts);
-        for &key in &doc.keys {
-            inner.postings.for_each(key, |slot| {
-                if live(slot) {
-                    counts.add(slot);
-                }
-            });
+        let mut walked = std::mem::take(&mut inner.walked);
+        walked.clear();
+        inner.postings.walk(&doc.keys, &mut walked);
+        for &slot in walked.iter().filter(|&&slot| live(slot)) {
+            counts.add(slot);
         }
+        inner.walked = walked;
         let postings = &inner.postings;
         let mut found: Vec<(u32, u32)> = counts
             .drain()
@@ -668,7 +697,7 @@ impl DedupIndex for SqliteIndex {
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         found.truncate(MAX_CANDIDATES);
         let slots: Vec<u32> = found.iter().map(|&(slot, _)| slot).collect();
-        let sets = inner.shingles(&slots, &self.label);
+        let sets = inner.read_sets(&slots, &self.label);
         let lookup = Lookup {
             exact: exact.map(|s| {
                 (
@@ -684,7 +713,7 @@ impl DedupIndex for SqliteIndex {
                     root: &inner.ids[inner.roots[slot as usize] as usize],
                     shared_keys: shared,
                     keys: inner.postings.keys(slot),
-                    shingles: set,
+                    shingles: inner.set(set),
                 })
                 .collect(),
         };

@@ -9,16 +9,18 @@
 //!   merged part (at least [`MIN_RECENT`]), so a posting is copied about nine times in all,
 //!   and the merge works in place (no second copy of the array).
 //!
-//! **A key keeps its newest [`PER_KEY`] postings** (up to twice that in the recent part,
-//! which is cut back when it gets there). A passage many articles share (a quoted statement,
-//! a publisher's standing paragraph) would otherwise make every look-up walk every article
-//! that ever held it, so the work per article would grow with the index.
-//! [`Postings::live_keys`] counts, per article, the keys it can still be found by, so that a
-//! candidate's share of keys is judged against what is left of it: a copy of an older
-//! article is still found through the keys that are the story's own (the passages only it
-//! and its copies hold).
+//! **A key keeps its newest [`PER_KEY`] postings**, and a walk gives only those. A passage
+//! many articles share (a quoted statement, a publisher's standing paragraph) would
+//! otherwise make every look-up walk every article that ever held it, so the work per
+//! article would grow with the index. The older postings are dropped lazily: a recent chain
+//! is cut back when it reaches twice that, and a merge keeps each key's newest.
+//! [`Postings::live_keys`] counts, per article, the keys it can still be found by (exactly
+//! after a merge; until then it may still count a posting the walk has passed over), so
+//! that a candidate's share of keys is judged against what is left of it: a copy of an
+//! older article is still found through the keys that are the story's own (the passages
+//! only it and its copies hold).
 //!
-//! The walk per look-up is bounded by keys × 3 × `PER_KEY`, whatever the size of the index.
+//! The walk per look-up is bounded by keys × `PER_KEY`, whatever the size of the index.
 
 use newsdrop_core::id::mix64;
 
@@ -49,18 +51,17 @@ pub struct Postings {
     heads_len: usize,
     /// Recent postings: `(slot, previous posting of the same key or NONE)`.
     chain: Vec<(u32, u32)>,
-    /// Per article slot: its keys, and those it still has a posting under.
-    keys: Vec<u16>,
-    live: Vec<u16>,
+    /// Per article slot: its keys, and those it still has a posting under (side by side:
+    /// a look-up reads both for every article it meets).
+    counts: Vec<KeyCounts>,
 }
 
 impl Postings {
     /// Adds the postings of a new article: `slot` must be the next one (slots are dense and
     /// given in order), `keys` without repeats.
     pub fn insert(&mut self, slot: u32, keys: &[u32]) {
-        debug_assert_eq!(slot as usize, self.live.len(), "slots are given in order");
-        self.keys.push(saturate(keys.len()));
-        self.live.push(saturate(keys.len()));
+        debug_assert_eq!(slot as usize, self.counts.len(), "slots are given in order");
+        self.counts.push(KeyCounts::new(keys.len()));
         for &key in keys {
             let cell = self.head_cell(key);
             let (prev, len) = match self.heads[cell] {
@@ -85,10 +86,9 @@ impl Postings {
     /// an empty one: they go straight to the merged part, which [`Self::finish_load`] then
     /// sorts once (rather than chain, cut and merge them an article at a time).
     pub fn load(&mut self, slot: u32, keys: &[u32]) {
-        debug_assert_eq!(slot as usize, self.live.len(), "slots are given in order");
+        debug_assert_eq!(slot as usize, self.counts.len(), "slots are given in order");
         debug_assert!(self.chain.is_empty(), "loading is into an empty index");
-        self.keys.push(saturate(keys.len()));
-        self.live.push(saturate(keys.len()));
+        self.counts.push(KeyCounts::new(keys.len()));
         self.merged.extend(
             keys.iter()
                 .map(|&key| u64::from(key) << 32 | u64::from(slot)),
@@ -105,26 +105,65 @@ impl Postings {
         self.build_dir();
     }
 
-    /// Calls `f` with the articles holding `key`, in no set order: fewer than 3 × [`PER_KEY`]
-    /// (under `2 × PER_KEY` recent ones, at most `PER_KEY` merged).
-    pub fn for_each(&self, key: u32, mut f: impl FnMut(u32)) {
-        if !self.heads.is_empty() {
-            let mut i = self.heads[self.find_cell(key)].1;
-            while i != NONE {
-                let (slot, prev) = self.chain[i as usize];
-                f(slot);
-                i = prev;
+    /// Appends to `out` the newest [`PER_KEY`] articles holding each of `keys` (the recent
+    /// ones, then the newest merged ones): an article once for every key it shares, in no
+    /// set order.
+    ///
+    /// What a look-up costs is the memory it waits for: a map cell, a directory entry, the
+    /// start of a bucket and every step of a chain, each at random in a large index. The
+    /// keys' look-ups do not depend on each other, so they are done side by side, and their
+    /// waits overlap: first every key's cell and bucket, then the chains a step of each at
+    /// a time, then the merged runs.
+    pub fn walk(&self, keys: &[u32], out: &mut Vec<u32>) {
+        struct Cursor {
+            key: u32,
+            /// Next posting of the key's recent chain.
+            chain: u32,
+            /// Postings the key may still give.
+            left: usize,
+            /// The key's directory bucket in `merged`.
+            bucket: std::ops::Range<usize>,
+        }
+        let mut cursors: Vec<Cursor> = keys
+            .iter()
+            .map(|&key| Cursor {
+                key,
+                chain: if self.heads.is_empty() {
+                    NONE
+                } else {
+                    self.heads[self.find_cell(key)].1
+                },
+                left: PER_KEY,
+                bucket: self.bucket(key),
+            })
+            .collect();
+        let mut walking = true;
+        while walking {
+            walking = false;
+            for c in cursors.iter_mut().filter(|c| c.chain != NONE && c.left > 0) {
+                let (slot, prev) = self.chain[c.chain as usize];
+                out.push(slot);
+                c.chain = prev;
+                c.left -= 1;
+                walking = true;
             }
         }
-        // The key's run is found by a scan from the start of its bucket (a few postings of
-        // other keys on average) rather than a binary search: the scan reads on in the order
-        // the run is then walked, where a search's jumps each wait for memory.
-        let run = self.merged[self.bucket(key)]
-            .iter()
-            .skip_while(|&&p| ((p >> 32) as u32) < key)
-            .take_while(|&&p| (p >> 32) as u32 == key);
-        for &p in run {
-            f(p as u32);
+        cursors.retain(|c| c.left > 0 && !c.bucket.is_empty());
+        for c in &cursors {
+            // The key's run is found by a scan from the start of its bucket (a few postings
+            // of other keys on average) rather than a binary search: the scan reads on in
+            // the order the run is then read, where a search's jumps each wait for memory.
+            let bucket = &self.merged[c.bucket.clone()];
+            let start = bucket
+                .iter()
+                .position(|&p| (p >> 32) as u32 >= c.key)
+                .unwrap_or(bucket.len());
+            let len = bucket[start..]
+                .iter()
+                .take_while(|&&p| (p >> 32) as u32 == c.key)
+                .count();
+            let newest = &bucket[start + len.saturating_sub(c.left)..start + len];
+            out.extend(newest.iter().map(|&p| p as u32));
         }
     }
 
@@ -139,7 +178,7 @@ impl Postings {
         let mut cut = std::mem::replace(&mut self.chain[i as usize].1, NONE);
         while cut != NONE {
             let (slot, prev) = self.chain[cut as usize];
-            forget(&mut self.live, slot);
+            self.counts[slot as usize].forget();
             cut = prev;
         }
         self.heads[cell].2 = PER_KEY as u32;
@@ -147,12 +186,12 @@ impl Postings {
 
     /// Keys the article in `slot` was indexed under.
     pub fn keys(&self, slot: u32) -> u32 {
-        u32::from(self.keys[slot as usize])
+        u32::from(self.counts[slot as usize].keys)
     }
 
     /// Keys the article in `slot` can still be found by.
     pub fn live_keys(&self, slot: u32) -> u32 {
-        u32::from(self.live[slot as usize])
+        u32::from(self.counts[slot as usize].live)
     }
 
     /// Bytes of memory held (tables, not allocator overhead).
@@ -161,8 +200,7 @@ impl Postings {
             + self.dir.capacity() * 4
             + self.heads.capacity() * 12
             + self.chain.capacity() * 8
-            + self.keys.capacity() * 2
-            + self.live.capacity() * 2
+            + self.counts.capacity() * 4
     }
 
     /// The range of `merged` whose keys share `key`'s directory bucket.
@@ -249,7 +287,7 @@ impl Postings {
             }
             let keep = end.saturating_sub(PER_KEY).max(start);
             for &dropped in &v[start..keep] {
-                forget(&mut self.live, dropped as u32);
+                self.counts[dropped as u32 as usize].forget();
             }
             if keep != write {
                 v.copy_within(keep..end, write);
@@ -319,10 +357,23 @@ impl SharedCounts {
     }
 }
 
-/// One posting of the article in `slot` is gone: it has one key fewer to be found by.
-fn forget(live: &mut [u16], slot: u32) {
-    let n = &mut live[slot as usize];
-    *n = n.saturating_sub(1);
+/// An article's keys, and those it still has a posting under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct KeyCounts {
+    keys: u16,
+    live: u16,
+}
+
+impl KeyCounts {
+    fn new(keys: usize) -> Self {
+        let keys = saturate(keys);
+        KeyCounts { keys, live: keys }
+    }
+
+    /// One of the article's postings is gone: it has one key fewer to be found by.
+    fn forget(&mut self) {
+        self.live = self.live.saturating_sub(1);
+    }
 }
 
 fn saturate(n: usize) -> u16 {
@@ -336,7 +387,7 @@ mod tests {
     /// The articles holding `key`, newest first.
     fn walk(p: &Postings, key: u32) -> Vec<u32> {
         let mut out = Vec::new();
-        p.for_each(key, |s| out.push(s));
+        p.walk(&[key], &mut out);
         out.sort_unstable_by(|a, b| b.cmp(a));
         out
     }
@@ -362,7 +413,7 @@ mod tests {
         assert_eq!(walk(&p, 3), Vec::<u32>::new());
         let want: Vec<u32> = (0..n).rev().filter(|s| s % 10_000 == 0).collect();
         assert_eq!(walk(&p, 5), want, "newest first, across both parts");
-        assert_eq!(p.live.len(), n as usize);
+        assert_eq!(p.counts.len(), n as usize);
     }
 
     #[test]
@@ -386,22 +437,49 @@ mod tests {
     }
 
     #[test]
-    fn a_recent_chain_is_cut_back_before_a_merge_and_what_is_walked_is_what_counts() {
+    fn a_walk_gives_the_newest_postings_and_after_a_merge_what_is_walked_is_what_counts() {
         let mut p = Postings::default();
         let n = PER_KEY as u32 * 5 + 3;
         for slot in 0..n {
             p.insert(slot, &[9, 100 + slot]);
         }
         assert!(p.merged.is_empty(), "no merge yet");
-        let got = walk(&p, 9);
-        assert!((PER_KEY..2 * PER_KEY).contains(&got.len()), "{}", got.len());
-        let newest: Vec<u32> = (n - got.len() as u32..n).rev().collect();
-        assert_eq!(got, newest, "the newest, newest first");
+        let newest: Vec<u32> = (n - PER_KEY as u32..n).rev().collect();
+        assert_eq!(walk(&p, 9), newest, "the newest PER_KEY, newest first");
+        let cut = (0..n).filter(|&slot| p.live_keys(slot) == 1).count();
+        assert!(
+            cut >= n as usize - 2 * PER_KEY,
+            "the chain was cut back as it grew: {cut}"
+        );
+        // Some postings the walk no longer reaches are still counted until the merge.
+        p.merge();
+        assert_eq!(walk(&p, 9), newest, "the merge keeps the same newest");
         for slot in 0..n {
-            let walked = got.contains(&slot);
+            let walked = newest.contains(&slot);
             assert_eq!(p.live_keys(slot), if walked { 2 } else { 1 }, "slot {slot}");
             assert_eq!(p.keys(slot), 2);
         }
+    }
+
+    #[test]
+    fn a_walk_takes_the_newest_from_the_recent_part_then_the_merged_one() {
+        let mut p = Postings::default();
+        let n = MIN_RECENT as u32 + 40;
+        for slot in 0..n {
+            let keys: &[u32] = if slot < 100 || slot >= n - 20 {
+                &[5, 1_000_000 + slot]
+            } else {
+                &[1_000_000 + slot]
+            };
+            p.insert(slot, keys);
+        }
+        assert!(
+            !p.merged.is_empty() && !p.chain.is_empty(),
+            "both parts hold postings"
+        );
+        let mut want: Vec<u32> = (n - 20..n).rev().collect();
+        want.extend((100 - (PER_KEY as u32 - 20)..100).rev());
+        assert_eq!(walk(&p, 5), want);
     }
 
     #[test]
@@ -430,7 +508,7 @@ mod tests {
             "a common key keeps its newest"
         );
         assert_eq!(walk(&loaded, 7_000_000).len(), 50, "a rarer one keeps all");
-        assert_eq!(loaded.live, inserted.live);
+        assert_eq!(loaded.counts, inserted.counts);
         // And it takes new articles after the load.
         loaded.insert(n, &[7_000_000]);
         assert_eq!(walk(&loaded, 7_000_000)[0], n);

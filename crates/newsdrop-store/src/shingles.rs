@@ -125,6 +125,20 @@ impl ShingleFile {
 
     /// The set of `count` shingles recorded at `offset`, or why it cannot be read.
     pub(crate) fn read(&self, offset: u64, count: u32) -> Result<Vec<u32>, String> {
+        let mut values = Vec::new();
+        self.read_into(offset, count, &mut Vec::new(), &mut values)?;
+        Ok(values)
+    }
+
+    /// [`Self::read`], appending the set to `values` (left as it was on an error) through
+    /// `bytes`: a look-up reads several sets, into buffers it keeps from one to the next.
+    pub(crate) fn read_into(
+        &self,
+        offset: u64,
+        count: u32,
+        bytes: &mut Vec<u8>,
+        values: &mut Vec<u32>,
+    ) -> Result<(), String> {
         let want = record_len(count);
         let end = offset.checked_add(want).filter(|&e| e <= self.len);
         if end.is_none() {
@@ -133,21 +147,21 @@ impl ShingleFile {
                 self.len
             ));
         }
-        let mut buf = vec![0u8; want as usize];
+        bytes.resize(want as usize, 0);
         match &self.backing {
-            Backing::File(f) => f
-                .read_exact_at(&mut buf, offset)
-                .map_err(|e| e.to_string())?,
-            Backing::Memory(m) => buf.copy_from_slice(&m[offset as usize..][..want as usize]),
+            Backing::File(f) => f.read_exact_at(bytes, offset).map_err(|e| e.to_string())?,
+            Backing::Memory(m) => bytes.copy_from_slice(&m[offset as usize..][..want as usize]),
         }
-        let word = |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
-        let values: Vec<u32> = (HEADER as usize..buf.len()).step_by(4).map(word).collect();
-        if word(0) != count || word(4) != check(&values) {
+        let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let start = values.len();
+        values.extend(bytes[HEADER as usize..].chunks_exact(4).map(word));
+        if word(&bytes[0..]) != count || word(&bytes[4..]) != check(&values[start..]) {
+            values.truncate(start);
             return Err(format!(
                 "record at {offset} does not match its row (count or check)"
             ));
         }
-        Ok(values)
+        Ok(())
     }
 
     /// Makes what was written durable (after a compaction, before the database names it).
