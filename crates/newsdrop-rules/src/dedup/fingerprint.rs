@@ -21,7 +21,11 @@ pub const SCHEME: &str = "nd-words-fnv1a-v1";
 /// Lowercased, NFKC-normalised words of `text`, entities decoded, quotes and dashes folded
 /// (they are not letters, so they only split words).
 pub fn words(text: &str) -> Vec<String> {
-    let decoded = decode_entities(text);
+    words_of_decoded(&decode_entities(text))
+}
+
+/// [`words`] of a text whose entities are decoded.
+fn words_of_decoded(decoded: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     for c in decoded.nfkc() {
@@ -38,13 +42,16 @@ pub fn words(text: &str) -> Vec<String> {
 }
 
 /// Decodes the HTML entities a text dump of a web page carries (`&amp;`, `&#39;`, `&rsquo;` …).
+/// Borrows `text` when there is none (an ampersand alone, as in "AT&T", is not one).
 pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains('&') {
+    let Some(first) = memchr::memchr(b'&', text.as_bytes()) else {
         return std::borrow::Cow::Borrowed(text);
-    }
+    };
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find('&') {
+    let mut decoded_any = false;
+    let mut next = Some(first);
+    while let Some(i) = next {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
         let end = rest.bytes().take(12).position(|b| b == b';');
@@ -53,12 +60,17 @@ pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
             Some((c, e)) => {
                 out.push(c);
                 rest = &rest[e + 1..];
+                decoded_any = true;
             }
             None => {
                 out.push('&');
                 rest = &rest[1..];
             }
         }
+        next = memchr::memchr(b'&', rest.as_bytes());
+    }
+    if !decoded_any {
+        return std::borrow::Cow::Borrowed(text);
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
@@ -141,15 +153,20 @@ impl WordHash {
 /// The hashes of the words of `text`, as [`words`] splits and normalises them, appended to
 /// `out`. Both hashes are computed as the bytes go by, with no word buffer: ASCII bytes
 /// through a table (letter or digit, lowercased), other characters through Unicode's
-/// tables. Text with entities, or not already in NFKC, takes the [`words`] path.
+/// tables. Text not already in NFKC (once its entities are decoded) takes the [`words`] path.
 pub fn word_hashes(seed: u64, text: &str, out: &mut Vec<WordHash>) {
-    let simple = !text.contains('&')
-        && (text.is_ascii()
-            // Text already in NFKC (curly quotes and dashes are) needs no normalising pass.
-            || unicode_normalization::is_nfkc_quick(text.chars())
-                == unicode_normalization::IsNormalized::Yes);
+    let decoded = decode_entities(text);
+    let text = &*decoded;
+    let simple = text.is_ascii()
+        // Text already in NFKC (curly quotes and dashes are) needs no normalising pass.
+        || unicode_normalization::is_nfkc_quick(text.chars())
+            == unicode_normalization::IsNormalized::Yes;
     if !simple {
-        out.extend(words(text).iter().map(|w| WordHash::of(seed, w.as_bytes())));
+        out.extend(
+            words_of_decoded(text)
+                .iter()
+                .map(|w| WordHash::of(seed, w.as_bytes())),
+        );
         return;
     }
     let mut word = WordHasher::new(seed);
@@ -284,19 +301,15 @@ pub fn is_key(shingle: u32, sampling: u32) -> bool {
     sampling <= 1 || mix(u64::from(shingle)).is_multiple_of(u64::from(sampling))
 }
 
-/// |a ∩ b| of two sorted sets.
+/// |a ∩ b| of two sorted sets. Branch-free: which side moves on is data, not a jump the
+/// processor must guess (the two sets interleave at random, so half its guesses would miss).
 pub fn intersection(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     n
 }
@@ -315,6 +328,10 @@ mod tests {
             vec!["fine".to_string(), "full".to_string()]
         );
         assert_eq!(decode_entities("a &bogus; b & c"), "a &bogus; b & c");
+        assert!(
+            matches!(decode_entities("AT&T"), std::borrow::Cow::Borrowed(_)),
+            "nothing decoded, nothing copied"
+        );
         let long = "War & Peace\u{201d} \u{2014} x;";
         assert_eq!(
             decode_entities(long),
@@ -329,6 +346,7 @@ mod tests {
             "Plain ASCII text, with PUNCTUATION -- and 42 numbers.",
             "A word longer than sixty-four letters: Pneumonoultramicroscopicsilicovolcanoconiosisxxxxxxxxxxxxxxxxxxxxxxxxxx end",
             "Entities &amp; quotes &#8220;here&#8221;",
+            "AT&T and Q&A, no entity; &bogus; &#64257;ne ligature",
             "\u{201c}Curly\u{201d} quotes and ﬁne Ｆｕｌｌ width",
             "\u{201c}Curly\u{201d} quotes \u{2014} already in NFKC: Ünïcödé İstanbul",
             "",
@@ -341,6 +359,28 @@ mod tests {
                 .map(|w| WordHash::of(3, w.as_bytes()))
                 .collect();
             assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn intersection_counts_the_common_values() {
+        let mut rng = 7u64;
+        let mut set = |n: usize, range: u64| {
+            let mut v: Vec<u32> = (0..n)
+                .map(|_| {
+                    rng = mix(rng);
+                    (rng % range) as u32
+                })
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for (n, m, range) in [(0, 5, 10), (50, 50, 60), (200, 30, 1000), (300, 300, 5000)] {
+            let (a, b) = (set(n, range), set(m, range));
+            let want = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            assert_eq!(intersection(&a, &b), want);
+            assert_eq!(intersection(&b, &a), want);
         }
     }
 
