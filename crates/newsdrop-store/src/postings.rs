@@ -51,6 +51,8 @@ pub struct Postings {
     heads_len: usize,
     /// Recent postings: `(slot, previous posting of the same key or NONE)`.
     chain: Vec<(u32, u32)>,
+    /// Postings loaded ([`Self::load`]) and not merged yet.
+    loading: Vec<u64>,
     /// Per article slot: its keys, and those it still has a posting under (side by side:
     /// a look-up reads both for every article it meets).
     counts: Vec<KeyCounts>,
@@ -83,26 +85,38 @@ impl Postings {
     }
 
     /// Adds an article's postings as [`Self::insert`] does, for loading a whole index into
-    /// an empty one: they go straight to the merged part, which [`Self::finish_load`] then
-    /// sorts once (rather than chain, cut and merge them an article at a time).
+    /// an empty one: they are gathered, then sorted and merged in a large batch at a time
+    /// (rather than chained, cut and merged an article at a time), so a key's older postings
+    /// are dropped as the load goes and it never holds them all at once.
+    /// [`Self::finish_load`] merges the last batch.
     pub fn load(&mut self, slot: u32, keys: &[u32]) {
         debug_assert_eq!(slot as usize, self.counts.len(), "slots are given in order");
         debug_assert!(self.chain.is_empty(), "loading is into an empty index");
         self.counts.push(KeyCounts::new(keys.len()));
-        self.merged.extend(
+        self.loading.extend(
             keys.iter()
                 .map(|&key| u64::from(key) << 32 | u64::from(slot)),
         );
+        if self.loading.len() >= MIN_RECENT.max(self.merged.len() / 2) {
+            self.merge_loaded();
+        }
     }
 
-    /// Ends a load ([`Self::load`]): sorts the postings, keeps each key's newest
-    /// [`PER_KEY`], gives back the spare room and builds the directory.
+    /// Ends a load ([`Self::load`]): merges the last batch, gives back the spare room and
+    /// builds the directory.
     pub fn finish_load(&mut self) {
-        self.merged.sort_unstable();
-        self.keep_newest();
-        // What loading grew by doubling, and what the cap dropped.
+        self.merge_loaded();
+        self.loading = Vec::new();
         self.merged.shrink_to_fit();
         self.build_dir();
+    }
+
+    fn merge_loaded(&mut self) {
+        let mut batch = std::mem::take(&mut self.loading);
+        batch.sort_unstable();
+        self.merge_in(&batch);
+        batch.clear();
+        self.loading = batch;
     }
 
     /// Appends to `out` the newest [`PER_KEY`] articles holding each of `keys` (the recent
@@ -200,6 +214,7 @@ impl Postings {
             + self.dir.capacity() * 4
             + self.heads.capacity() * 12
             + self.chain.capacity() * 8
+            + self.loading.capacity() * 8
             + self.counts.capacity() * 4
     }
 
@@ -253,9 +268,18 @@ impl Postings {
         self.heads.iter_mut().for_each(|cell| *cell = (0, NONE, 0));
         self.heads_len = 0;
         self.chain.clear();
+        self.merge_in(&fresh);
+        drop(fresh);
+        self.build_dir();
+    }
 
-        // Merge from the back, in place: merged grows by fresh.len() and is filled from its end.
+    /// Merges sorted postings, all newer than the merged ones, into the merged part (not
+    /// its directory), keeping each key's newest [`PER_KEY`].
+    fn merge_in(&mut self, fresh: &[u64]) {
+        // Merge from the back, in place: merged grows by fresh.len() and is filled from its
+        // end. It grows by what it needs, not by doubling: it is most of the index's memory.
         let (m, f) = (self.merged.len(), fresh.len());
+        self.merged.reserve_exact(f);
         self.merged.resize(m + f, 0);
         let (mut i, mut j) = (m, f);
         for k in (0..m + f).rev() {
@@ -270,9 +294,7 @@ impl Postings {
                 j -= 1;
             }
         }
-        drop(fresh);
         self.keep_newest();
-        self.build_dir();
     }
 
     /// Drops all but the last [`PER_KEY`] postings of each key's run, in place.
@@ -485,6 +507,7 @@ mod tests {
     #[test]
     fn a_loaded_index_walks_as_an_inserted_one() {
         let (mut inserted, mut loaded) = (Postings::default(), Postings::default());
+        // Over 100,000 postings: the load merges more than one batch.
         let n = 50_000u32;
         let keys_of = |slot: u32| {
             let mut keys = vec![1_000_000 + slot, slot % 97];
