@@ -75,7 +75,8 @@ impl Node {
     }
 }
 
-/// Words of `id`/`class` values that mark an element as chrome.
+/// Words of `id`/`class` values that mark an element as chrome. Not `card`: a card is a
+/// box for any content (the story itself, a recipe in it) as much as for a teaser.
 const NEG: &[&str] = &[
     "nav",
     "menu",
@@ -124,7 +125,6 @@ const NEG: &[&str] = &[
     "hidden",
     "skip",
     "teaser",
-    "card",
     "most-read",
     "also-",
     "read-more",
@@ -571,6 +571,7 @@ mod tests {
         assert_eq!(hint("nav"), (false, true));
         assert_eq!(hint("div.ad"), (false, true));
         assert_eq!(hint("div.shadow"), (false, false));
+        assert_eq!(hint("div.card.collection-item"), (false, false));
     }
 
     #[test]
