@@ -21,8 +21,9 @@
 //!    chunk nested under other wrappers or carrying an extra class
 //!    (`div.article-body-text.component.version-2`) still matches;
 //! 5. inside, a block is dropped when an element between it and the container is
-//!    chrome-like, when it is mostly link text, when it is an `h1` (the title) or a caption,
-//!    or when it is a scrap of under 10 characters that does not end like a sentence.
+//!    chrome-like, when it is mostly link text, when it is an `h1` (the title) or in a
+//!    `figure` (a caption or credit), or when it is a scrap of under 10 characters that
+//!    does not end like a sentence.
 //!
 //! Tuned on the dev pages: the prose threshold (25 chars, 30% links), the class weight (25),
 //! the link-density cut (50%, 80% for long sentences), the signature (3 steps; 2 and 4
@@ -374,7 +375,14 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
             if d.tag == "h1" {
                 return Fate::Drop("page heading (the title)".to_string());
             }
-            if d.tag == "figcaption" {
+            // A figure's text is its caption or credit (a `<p>` in a `<figcaption>`, a
+            // credit line beside it), wherever in the figure it sits.
+            let in_figure = d.ancestors[j + 1..].iter().any(|a| {
+                nodes
+                    .get(a)
+                    .is_some_and(|n| matches!(step_tag(&n.step), "figure" | "figcaption"))
+            });
+            if in_figure {
                 return Fate::Drop("caption".to_string());
             }
             if f.chars < 10
@@ -556,6 +564,31 @@ mod tests {
             block(PARA, "body>div.feed>article>p", &[0, 1, 4, 5], 0),
         ];
         assert_eq!(run(&blocks)[0], Fate::Keep);
+    }
+
+    #[test]
+    fn text_in_a_figure_is_a_caption() {
+        let blocks = [
+            block(PARA, "body>div.story>p", &[0, 1, 2], 0),
+            block(
+                "Protesters in the street.",
+                "body>div.story>figure>figcaption>div.expand>p",
+                &[0, 1, 3, 4, 5, 6],
+                0,
+            ),
+            block(
+                "(Walt Disney Co.)",
+                "body>div.story>figure>div.credit-line",
+                &[0, 1, 3, 7],
+                0,
+            ),
+            block(PARA, "body>div.story>p", &[0, 1, 8], 0),
+        ];
+        let got = run(&blocks);
+        assert_eq!(got[0], Fate::Keep);
+        assert_eq!(got[1], Fate::Drop("caption".into()));
+        assert_eq!(got[2], Fate::Drop("caption".into()));
+        assert_eq!(got[3], Fate::Keep);
     }
 
     #[test]
