@@ -4,9 +4,10 @@
 //!
 //! The classic approach of readability-style extractors: walk the tree, accumulate inline
 //! text with whitespace collapsed as a browser would, and flush a block at every block-level
-//! boundary (and at `<br><br>`). Each block records the element that produced it, its
-//! ancestor path and how much of it is link text ([`DomHints`]), which is what the
-//! boilerplate rule needs to tell navigation and comments from the story. The path runs
+//! boundary (and at `<br><br>`); a table row whose cells hold inline text only is one block,
+//! its cells joined by spaces, as the row reads. Each block records the element that
+//! produced it, its ancestor path and how much of it is link text ([`DomHints`]), which is
+//! what the boilerplate rule needs to tell navigation and comments from the story. The path runs
 //! from `body` down to and including that element, as `tag#id.class` steps (at most three
 //! classes a step, 32 steps a path: the first four and the last 28, with `…` between), and
 //! `ancestors` numbers the same elements in document order, so that blocks can be grouped by
@@ -170,6 +171,19 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0c}' | '\u{a0}')
 }
 
+/// An open table row: its cells become one block (`Name 63 85%`, as the row reads) when
+/// each cell held inline text only, one run of it.
+struct Row {
+    /// Index in `Walker::blocks` of the row's first block.
+    first: usize,
+    /// Length of `Walker::elems` including the `<tr>`.
+    depth: usize,
+    /// Every block so far was the whole text of a cell of this row.
+    simple: bool,
+    /// Document-order number of the cell of the last block.
+    last_cell: Option<u32>,
+}
+
 /// An open block element.
 struct Ctx<'t> {
     tag: &'t str,
@@ -192,6 +206,7 @@ struct Undo {
     block: bool,
     link: bool,
     pre: bool,
+    row: bool,
     suppress: bool,
     capture: Option<Capture>,
 }
@@ -229,6 +244,7 @@ struct Walker<'t> {
     /// Elements entered in the body so far.
     next_ord: u32,
     blocks_open: Vec<Ctx<'t>>,
+    rows: Vec<Row>,
     in_body: bool,
     suppress: usize,
     link_depth: usize,
@@ -254,6 +270,7 @@ impl<'t> Walker<'t> {
             ords: Vec::new(),
             next_ord: 0,
             blocks_open: Vec::new(),
+            rows: Vec::new(),
             in_body: false,
             suppress: 0,
             link_depth: 0,
@@ -409,6 +426,15 @@ impl<'t> Walker<'t> {
                 undo.pre = true;
                 self.pre_depth += 1;
             }
+            if tag == "tr" {
+                undo.row = true;
+                self.rows.push(Row {
+                    first: self.blocks.len(),
+                    depth: self.elems.len(),
+                    simple: true,
+                    last_cell: None,
+                });
+            }
         }
         undo
     }
@@ -417,6 +443,9 @@ impl<'t> Walker<'t> {
         if undo.block {
             self.flush();
             self.blocks_open.pop();
+        }
+        if undo.row {
+            self.end_row();
         }
         if undo.pre {
             self.pre_depth = self.pre_depth.saturating_sub(1);
@@ -566,9 +595,60 @@ impl<'t> Walker<'t> {
                 link_chars,
             });
             self.blocks.push(block);
+            self.note_row_block(depth);
         }
         self.buf.clear();
         self.link_chars = 0;
+    }
+
+    /// Keeps [`Row::simple`] of the open rows true only while each block is the whole text
+    /// of a cell of the innermost row (the element at `depth` a `td`/`th` child of it).
+    fn note_row_block(&mut self, depth: usize) {
+        let Some((row, outer)) = self.rows.split_last_mut() else {
+            return;
+        };
+        for r in outer {
+            r.simple = false;
+        }
+        if !row.simple {
+            return;
+        }
+        let cell = self.ords.get(depth.wrapping_sub(1)).copied();
+        let is_cell = depth == row.depth + 1
+            && self
+                .blocks_open
+                .last()
+                .is_some_and(|c| matches!(c.tag, "td" | "th"));
+        if !is_cell || cell.is_none() || cell == row.last_cell {
+            row.simple = false;
+        }
+        row.last_cell = cell;
+    }
+
+    /// At the end of a `<tr>` (still open in `elems`): its cells' blocks become one block of
+    /// the row, when it is [`Row::simple`] and has two or more.
+    fn end_row(&mut self) {
+        let Some(row) = self.rows.pop() else { return };
+        if !row.simple || self.blocks.len() < row.first + 2 {
+            return;
+        }
+        let mut text = String::new();
+        let mut link_chars = 0u32;
+        for b in self.blocks.drain(row.first..) {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&b.text);
+            link_chars = link_chars.saturating_add(b.dom.map_or(0, |d| d.link_chars));
+        }
+        let mut block = Block::new(text, BlockKind::Table);
+        block.dom = Some(DomHints {
+            tag: "tr".to_string(),
+            path: self.path(row.depth),
+            ancestors: self.ancestors(row.depth),
+            link_chars,
+        });
+        self.blocks.push(block);
     }
 
     /// Document-order numbers of the elements of [`Walker::path`], capped the same way.
@@ -724,9 +804,34 @@ mod tests {
                 (ListItem, "p", "two", 0),
                 (Quote, "p", "quoted", 0),
                 (Code, "pre", "  code\n    indented", 0),
-                (Table, "th", "h", 0),
-                (Table, "td", "cell", 0),
+                (Table, "tr", "h cell", 0),
                 (Caption, "figcaption", "Photo: AP", 0),
+            ],
+        );
+    }
+
+    #[test]
+    fn table_rows_of_inline_cells_are_one_block() {
+        check(
+            "<table><thead><tr><th>Pos</th><th>Player</th><th></th><th>%</th></tr></thead>\
+             <tr><td>DL</td><td><a href=/p>Larry <b>O.</b></a></td><td>63</td><td>85%</td></tr>\
+             <tr><td>one cell</td></tr>\
+             <tr><td><p>layout</p><p>cell</p></td><td>side</td></tr>\
+             <tr><td>a<br><br>b</td><td>c</td></tr>\
+             <tr><td><table><tr><td>in</td><td>ner</td></tr></table></td><td>out</td></tr>\
+             </table>",
+            &[
+                (Table, "tr", "Pos Player %", 0),
+                (Table, "tr", "DL Larry O. 63 85%", 8),
+                (Table, "td", "one cell", 0),
+                (Paragraph, "p", "layout", 0),
+                (Paragraph, "p", "cell", 0),
+                (Table, "td", "side", 0),
+                (Table, "td", "a", 0),
+                (Table, "td", "b", 0),
+                (Table, "td", "c", 0),
+                (Table, "tr", "in ner", 0),
+                (Table, "td", "out", 0),
             ],
         );
     }
@@ -745,8 +850,7 @@ mod tests {
                 (Paragraph, "div", "c", 0),
                 (Paragraph, "p", "bold para rest", 0),
                 (Paragraph, "body", "stray", 0),
-                (Table, "td", "x", 0),
-                (Table, "td", "y", 0),
+                (Table, "tr", "x y", 0),
                 (Paragraph, "body", "1", 1),
                 (Paragraph, "div", "2", 1),
                 (Paragraph, "body", "3", 1),

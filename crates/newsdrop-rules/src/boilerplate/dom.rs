@@ -10,7 +10,9 @@
 //! 1. a block is *prose* when it is a paragraph-like element (`p`, `div`, `td`, `li` ending
 //!    like a sentence, …) of 25 characters or more with at most 30% link text;
 //! 2. each prose block scores `1 + commas + min(chars / 100, 3)`, added to its parent in
-//!    full, its grandparent by half and further ancestors by `1 / (3 × level)`;
+//!    full, its grandparent by half and further ancestors by `1 / (3 × level)`; prose in
+//!    two or more `<article>`s nested in another `<article>` (comments or related stories,
+//!    as the HTML spec reads nested articles) does not score;
 //! 3. an ancestor's score is scaled by its share of non-link text and moved by ±25 for an
 //!    article-like or chrome-like `id`/`class` ([`hint`]); the best one is the article's
 //!    container;
@@ -19,15 +21,16 @@
 //!    chunk nested under other wrappers or carrying an extra class
 //!    (`div.article-body-text.component.version-2`) still matches;
 //! 5. inside, a block is dropped when an element between it and the container is
-//!    chrome-like, when it is mostly link text, when it is an `h1` (the title) or a caption,
-//!    or when it is a scrap of under 10 characters that does not end like a sentence.
+//!    chrome-like, when it is mostly link text, when it is an `h1` (the title) or in a
+//!    `figure` (a caption or credit), or when it is a scrap of under 10 characters that
+//!    does not end like a sentence.
 //!
 //! Tuned on the dev pages: the prose threshold (25 chars, 30% links), the class weight (25),
 //! the link-density cut (50%, 80% for long sentences), the signature (3 steps; 2 and 4
 //! score the same) and the hint word lists, which are generic web vocabulary (`nav`,
 //! `comment`, `related`, `share`, …; `embed` is not chrome), not any site's names.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use newsdrop_core::Block;
 
@@ -73,7 +76,8 @@ impl Node {
     }
 }
 
-/// Words of `id`/`class` values that mark an element as chrome.
+/// Words of `id`/`class` values that mark an element as chrome. Not `card`: a card is a
+/// box for any content (the story itself, a recipe in it) as much as for a teaser.
 const NEG: &[&str] = &[
     "nav",
     "menu",
@@ -122,7 +126,6 @@ const NEG: &[&str] = &[
     "hidden",
     "skip",
     "teaser",
-    "card",
     "most-read",
     "also-",
     "read-more",
@@ -192,6 +195,11 @@ fn step_key(step: &str) -> &str {
     }
 }
 
+/// The tag of a path step (`div` of `div#main.story`).
+fn step_tag(step: &str) -> &str {
+    step.split(['#', '.']).next().unwrap_or(step)
+}
+
 /// The steps of a path, without the `…` of a capped one: parallel to `ancestors`.
 fn steps(path: &str) -> impl Iterator<Item = &str> {
     path.split('>').filter(|s| *s != "…")
@@ -203,6 +211,8 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
     let mut nodes: HashMap<u32, Node, Fast> = HashMap::default();
     let mut order: Vec<u32> = Vec::new();
     let mut prose = vec![false; blocks.len()];
+    // (parent, child) pairs where the child is an `<article>`: to find lists of stories.
+    let mut article_children: HashSet<(u32, u32), Fast> = HashSet::default();
     for (i, (b, f)) in blocks.iter().zip(features).enumerate() {
         let Some(d) = &b.dom else { continue };
         let chars = f.chars as f32;
@@ -210,7 +220,14 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
         let ld = if f.chars == 0 { 0.0 } else { link / chars };
         prose[i] =
             f.chars >= 25 && ld <= 0.3 && is_prose_tag(&d.tag) && (d.tag != "li" || f.end_punct);
+        let mut parent = None;
         for (&a, step) in d.ancestors.iter().zip(steps(&d.path)) {
+            if let Some(p) = parent
+                && step_tag(step) == "article"
+            {
+                article_children.insert((p, a));
+            }
+            parent = Some(a);
             let node = nodes.entry(a).or_insert_with(|| {
                 order.push(a);
                 Node {
@@ -224,19 +241,52 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
                 node.prose_chars += chars;
             }
         }
-        if prose[i] {
-            let commas = b.text.matches([',', '，', '、']).count() as f32;
-            let value = 1.0 + commas + (chars / 100.0).min(3.0);
-            let parents = d.ancestors.len().saturating_sub(1);
-            for (level, a) in d.ancestors[..parents].iter().rev().enumerate().take(7) {
-                let div = match level {
-                    0 => 1.0,
-                    1 => 2.0,
-                    l => 3.0 * l as f32,
-                };
-                if let Some(node) = nodes.get_mut(a) {
-                    node.score += value / div;
-                }
+    }
+    // Two or more `<article>`s nested in another `<article>` are comments or related
+    // stories (the HTML spec's reading of nested articles), not the story: their prose
+    // does not score. One nested article is often the story itself in a page wrapper.
+    let mut articles_in: HashMap<u32, u32, Fast> = HashMap::default();
+    for &(p, _) in &article_children {
+        *articles_in.entry(p).or_default() += 1;
+    }
+    let listed = |d: &newsdrop_core::DomHints| -> bool {
+        let mut outer = false;
+        for (j, (&a, step)) in d.ancestors.iter().zip(steps(&d.path)).enumerate() {
+            if step_tag(step) != "article" {
+                continue;
+            }
+            if outer
+                && j > 0
+                && articles_in
+                    .get(&d.ancestors[j - 1])
+                    .is_some_and(|&n| n >= 2)
+                && article_children.contains(&(d.ancestors[j - 1], a))
+            {
+                return true;
+            }
+            outer = true;
+        }
+        false
+    };
+    for (i, b) in blocks.iter().enumerate() {
+        let Some(d) = b.dom.as_ref().filter(|_| prose[i]) else {
+            continue;
+        };
+        if !article_children.is_empty() && listed(d) {
+            continue;
+        }
+        let chars = features[i].chars as f32;
+        let commas = b.text.matches([',', '，', '、']).count() as f32;
+        let value = 1.0 + commas + (chars / 100.0).min(3.0);
+        let parents = d.ancestors.len().saturating_sub(1);
+        for (level, a) in d.ancestors[..parents].iter().rev().enumerate().take(7) {
+            let div = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => 3.0 * l as f32,
+            };
+            if let Some(node) = nodes.get_mut(a) {
+                node.score += value / div;
             }
         }
     }
@@ -325,7 +375,14 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
             if d.tag == "h1" {
                 return Fate::Drop("page heading (the title)".to_string());
             }
-            if d.tag == "figcaption" {
+            // A figure's text is its caption or credit (a `<p>` in a `<figcaption>`, a
+            // credit line beside it), wherever in the figure it sits.
+            let in_figure = d.ancestors[j + 1..].iter().any(|a| {
+                nodes
+                    .get(a)
+                    .is_some_and(|n| matches!(step_tag(&n.step), "figure" | "figcaption"))
+            });
+            if in_figure {
                 return Fate::Drop("caption".to_string());
             }
             if f.chars < 10
@@ -463,6 +520,78 @@ mod tests {
     }
 
     #[test]
+    fn articles_listed_in_an_article_do_not_score() {
+        // The story has one paragraph; a block of related posts after it, an `<article>`
+        // holding three `<article>`s, has more prose.
+        let blocks = [
+            block(PARA, "body>div>article.story>p", &[0, 1, 2, 3], 0),
+            block(
+                "You may also like",
+                "body>div>article.more>h3",
+                &[0, 1, 4, 5],
+                0,
+            ),
+            block(
+                PARA,
+                "body>div>article.more>article.post>p",
+                &[0, 1, 4, 6, 7],
+                0,
+            ),
+            block(
+                PARA,
+                "body>div>article.more>article.post>p",
+                &[0, 1, 4, 8, 9],
+                0,
+            ),
+            block(
+                PARA,
+                "body>div>article.more>article.post>p",
+                &[0, 1, 4, 10, 11],
+                0,
+            ),
+        ];
+        let kept: Vec<bool> = run(&blocks).iter().map(|f| *f == Fate::Keep).collect();
+        assert_eq!(kept, [true, false, false, false, false]);
+        // One article in another is the story in a page wrapper; a list of articles not
+        // itself in an article (a section of teasers) is left to the scores.
+        let blocks = [
+            block(PARA, "body>article.page>article.story>p", &[0, 1, 2, 3], 0),
+            block(PARA, "body>article.page>article.story>p", &[0, 1, 2, 4], 0),
+        ];
+        assert!(run(&blocks).iter().all(|f| *f == Fate::Keep));
+        let blocks = [
+            block(PARA, "body>div.feed>article>p", &[0, 1, 2, 3], 0),
+            block(PARA, "body>div.feed>article>p", &[0, 1, 4, 5], 0),
+        ];
+        assert_eq!(run(&blocks)[0], Fate::Keep);
+    }
+
+    #[test]
+    fn text_in_a_figure_is_a_caption() {
+        let blocks = [
+            block(PARA, "body>div.story>p", &[0, 1, 2], 0),
+            block(
+                "Protesters in the street.",
+                "body>div.story>figure>figcaption>div.expand>p",
+                &[0, 1, 3, 4, 5, 6],
+                0,
+            ),
+            block(
+                "(Walt Disney Co.)",
+                "body>div.story>figure>div.credit-line",
+                &[0, 1, 3, 7],
+                0,
+            ),
+            block(PARA, "body>div.story>p", &[0, 1, 8], 0),
+        ];
+        let got = run(&blocks);
+        assert_eq!(got[0], Fate::Keep);
+        assert_eq!(got[1], Fate::Drop("caption".into()));
+        assert_eq!(got[2], Fate::Drop("caption".into()));
+        assert_eq!(got[3], Fate::Keep);
+    }
+
+    #[test]
     fn embeds_are_not_chrome_but_share_widgets_are() {
         assert_eq!(hint("div.social-media-embed"), (false, false));
         assert_eq!(hint("div.share-embed"), (false, true));
@@ -475,6 +604,7 @@ mod tests {
         assert_eq!(hint("nav"), (false, true));
         assert_eq!(hint("div.ad"), (false, true));
         assert_eq!(hint("div.shadow"), (false, false));
+        assert_eq!(hint("div.card.collection-item"), (false, false));
     }
 
     #[test]
