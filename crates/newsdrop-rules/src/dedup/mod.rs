@@ -174,8 +174,10 @@ impl Dedup {
             short: Option<usize>,
         }
         let seed = self.params.seed;
-        let mut words: Vec<WordHash> = Vec::new();
-        let mut lines: Vec<Line> = Vec::new();
+        // About one word in six bytes of English: room for most articles' words at once.
+        let bytes: usize = article.blocks.iter().map(|b| b.text.len()).sum();
+        let mut words: Vec<WordHash> = Vec::with_capacity(bytes / 6 + 16);
+        let mut lines: Vec<Line> = Vec::with_capacity(article.blocks.len());
         let mut short: Vec<u64> = Vec::new();
         let mut prev_long = false;
         for block in &article.blocks {
@@ -212,11 +214,13 @@ impl Dedup {
             let all = prose().flat_map(|l| &words[l.range.clone()]);
             fold(exact_seed(seed), all.map(|w| w.exact))
         });
-        let kept: Vec<u64> = prose()
-            .filter(|l| l.short.is_none_or(|i| seen[i] < self.o.chrome_after))
-            .flat_map(|l| &words[l.range.clone()])
-            .map(|w| w.shingle)
-            .collect();
+        let mut kept: Vec<u64> = Vec::with_capacity(words.len());
+        kept.extend(
+            prose()
+                .filter(|l| l.short.is_none_or(|i| seen[i] < self.o.chrome_after))
+                .flat_map(|l| &words[l.range.clone()])
+                .map(|w| w.shingle),
+        );
         let shingles = shingles_of(seed, &kept, self.o.shingle as usize);
         let keys = shingles
             .iter()
