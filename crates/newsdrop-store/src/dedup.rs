@@ -26,7 +26,7 @@ use newsdrop_core::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::postings::{Postings, SharedCounts};
+use crate::postings::Postings;
 use crate::shingles::{self, ShingleFile};
 
 /// Pending index rows are written once this many have gathered.
@@ -134,10 +134,9 @@ struct Inner {
     by_id: HashMap<u64, u32>,
     exact: HashMap<u64, u32>,
     postings: Postings,
-    /// The slots a look-up's walk of the postings gives, and the shared keys per slot
-    /// counted from them; kept between look-ups for their capacity.
+    /// The slots a look-up's walk of the postings gives; kept between look-ups for its
+    /// capacity.
     walked: Vec<u32>,
-    counts: SharedCounts,
     /// The candidates' shingle sets read from `sets`, end to end, and the bytes read; kept
     /// between look-ups for their capacity.
     read_values: Vec<u32>,
@@ -271,7 +270,6 @@ impl SqliteIndex {
             exact: HashMap::new(),
             postings: Postings::default(),
             walked: Vec::new(),
-            counts: SharedCounts::default(),
             read_values: Vec::new(),
             read_bytes: Vec::new(),
             pending: Vec::new(),
@@ -361,7 +359,7 @@ impl SqliteIndex {
             + inner.set_at.len() * 8
             + inner.set_len.len() * 4;
         let maps = (inner.by_id.capacity() + inner.exact.capacity()) * 13;
-        ids + per_slot + maps + inner.postings.bytes() + inner.counts.bytes()
+        ids + per_slot + maps + inner.postings.bytes() + inner.walked.capacity() * 4
     }
 }
 
@@ -678,22 +676,15 @@ impl DedupIndex for SqliteIndex {
             .exact
             .and_then(|x| inner.exact.get(&x).copied())
             .filter(|&s| live(s));
-        let mut counts = std::mem::take(&mut inner.counts);
-        let mut walked = std::mem::take(&mut inner.walked);
-        walked.clear();
-        inner.postings.walk(&doc.keys, &mut walked);
-        for &slot in walked.iter().filter(|&&slot| live(slot)) {
-            counts.add(slot);
-        }
-        inner.walked = walked;
-        let postings = &inner.postings;
-        let mut found: Vec<(u32, u32)> = counts
-            .drain()
-            .filter(|&(slot, shared)| {
-                doc.worth_verifying(shared, postings.keys(slot), postings.live_keys(slot))
-            })
-            .collect();
-        inner.counts = counts;
+        let mut found: Vec<(u32, u32)> = Vec::new();
+        inner
+            .postings
+            .count_shared(&doc.keys, live, &mut inner.walked, |slot, c| {
+                let shared = u32::from(c.shared);
+                if doc.worth_verifying(shared, u32::from(c.keys), u32::from(c.live)) {
+                    found.push((slot, shared));
+                }
+            });
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         found.truncate(MAX_CANDIDATES);
         let slots: Vec<u32> = found.iter().map(|&(slot, _)| slot).collect();

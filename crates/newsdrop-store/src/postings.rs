@@ -14,7 +14,7 @@
 //! otherwise make every look-up walk every article that ever held it, so the work per
 //! article would grow with the index. The older postings are dropped lazily: a recent chain
 //! is cut back when it reaches twice that, and a merge keeps each key's newest.
-//! [`Postings::live_keys`] counts, per article, the keys it can still be found by (exactly
+//! [`KeyCounts::live`] counts, per article, the keys it can still be found by (exactly
 //! after a merge; until then it may still count a posting the walk has passed over), so
 //! that a candidate's share of keys is judged against what is left of it: a copy of an
 //! older article is still found through the keys that are the story's own (the passages
@@ -181,6 +181,37 @@ impl Postings {
         }
     }
 
+    /// Calls `f` once for every article holding one of `keys` (as [`Self::walk`] gives
+    /// them) that `live` accepts, with its counts: `shared` is how many of `keys` it holds.
+    /// Articles come in the order first met; `walked` is scratch room.
+    ///
+    /// A look-up meets thousands of postings (every key of a passage many articles share
+    /// has [`PER_KEY`]), so the count is an increment beside the article's other counts,
+    /// which the caller reads next: one place in memory per article met, where a hash map
+    /// would probe and a separate array would be a second place to wait for.
+    pub fn count_shared(
+        &mut self,
+        keys: &[u32],
+        live: impl Fn(u32) -> bool,
+        walked: &mut Vec<u32>,
+        mut f: impl FnMut(u32, KeyCounts),
+    ) {
+        walked.clear();
+        self.walk(keys, walked);
+        walked.retain(|&slot| live(slot));
+        for &slot in walked.iter() {
+            let c = &mut self.counts[slot as usize];
+            c.shared = c.shared.saturating_add(1);
+        }
+        for &slot in walked.iter() {
+            let c = &mut self.counts[slot as usize];
+            if c.shared > 0 {
+                f(slot, *c);
+                c.shared = 0;
+            }
+        }
+    }
+
     /// Cuts the chain of the key in `cell` back to its newest [`PER_KEY`] postings: the
     /// older ones are forgotten as a merge would (amortised: a chain is cut when it
     /// reaches twice that).
@@ -203,11 +234,6 @@ impl Postings {
         u32::from(self.counts[slot as usize].keys)
     }
 
-    /// Keys the article in `slot` can still be found by.
-    pub fn live_keys(&self, slot: u32) -> u32 {
-        u32::from(self.counts[slot as usize].live)
-    }
-
     /// Bytes of memory held (tables, not allocator overhead).
     pub fn bytes(&self) -> usize {
         self.merged.capacity() * 8
@@ -215,7 +241,7 @@ impl Postings {
             + self.heads.capacity() * 12
             + self.chain.capacity() * 8
             + self.loading.capacity() * 8
-            + self.counts.capacity() * 4
+            + self.counts.capacity() * std::mem::size_of::<KeyCounts>()
     }
 
     /// The range of `merged` whose keys share `key`'s directory bucket.
@@ -338,58 +364,23 @@ impl Postings {
     }
 }
 
-/// Shared keys per article, counted over one look-up's walk of the postings.
-///
-/// A look-up walks thousands of postings (every key of a passage many articles share has
-/// [`PER_KEY`] or more), so the count is one increment in a dense array indexed by slot
-/// (2 bytes an article) rather than a hash-map probe; the articles touched are listed, so
-/// reading the counts back and clearing them costs what the look-up found, not the index.
-#[derive(Default)]
-pub struct SharedCounts {
-    counts: Vec<u16>,
-    touched: Vec<u32>,
-}
-
-impl SharedCounts {
-    /// Counts one shared key of the article in `slot`.
-    pub fn add(&mut self, slot: u32) {
-        let i = slot as usize;
-        if i >= self.counts.len() {
-            self.counts.resize((i + 1).next_power_of_two(), 0);
-        }
-        let n = &mut self.counts[i];
-        if *n == 0 {
-            self.touched.push(slot);
-        }
-        *n = n.saturating_add(1);
-    }
-
-    /// The articles counted, with their shared keys, in the order first seen; clears the
-    /// counts for the next look-up.
-    pub fn drain(&mut self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.touched.drain(..).map(|slot| {
-            let n = std::mem::take(&mut self.counts[slot as usize]);
-            (slot, u32::from(n))
-        })
-    }
-
-    /// Bytes of memory held.
-    pub fn bytes(&self) -> usize {
-        self.counts.capacity() * 2 + self.touched.capacity() * 4
-    }
-}
-
-/// An article's keys, and those it still has a posting under.
+/// An article's keys, those it still has a posting under, and, during a look-up, those
+/// it shares with the article looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct KeyCounts {
-    keys: u16,
-    live: u16,
+pub struct KeyCounts {
+    pub keys: u16,
+    pub live: u16,
+    pub shared: u16,
 }
 
 impl KeyCounts {
     fn new(keys: usize) -> Self {
         let keys = saturate(keys);
-        KeyCounts { keys, live: keys }
+        KeyCounts {
+            keys,
+            live: keys,
+            shared: 0,
+        }
     }
 
     /// One of the article's postings is gone: it has one key fewer to be found by.
@@ -407,6 +398,11 @@ mod tests {
     use super::*;
 
     /// The articles holding `key`, newest first.
+    /// Keys the article in `slot` can still be found by.
+    fn live(p: &Postings, slot: u32) -> u16 {
+        p.counts[slot as usize].live
+    }
+
     fn walk(p: &Postings, key: u32) -> Vec<u32> {
         let mut out = Vec::new();
         p.walk(&[key], &mut out);
@@ -449,12 +445,8 @@ mod tests {
         let got = walk(&p, 7);
         let want: Vec<u32> = (n - PER_KEY as u32..n).rev().collect();
         assert_eq!(got, want, "the newest PER_KEY, newest first");
-        assert_eq!(
-            p.live_keys(0),
-            1,
-            "the first article keeps only its own key"
-        );
-        assert_eq!(p.live_keys(n - 1), 2, "the newest keeps both");
+        assert_eq!(live(&p, 0), 1, "the first article keeps only its own key");
+        assert_eq!(live(&p, n - 1), 2, "the newest keeps both");
         assert_eq!(walk(&p, 100), vec![0], "an article's own key survives");
     }
 
@@ -468,7 +460,7 @@ mod tests {
         assert!(p.merged.is_empty(), "no merge yet");
         let newest: Vec<u32> = (n - PER_KEY as u32..n).rev().collect();
         assert_eq!(walk(&p, 9), newest, "the newest PER_KEY, newest first");
-        let cut = (0..n).filter(|&slot| p.live_keys(slot) == 1).count();
+        let cut = (0..n).filter(|&slot| live(&p, slot) == 1).count();
         assert!(
             cut >= n as usize - 2 * PER_KEY,
             "the chain was cut back as it grew: {cut}"
@@ -478,7 +470,7 @@ mod tests {
         assert_eq!(walk(&p, 9), newest, "the merge keeps the same newest");
         for slot in 0..n {
             let walked = newest.contains(&slot);
-            assert_eq!(p.live_keys(slot), if walked { 2 } else { 1 }, "slot {slot}");
+            assert_eq!(live(&p, slot), if walked { 2 } else { 1 }, "slot {slot}");
             assert_eq!(p.keys(slot), 2);
         }
     }
@@ -538,18 +530,48 @@ mod tests {
     }
 
     #[test]
-    fn shared_counts_count_per_article_and_start_from_zero_after_a_drain() {
-        let mut c = SharedCounts::default();
-        for slot in [5, 70_000, 5, 5, 0] {
-            c.add(slot);
-        }
-        assert_eq!(
-            c.drain().collect::<Vec<_>>(),
-            vec![(5, 3), (70_000, 1), (0, 1)]
+    fn shared_keys_are_counted_per_live_article_and_start_from_zero_next_time() {
+        let mut p = Postings::default();
+        p.insert(0, &[1, 2, 3]);
+        p.insert(1, &[2, 3]);
+        p.insert(2, &[3, 4]);
+        p.merge();
+        p.insert(3, &[1, 3]);
+        let mut walked = Vec::new();
+        let mut met = Vec::new();
+        p.count_shared(
+            &[1, 2, 3, 9],
+            |_| true,
+            &mut walked,
+            |slot, c| {
+                met.push((slot, c.shared, c.keys, c.live));
+            },
         );
-        c.add(70_000);
-        assert_eq!(c.drain().collect::<Vec<_>>(), vec![(70_000, 1)]);
-        assert_eq!(c.drain().count(), 0);
+        met.sort_unstable();
+        assert_eq!(
+            met,
+            vec![(0, 3, 3, 3), (1, 2, 2, 2), (2, 1, 2, 2), (3, 2, 2, 2)]
+        );
+        let mut again = Vec::new();
+        p.count_shared(
+            &[4],
+            |slot| slot != 0,
+            &mut walked,
+            |slot, c| {
+                again.push((slot, c.shared));
+            },
+        );
+        assert_eq!(again, vec![(2, 1)], "counts start from zero");
+        let mut dead = Vec::new();
+        p.count_shared(
+            &[1],
+            |slot| slot == 3,
+            &mut walked,
+            |slot, c| {
+                dead.push((slot, c.shared));
+            },
+        );
+        assert_eq!(dead, vec![(3, 1)], "articles `live` refuses are not met");
     }
 
     #[test]
