@@ -98,6 +98,9 @@ impl Features {
     /// The stopword count [`Features::of`] gives `text` with `stops`: the only feature
     /// that depends on the list.
     pub fn stops_of(text: &str, stops: Stops) -> usize {
+        if matches!(stops, Stops::None) {
+            return 0;
+        }
         let mut f = Features::default();
         scan(text.trim(), stops, &mut f);
         f.stops

@@ -213,24 +213,23 @@ impl Boilerplate {
             let stops = Stops::for_language(tag);
             return self.features_with(article, stops);
         }
-        let english = self.features_with(article, Stops::English);
-        if language::looks_english(&english) {
-            return english;
-        }
-        let stops = language::detect(article).map_or(Stops::English, Stops::for_language);
-        self.features_with(article, stops)
+        let (detected, english) = self.language(article);
+        let stops = detected.map_or(Stops::English, Stops::for_language);
+        shared::restop(article, english, stops)
     }
 
     /// The language of the article's text: English when its features say so beyond doubt
     /// (cheap, and the features are kept for the classifier), else what the trigram
-    /// detector says, if it is sure enough.
-    pub fn language(&self, article: &mut Article) -> Option<&'static str> {
+    /// detector says, if it is sure enough. Also the features it looked at, computed with
+    /// English stopwords, for the caller to go on with (see [`shared::restop`]).
+    pub fn language(&self, article: &mut Article) -> (Option<&'static str>, Vec<Features>) {
         let english = self.features_with(article, Stops::English);
-        if language::looks_english(&english) {
+        let lang = if language::looks_english(&english) {
             Some("en")
         } else {
             language::detect(article)
-        }
+        };
+        (lang, english)
     }
 
     /// The features of `article`'s blocks with `stops`.
@@ -242,6 +241,11 @@ impl Boilerplate {
     /// Features, classes and the main run of `article`'s blocks.
     pub fn analyse(&self, article: &mut Article) -> Analysis {
         let features = self.features(article);
+        self.analysis(article, features)
+    }
+
+    /// Classes and the main run of `article`'s blocks, whose `features` the caller has.
+    pub fn analysis(&self, article: &Article, features: Vec<Features>) -> Analysis {
         let prose = classify::is_prose(&features);
         let classes: Vec<Class> = features
             .iter()

@@ -10,7 +10,11 @@
 //! edits blocks can never make the next one read stale features, and the usual run
 //! (metadata, then boilerplate) computes each block's features once. Features asked for
 //! with another stopword list (a page found not to be English) keep all but their
-//! stopword count, which is counted again.
+//! stopword count, which is counted again; a rule that goes on with the features it has
+//! just computed ([`restop`]: the metadata rule, once it knows the page's language) skips
+//! the fingerprints, since no other stage can have edited the blocks meanwhile. So the
+//! blocks are fingerprinted twice per run: once by the metadata rule, once by the
+//! boilerplate rule to check what it reads.
 
 use newsdrop_core::Article;
 
@@ -78,6 +82,35 @@ pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<F
         blocks: prints.into_iter().zip(out.iter().copied()).collect(),
     });
     out
+}
+
+/// `features`, which [`features`] has just given for `article`'s blocks as they still are,
+/// with `stops` instead: only the stopword counts are counted again, and the scratch entry
+/// follows. For a rule that goes on with the features it computed itself within one
+/// `apply` (no other stage can have edited the blocks in between), so the blocks are not
+/// fingerprinted again.
+pub fn restop(article: &mut Article, mut features: Vec<Features>, stops: Stops) -> Vec<Features> {
+    let mut cached = article.scratch.take::<Cached>();
+    // Without the entry, which list the features were counted with is not known.
+    if !cached.as_ref().is_some_and(|c| c.stops.same(&stops)) {
+        for (f, b) in features.iter_mut().zip(&article.blocks) {
+            f.stops = Features::stops_of(&b.text, stops);
+        }
+        // The entry stays if it is the one `features` left for these blocks.
+        cached = cached
+            .filter(|c| c.blocks.len() == features.len())
+            .map(|mut c| {
+                for ((_, cf), f) in c.blocks.iter_mut().zip(&features) {
+                    *cf = *f;
+                }
+                c.stops = stops;
+                c
+            });
+    }
+    if let Some(c) = cached {
+        article.scratch.put(c);
+    }
+    features
 }
 
 /// A fast 64-bit hash of `text` (FxHash-style, eight bytes at a time) and its length: a
@@ -168,6 +201,31 @@ mod tests {
         assert_eq!(en, fresh(&a, &user, Stops::English));
         assert_ne!(en.iter().map(|f| f.stops).sum::<usize>(), 0);
         assert_ne!(got[2].hit, None);
+    }
+
+    #[test]
+    fn restopped_features_are_those_counted_with_the_other_list() {
+        let p = Phrases::new(true, &[], &[], &[]).expect("phrases");
+        let mut a = article(&[
+            "Die Regierung hat am Dienstag beschlossen, dass die neuen Regeln gelten.",
+            "Home",
+            "The minister said on Tuesday that the talks would go on.",
+        ]);
+        let de = Stops::for_language("de");
+        let en = features(&mut a, &p, Stops::English);
+        let got = restop(&mut a, en.clone(), de);
+        assert_eq!(got, fresh(&a, &p, de));
+        assert_ne!(got, en);
+        // The scratch entry follows, so the next reader finds the German counts cached.
+        let cached = a.scratch.get::<Cached>().expect("entry");
+        assert!(cached.stops.same(&de));
+        assert_eq!(cached.blocks.iter().map(|b| b.1).collect::<Vec<_>>(), got);
+        assert_eq!(features(&mut a, &p, de), got);
+        assert_eq!(restop(&mut a, got, Stops::English), en);
+        // With no entry, the counts are counted again all the same.
+        a.scratch = newsdrop_core::Scratch::default();
+        assert_eq!(restop(&mut a, en, de), fresh(&a, &p, de));
+        assert_eq!(Features::stops_of("die Regel", Stops::None), 0);
     }
 
     #[test]
