@@ -568,9 +568,16 @@ fn word_bits(block: &[u8]) -> Bits {
         letters: 0,
     };
     for (j, c) in block.chunks(8).enumerate() {
-        let mut w = [0u8; 8];
-        w[..c.len()].copy_from_slice(c);
-        let x = u64::from_le_bytes(w);
+        // A whole chunk is one load; the line's last, shorter one is gathered byte by byte
+        // (copying it into a buffer would call `memcpy` for every line).
+        let x = <[u8; 8]>::try_from(c).map_or_else(
+            |_| {
+                c.iter()
+                    .enumerate()
+                    .fold(0, |x, (k, &b)| x | u64::from(b) << (8 * k))
+            },
+            u64::from_le_bytes,
+        );
         let upper = within(x, b'A', b'Z');
         let alpha = upper | within(x, b'a', b'z');
         let word = alpha | within(x, b'0', b'9') | within(x, b'\'', b'\'');

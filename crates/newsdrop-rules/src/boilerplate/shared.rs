@@ -116,38 +116,40 @@ pub fn restop(article: &mut Article, mut features: Vec<Features>, stops: Stops) 
 /// A fast 64-bit hash of `text` (FxHash-style, eight bytes at a time) and its length: a
 /// block whose fingerprint is unchanged has unchanged features. Every block is hashed by
 /// each reader, so the bulk goes 32 bytes a step in four independent lanes (one chain of
-/// multiplies would wait on itself); each step is a bijection of the lane's input, so any
-/// changed byte changes the result. Never stored: it may change between versions.
+/// multiplies would wait on itself), and the last piece of under eight bytes is read by
+/// overlapping loads rather than copied into a buffer (a `memcpy` call per block, most of
+/// which are short lines). Each step is a bijection of the lane's input and the loads see
+/// every byte, so any changed byte changes the result. Never stored: it may change between
+/// versions.
 fn fingerprint(text: &str) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    // `w` is eight bytes but for the last, shorter piece (zero-padded).
-    let step = |h: u64, w: &[u8]| {
-        let word = <[u8; 8]>::try_from(w).map_or_else(
-            |_| {
-                let mut b = [0u8; 8];
-                b[..w.len()].copy_from_slice(w);
-                u64::from_le_bytes(b)
-            },
-            u64::from_le_bytes,
-        );
-        (h.rotate_left(5) ^ word).wrapping_mul(K)
-    };
+    let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let le64 = |w: &[u8]| <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
+    let le32 = |w: &[u8]| <[u8; 4]>::try_from(w).map_or(0, |a| u64::from(u32::from_le_bytes(a)));
     let bytes = text.as_bytes();
     let mut lanes = [bytes.len() as u64, 1, 2, 3];
     let mut blocks = bytes.chunks_exact(32);
     for block in &mut blocks {
         for (lane, w) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            *lane = step(*lane, w);
+            *lane = step(*lane, le64(w));
         }
     }
-    let mut h = lanes
-        .into_iter()
-        .fold(0, |h, lane| step(h, &lane.to_le_bytes()));
+    let mut h = lanes.into_iter().fold(0, step);
     let mut rest = blocks.remainder().chunks_exact(8);
     for w in &mut rest {
-        h = step(h, w);
+        h = step(h, le64(w));
     }
-    step(h, rest.remainder())
+    // Under eight bytes: the first and the last four (overlapping), or the first, middle and
+    // last byte; for a given length, either way sees each byte.
+    let tail = rest.remainder();
+    let last = match tail.len() {
+        0 => 0,
+        n @ 1..=3 => {
+            u64::from(tail[0]) | u64::from(tail[n / 2]) << 8 | u64::from(tail[n - 1]) << 16
+        }
+        n => le32(&tail[..4]) | le32(&tail[n - 4..]) << 32,
+    };
+    step(h, last)
 }
 
 #[cfg(test)]
@@ -236,11 +238,23 @@ mod tests {
         assert_ne!(fingerprint(""), fingerprint("\0"));
         let long = "A line long enough to fill several eight-byte chunks and two blocks of \
                     thirty-two bytes, with a tail after them.";
-        for i in 0..long.len() {
-            let mut b = long.as_bytes().to_vec();
-            b[i] ^= 1;
-            let changed = String::from_utf8(b).expect("ascii");
-            assert_ne!(fingerprint(long), fingerprint(&changed), "byte {i}");
+        // Every length, so that every shape of the tail (none, 1–3 bytes, 4–7 bytes) and
+        // of the bulk is seen, and every byte of each.
+        for n in 0..=long.len() {
+            let text = &long[..n];
+            for i in 0..n {
+                let mut b = text.as_bytes().to_vec();
+                b[i] ^= 1;
+                let changed = String::from_utf8(b).expect("ascii");
+                assert_ne!(
+                    fingerprint(text),
+                    fingerprint(&changed),
+                    "length {n}, byte {i}"
+                );
+            }
+            if let Some(longer) = long.get(..n + 1) {
+                assert_ne!(fingerprint(text), fingerprint(longer), "length {n}");
+            }
         }
         let copy = String::from(a);
         assert_eq!(fingerprint(a), fingerprint(copy.as_str()));
