@@ -89,7 +89,7 @@ impl Features {
             Some('.' | '!' | '?' | ':' | '…' | ';' | '。' | '！' | '？' | '」' | '』')
         );
         f.glued_title = found.glue.is_some_and(|i| title_head(&t[..i]));
-        f.copyright = t.contains('©')
+        f.copyright = (!found.ascii && t.contains('©'))
             || (found.reserved && contains_ci(t, "all rights reserved"))
             || starts_ci(t, "copyright");
         f
@@ -330,6 +330,8 @@ struct Scan {
     glue: Option<usize>,
     /// The line has the word "reserved".
     reserved: bool,
+    /// The line is all ASCII (so it has no `©`).
+    ascii: bool,
 }
 
 /// The class and length of the character at byte `i` of `t` (`i` on a character boundary,
@@ -412,7 +414,11 @@ fn glued_at(t: &str, i: usize, n: usize) -> bool {
 /// counted at the end from the UTF-8 lead bytes.
 fn scan(t: &str, stops: Stops, f: &mut Features) -> Scan {
     if t.is_ascii() {
-        return scan_ascii(t, t.as_bytes(), stops, f);
+        let found = scan_ascii(t, t.as_bytes(), stops, f);
+        return Scan {
+            ascii: true,
+            ..found
+        };
     }
     // Other lists may hold words with `'`, which `’` must not match.
     if !matches!(stops, Stops::Other(_))
