@@ -490,7 +490,11 @@ fn scan(t: &str, stops: Stops, f: &mut Features) -> Scan {
         };
         let stop = match stops {
             Stops::English => packed.is_some_and(stopwords::is_english_packed),
-            Stops::Other(_) => stops.contains(word),
+            Stops::Other(list) => match packed {
+                // An ASCII word packed by `pack_ascii`: lowercase, as the list keeps it.
+                Some(p) if ascii => list.has_packed(p),
+                _ => stops.contains(word),
+            },
             Stops::None => false,
         };
         found.reserved |= packed == Some(RESERVED);
@@ -610,9 +614,11 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
         let packed = pack_ascii(bytes, start, end);
         f.stops += usize::from(match stops {
             Stops::English => packed.is_some_and(stopwords::is_english_packed),
-            Stops::Other(_) => {
-                std::str::from_utf8(&bytes[start..end]).is_ok_and(|w| stops.contains(w))
-            }
+            // `packed` is the word in lowercase, as the list keeps its short words.
+            Stops::Other(list) => match packed {
+                Some(p) => list.has_packed(p),
+                None => std::str::from_utf8(&bytes[start..end]).is_ok_and(|w| stops.contains(w)),
+            },
             Stops::None => false,
         });
         found.reserved |= packed == Some(RESERVED);
