@@ -26,8 +26,10 @@ use crate::stopwords::Stops;
 struct Cached {
     stops: Stops,
     phrases: u64,
-    /// Fingerprint of each block's text and its features, in block order.
-    blocks: Vec<(u64, Features)>,
+    /// Fingerprint of each block's text, in block order.
+    prints: Vec<u64>,
+    /// Features of each block, in block order.
+    features: Vec<Features>,
 }
 
 /// The features of every block of `article`, with `stops` and `phrases`; reuses the ones
@@ -37,37 +39,46 @@ pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<F
         .scratch
         .take::<Cached>()
         .filter(|c| c.phrases == phrases.key());
+    let prints: Vec<u64> = article
+        .blocks
+        .iter()
+        .map(|b| fingerprint(&b.text))
+        .collect();
+    // The usual case: no block changed since the features were computed.
+    let cached = match cached {
+        Some(c) if c.prints == prints && c.stops.same(&stops) => {
+            let out = c.features.clone();
+            article.scratch.put(c);
+            return out;
+        }
+        other => other,
+    };
     // Features computed with another stopword list differ only in their stopword count
     // (the English pass that tells a page is not English, then the page's own list).
     let same_stops = cached.as_ref().is_some_and(|c| c.stops.same(&stops));
-    let old = cached.map(|c| c.blocks).unwrap_or_default();
+    let (old_prints, old) = cached.map(|c| (c.prints, c.features)).unwrap_or_default();
     let restop = |mut f: Features, i: usize| {
         if !same_stops {
             f.stops = Features::stops_of(&article.blocks[i].text, stops);
         }
         f
     };
-    let prints: Vec<u64> = article
-        .blocks
-        .iter()
-        .map(|b| fingerprint(&b.text))
-        .collect();
     let mut out = Vec::with_capacity(prints.len());
     let mut k = 0;
     for (i, &fp) in prints.iter().enumerate() {
-        let f = match (old.get(k), old.get(k + 1)) {
-            (Some(&(p, f)), _) if p == fp => {
+        let f = match (old_prints.get(k), old_prints.get(k + 1)) {
+            (Some(&p), _) if p == fp => {
                 k += 1;
-                restop(f, i)
+                restop(old[k - 1], i)
             }
             // The cached block at `k` was removed.
-            (_, Some(&(p, f))) if p == fp => {
+            (_, Some(&p)) if p == fp => {
                 k += 2;
-                restop(f, i)
+                restop(old[k - 1], i)
             }
             (cached, _) => {
                 // Inserted when the cached block at `k` is the next one; changed otherwise.
-                let inserted = cached.is_some_and(|&(p, _)| prints.get(i + 1) == Some(&p));
+                let inserted = cached.is_some_and(|p| prints.get(i + 1) == Some(p));
                 if !inserted && cached.is_some() {
                     k += 1;
                 }
@@ -79,7 +90,8 @@ pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<F
     article.scratch.put(Cached {
         stops,
         phrases: phrases.key(),
-        blocks: prints.into_iter().zip(out.iter().copied()).collect(),
+        prints,
+        features: out.clone(),
     });
     out
 }
@@ -98,11 +110,9 @@ pub fn restop(article: &mut Article, mut features: Vec<Features>, stops: Stops) 
         }
         // The entry stays if it is the one `features` left for these blocks.
         cached = cached
-            .filter(|c| c.blocks.len() == features.len())
+            .filter(|c| c.features.len() == features.len())
             .map(|mut c| {
-                for ((_, cf), f) in c.blocks.iter_mut().zip(&features) {
-                    *cf = *f;
-                }
+                c.features.clone_from(&features);
                 c.stops = stops;
                 c
             });
@@ -221,7 +231,7 @@ mod tests {
         // The scratch entry follows, so the next reader finds the German counts cached.
         let cached = a.scratch.get::<Cached>().expect("entry");
         assert!(cached.stops.same(&de));
-        assert_eq!(cached.blocks.iter().map(|b| b.1).collect::<Vec<_>>(), got);
+        assert_eq!(cached.features, got);
         assert_eq!(features(&mut a, &p, de), got);
         assert_eq!(restop(&mut a, got, Stops::English), en);
         // With no entry, the counts are counted again all the same.
