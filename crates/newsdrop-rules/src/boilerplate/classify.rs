@@ -303,6 +303,9 @@ fn class_of(c: char) -> u8 {
         | '\u{ac00}'..='\u{d7a3}' => return ALPHA,
         '\u{0410}'..='\u{042f}' => return ALPHA | UPPER,
         '\u{0430}'..='\u{044f}' => return ALPHA | LOWER,
+        // Latin-1 letters (accented Latin of most European languages), × and ÷ aside.
+        '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{de}' => return ALPHA | UPPER,
+        '\u{df}'..='\u{f6}' | '\u{f8}'..='\u{ff}' => return ALPHA | LOWER,
         // General punctuation, currency, letterlike symbols, arrows, … (none alphanumeric).
         '\u{2000}'..='\u{206f}' => return 0,
         _ => (c.is_alphabetic(), c.is_numeric()),
@@ -752,6 +755,24 @@ mod tests {
             prev = c;
         }
         (chars, letters, words, stop, caps, cjk, glued)
+    }
+
+    #[test]
+    fn character_classes_agree_with_unicode() {
+        for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
+            let want = if c == '’' {
+                APOS
+            } else if c.is_alphabetic() {
+                ALPHA
+                    | if c.is_uppercase() { UPPER } else { 0 }
+                    | if c.is_lowercase() { LOWER } else { 0 }
+            } else if c.is_numeric() {
+                DIGIT
+            } else {
+                0
+            };
+            assert_eq!(class_of(c), want, "{c:?} U+{:04X}", u32::from(c));
+        }
     }
 
     #[test]
