@@ -632,8 +632,11 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
     let mut glue = None;
     // Where the word still open at the end of the previous block started.
     let mut open: Option<usize> = None;
-    for (n, block) in bytes.chunks(64).enumerate() {
+    // A block past the whole ones, empty when the line is a multiple of 64 bytes long, so
+    // that the last word ends inside the loop too: `word` has one call, which is inlined.
+    for n in 0..=bytes.len() / 64 {
         let base = 64 * n;
+        let block = &bytes[base..bytes.len().min(base + 64)];
         let bits = word_bits(block);
         letters += bits.letters as usize;
         if same && glue.is_none() {
@@ -666,9 +669,6 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
             open = Some(base + starts.trailing_zeros() as usize);
             starts &= starts - 1;
         }
-    }
-    if let Some(s) = open {
-        word(s, bytes.len());
     }
     let tb = t.as_bytes();
     found.glue = if same {
