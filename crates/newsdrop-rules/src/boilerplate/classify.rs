@@ -98,12 +98,17 @@ impl Features {
     /// The stopword count [`Features::of`] gives `text` with `stops`: the only feature
     /// that depends on the list.
     pub fn stops_of(text: &str, stops: Stops) -> usize {
-        if matches!(stops, Stops::None) {
-            return 0;
+        match stops {
+            Stops::None => 0,
+            // A page found not to be English has all its lines recounted: only the words
+            // matter then, not the rest of the scan.
+            Stops::Other(_) => words_of(text.trim()).filter(|w| stops.contains(w)).count(),
+            Stops::English => {
+                let mut f = Features::default();
+                scan(text.trim(), stops, &mut f);
+                f.stops
+            }
         }
-        let mut f = Features::default();
-        scan(text.trim(), stops, &mut f);
-        f.stops
     }
 
     /// Length for the length thresholds: characters, with a CJK character worth three
@@ -679,6 +684,29 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
     f.chars = bytes.len();
     f.letters = letters;
     found
+}
+
+/// The words of `t` as [`scan`] splits them (runs of letters, digits and apostrophes), by
+/// the same character classes.
+fn words_of(t: &str) -> impl Iterator<Item = &str> {
+    let mut rest = t;
+    std::iter::from_fn(move || {
+        let start = rest.find(|c: char| word_char(c))?;
+        let word = &rest[start..];
+        let end = word.find(|c: char| !word_char(c)).unwrap_or(word.len());
+        rest = &word[end..];
+        Some(&word[..end])
+    })
+}
+
+/// Whether `c` belongs to a word, as [`scan`] classes it.
+fn word_char(c: char) -> bool {
+    let class = if c.is_ascii() {
+        ASCII_CLASS[usize::from(c as u8)]
+    } else {
+        class_of(c)
+    };
+    class & WORD != 0
 }
 
 /// Whether `head`, the text before a glue point, reads as a title: three words or more,
