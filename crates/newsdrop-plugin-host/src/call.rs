@@ -92,7 +92,7 @@ fn kind_code(kind: BlockKind) -> (u32, u32) {
 }
 
 fn opt_str(s: Option<&str>) -> NdStr {
-    s.map_or(NdStr::EMPTY, |s| NdStr::new(s))
+    s.map_or(NdStr::EMPTY, NdStr::new)
 }
 
 unsafe extern "C" fn block_count(a: *const NdArticle) -> usize {
