@@ -5,6 +5,8 @@
 //! can say why (`removed`). The reader fills `source`, `format`, `blocks` and `page`; the
 //! rules fill `meta`, `tags` and `dedup`.
 
+use std::borrow::Cow;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -168,19 +170,27 @@ impl Block {
     }
 
     /// Marks the block dropped by `rule`, recording why.
-    pub fn drop_by(&mut self, rule: &str, reason: impl Into<String>) {
+    pub fn drop_by(
+        &mut self,
+        rule: impl Into<Cow<'static, str>>,
+        reason: impl Into<Cow<'static, str>>,
+    ) {
         self.keep = false;
         self.mark = Some(Mark {
-            rule: rule.to_string(),
+            rule: rule.into(),
             reason: reason.into(),
         });
     }
 
     /// Marks the block kept by `rule`, recording why.
-    pub fn keep_by(&mut self, rule: &str, reason: impl Into<String>) {
+    pub fn keep_by(
+        &mut self,
+        rule: impl Into<Cow<'static, str>>,
+        reason: impl Into<Cow<'static, str>>,
+    ) {
         self.keep = true;
         self.mark = Some(Mark {
-            rule: rule.to_string(),
+            rule: rule.into(),
             reason: reason.into(),
         });
     }
@@ -203,11 +213,13 @@ pub enum BlockKind {
     Caption,
 }
 
-/// Who decided a block's fate, and why.
+/// Who decided a block's fate, and why. Built-in rules name themselves and most of their
+/// reasons with constant strings, so a page's hundreds of dropped lines cost no allocation
+/// (`Cow::Borrowed`); a plugin's or a formatted reason is owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mark {
-    pub rule: String,
-    pub reason: String,
+    pub rule: Cow<'static, str>,
+    pub reason: Cow<'static, str>,
 }
 
 /// Where an HTML block sat in the document.

@@ -76,11 +76,15 @@ impl ArticleRecord {
                 .filter(|b| !b.keep)
                 .map(|b| Removed {
                     text: b.text.clone(),
-                    rule: b.mark.as_ref().map(|m| m.rule.clone()).unwrap_or_default(),
+                    rule: b
+                        .mark
+                        .as_ref()
+                        .map(|m| m.rule.to_string())
+                        .unwrap_or_default(),
                     reason: b
                         .mark
                         .as_ref()
-                        .map(|m| m.reason.clone())
+                        .map(|m| m.reason.to_string())
                         .unwrap_or_default(),
                 })
                 .collect()

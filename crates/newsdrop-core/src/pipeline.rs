@@ -171,7 +171,7 @@ mod tests {
         assert_eq!(a.blocks.len(), 1);
         assert!(!a.blocks[0].keep);
         assert_eq!(
-            a.blocks[0].mark.as_ref().map(|m| m.rule.as_str()),
+            a.blocks[0].mark.as_ref().map(|m| m.rule.as_ref()),
             Some("drop-all")
         );
         assert_eq!(a.body(), "");

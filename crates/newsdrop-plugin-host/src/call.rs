@@ -91,8 +91,8 @@ fn kind_code(kind: BlockKind) -> (u32, u32) {
     }
 }
 
-fn opt_str(s: Option<&String>) -> NdStr {
-    s.map_or(NdStr::EMPTY, |s| NdStr::new(s))
+fn opt_str(s: Option<&str>) -> NdStr {
+    s.map_or(NdStr::EMPTY, NdStr::new)
 }
 
 unsafe extern "C" fn block_count(a: *const NdArticle) -> usize {
@@ -115,8 +115,8 @@ unsafe extern "C" fn block_get(a: *const NdArticle, index: usize, out: *mut NdBl
             kind,
             level,
             keep: b.keep,
-            mark_rule: opt_str(b.mark.as_ref().map(|m| &m.rule)),
-            mark_reason: opt_str(b.mark.as_ref().map(|m| &m.reason)),
+            mark_rule: opt_str(b.mark.as_ref().map(|m| &*m.rule)),
+            mark_reason: opt_str(b.mark.as_ref().map(|m| &*m.reason)),
         });
     }
     true
@@ -136,7 +136,10 @@ unsafe extern "C" fn block_mark(
         match c.article.blocks.get_mut(index) {
             Some(b) => {
                 b.keep = keep;
-                b.mark = Some(Mark { rule, reason });
+                b.mark = Some(Mark {
+                    rule: rule.into(),
+                    reason: reason.into(),
+                });
                 true
             }
             None => false,

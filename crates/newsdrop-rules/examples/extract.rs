@@ -208,7 +208,7 @@ fn main() {
             );
             for (i, b) in a.blocks.iter().enumerate() {
                 let f = &an.features[i];
-                let reason = b.mark.as_ref().map_or("", |m| m.reason.as_str());
+                let reason = b.mark.as_ref().map_or("", |m| m.reason.as_ref());
                 let path = b.dom.as_ref().map_or(String::new(), |d| {
                     let tail: Vec<&str> = d.path.rsplit('>').take(3).collect();
                     format!(

@@ -8,7 +8,10 @@
 //! few thousand words and the target is 10,000 pages/s), so words are packed into a `u128`
 //! (lowercase ASCII, at most 16 bytes) and found in an open-addressing hash table built once;
 //! the classifier packs words while it scans a line, so a lookup is one multiply and
-//! usually one compare.
+//! usually one compare. Other lists keep their words of up to 16 bytes packed the same way
+//! (UTF-8 bytes, first byte highest) in a hash set of numbers ([`List`]), so that the
+//! classifier's packed word is looked up as it is, and any other word without hashing a
+//! string byte by byte.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -386,12 +389,56 @@ const OTHERS: &[&str] = &[
     "vi",
 ];
 
+/// A stopword list other than English, lowercase: words of up to 16 bytes packed, the rest
+/// as strings.
+#[derive(Debug, Default)]
+pub struct List {
+    short: HashSet<u128, Fast>,
+    long: HashSet<&'static str, Fast>,
+}
+
+impl List {
+    fn new(words: &[&'static str]) -> Self {
+        let mut list = List::default();
+        for &w in words {
+            match pack_bytes(w) {
+                Some(p) => list.short.insert(p),
+                None => list.long.insert(w),
+            };
+        }
+        list
+    }
+
+    /// Whether `word`, lowercase, is on the list.
+    fn has(&self, word: &str) -> bool {
+        match pack_bytes(word) {
+            Some(p) => self.short.contains(&p),
+            None => self.long.contains(word),
+        }
+    }
+
+    /// Whether the word packed as [`pack_bytes`] packs it (by the classifier: lowercase
+    /// ASCII) is on the list.
+    pub fn has_packed(&self, packed: u128) -> bool {
+        self.short.contains(&packed)
+    }
+}
+
+/// A word of 1 to 16 bytes as a `u128`, its UTF-8 bytes with the first highest (for ASCII
+/// words, what [`pack`] gives); `None` for longer or empty words. Words have no NUL byte,
+/// so no two share a number.
+fn pack_bytes(word: &str) -> Option<u128> {
+    (1..=16)
+        .contains(&word.len())
+        .then(|| word.bytes().fold(0, |p, b| (p << 8) | u128::from(b)))
+}
+
 /// The stopwords of one language, for density tests.
 #[derive(Debug, Clone, Copy)]
 pub enum Stops {
     English,
     /// A list from the `stop-words` crate, lowercase.
-    Other(&'static HashSet<&'static str, Fast>),
+    Other(&'static List),
     /// No list (Japanese, Chinese, unknown): no word counts as a stopword.
     None,
 }
@@ -411,16 +458,12 @@ impl Stops {
         let Some(i) = OTHERS.iter().position(|c| *c == primary) else {
             return Stops::None;
         };
-        static SETS: OnceLock<Vec<OnceLock<HashSet<&'static str, Fast>>>> = OnceLock::new();
+        static SETS: OnceLock<Vec<OnceLock<List>>> = OnceLock::new();
         let sets = SETS.get_or_init(|| OTHERS.iter().map(|_| OnceLock::new()).collect());
         match sets.get(i) {
-            Some(cell) => Stops::Other(cell.get_or_init(|| {
-                stop_words::lookup(OTHERS[i])
-                    .unwrap_or(&[])
-                    .iter()
-                    .copied()
-                    .collect()
-            })),
+            Some(cell) => Stops::Other(
+                cell.get_or_init(|| List::new(stop_words::lookup(OTHERS[i]).unwrap_or(&[]))),
+            ),
             None => Stops::None,
         }
     }
@@ -438,19 +481,25 @@ impl Stops {
     pub fn contains(&self, word: &str) -> bool {
         match self {
             Stops::English => is_english(word),
-            Stops::Other(set) => {
+            Stops::Other(list) => {
                 if word.is_ascii() {
+                    if (1..=16).contains(&word.len()) {
+                        let lower = word
+                            .bytes()
+                            .fold(0, |p, b| (p << 8) | u128::from(b.to_ascii_lowercase()));
+                        return list.has_packed(lower);
+                    }
                     let mut buf = [0u8; 32];
                     let Some(b) = buf.get_mut(..word.len()) else {
                         return false;
                     };
                     b.copy_from_slice(word.as_bytes());
                     b.make_ascii_lowercase();
-                    std::str::from_utf8(b).is_ok_and(|w| set.contains(w))
+                    std::str::from_utf8(b).is_ok_and(|w| list.has(w))
                 } else if word.chars().any(char::is_uppercase) {
-                    set.contains(word.to_lowercase().as_str())
+                    list.has(word.to_lowercase().as_str())
                 } else {
-                    set.contains(word)
+                    list.has(word)
                 }
             }
             Stops::None => false,
@@ -471,6 +520,37 @@ mod tests {
         assert!(Stops::for_language("en-GB").contains("The"));
         assert!(!Stops::for_language("ja").contains("の"));
         assert!(!Stops::for_language("xx").contains("the"));
+    }
+
+    #[test]
+    fn other_lists_find_every_word_and_only_those() {
+        for &code in OTHERS {
+            let words = stop_words::lookup(code).unwrap_or(&[]);
+            let Stops::Other(list) = Stops::for_language(code) else {
+                panic!("{code}: no list");
+            };
+            let set: HashSet<&str> = words.iter().copied().collect();
+            for &w in words {
+                assert!(list.has(w), "{code}: {w}");
+                assert!(Stops::Other(list).contains(w), "{code}: {w}");
+                if w.is_ascii() {
+                    // As the classifier looks it up: packed, or by any case.
+                    let upper = w.to_ascii_uppercase();
+                    assert!(Stops::Other(list).contains(&upper), "{code}: {upper}");
+                    if let Some(p) = pack_bytes(w) {
+                        assert!(list.has_packed(p), "{code}: {w}");
+                    }
+                }
+                // A letter more or less is another word.
+                for near in [format!("{w}x"), format!("x{w}"), format!("{w}{w}")] {
+                    assert_eq!(
+                        list.has(&near),
+                        set.contains(near.as_str()),
+                        "{code}: {near}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -196,7 +196,7 @@ fn dropped_blocks_say_which_rule_and_why() {
             .iter()
             .find(|b| b.text.trim() == line)
             .and_then(|b| b.mark.clone())
-            .map(|m| (m.rule, m.reason))
+            .map(|m| (m.rule.into_owned(), m.reason.into_owned()))
     };
     assert_eq!(
         mark("LEAVE A REPLY").map(|m| m.0),

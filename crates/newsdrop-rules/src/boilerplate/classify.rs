@@ -89,7 +89,7 @@ impl Features {
             Some('.' | '!' | '?' | ':' | '…' | ';' | '。' | '！' | '？' | '」' | '』')
         );
         f.glued_title = found.glue.is_some_and(|i| title_head(&t[..i]));
-        f.copyright = t.contains('©')
+        f.copyright = (!found.ascii && t.contains('©'))
             || (found.reserved && contains_ci(t, "all rights reserved"))
             || starts_ci(t, "copyright");
         f
@@ -98,9 +98,17 @@ impl Features {
     /// The stopword count [`Features::of`] gives `text` with `stops`: the only feature
     /// that depends on the list.
     pub fn stops_of(text: &str, stops: Stops) -> usize {
-        let mut f = Features::default();
-        scan(text.trim(), stops, &mut f);
-        f.stops
+        match stops {
+            Stops::None => 0,
+            // A page found not to be English has all its lines recounted: only the words
+            // matter then, not the rest of the scan.
+            Stops::Other(_) => words_of(text.trim()).filter(|w| stops.contains(w)).count(),
+            Stops::English => {
+                let mut f = Features::default();
+                scan(text.trim(), stops, &mut f);
+                f.stops
+            }
+        }
     }
 
     /// Length for the length thresholds: characters, with a CJK character worth three
@@ -300,6 +308,9 @@ fn class_of(c: char) -> u8 {
         | '\u{ac00}'..='\u{d7a3}' => return ALPHA,
         '\u{0410}'..='\u{042f}' => return ALPHA | UPPER,
         '\u{0430}'..='\u{044f}' => return ALPHA | LOWER,
+        // Latin-1 letters (accented Latin of most European languages), × and ÷ aside.
+        '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{de}' => return ALPHA | UPPER,
+        '\u{df}'..='\u{f6}' | '\u{f8}'..='\u{ff}' => return ALPHA | LOWER,
         // General punctuation, currency, letterlike symbols, arrows, … (none alphanumeric).
         '\u{2000}'..='\u{206f}' => return 0,
         _ => (c.is_alphabetic(), c.is_numeric()),
@@ -327,6 +338,8 @@ struct Scan {
     glue: Option<usize>,
     /// The line has the word "reserved".
     reserved: bool,
+    /// The line is all ASCII (so it has no `©`).
+    ascii: bool,
 }
 
 /// The class and length of the character at byte `i` of `t` (`i` on a character boundary,
@@ -409,7 +422,11 @@ fn glued_at(t: &str, i: usize, n: usize) -> bool {
 /// counted at the end from the UTF-8 lead bytes.
 fn scan(t: &str, stops: Stops, f: &mut Features) -> Scan {
     if t.is_ascii() {
-        return scan_ascii(t, t.as_bytes(), stops, f);
+        let found = scan_ascii(t, t.as_bytes(), stops, f);
+        return Scan {
+            ascii: true,
+            ..found
+        };
     }
     // Other lists may hold words with `'`, which `’` must not match.
     if !matches!(stops, Stops::Other(_))
@@ -481,7 +498,11 @@ fn scan(t: &str, stops: Stops, f: &mut Features) -> Scan {
         };
         let stop = match stops {
             Stops::English => packed.is_some_and(stopwords::is_english_packed),
-            Stops::Other(_) => stops.contains(word),
+            Stops::Other(list) => match packed {
+                // An ASCII word packed by `pack_ascii`: lowercase, as the list keeps it.
+                Some(p) if ascii => list.has_packed(p),
+                _ => stops.contains(word),
+            },
             Stops::None => false,
         };
         found.reserved |= packed == Some(RESERVED);
@@ -565,9 +586,16 @@ fn word_bits(block: &[u8]) -> Bits {
         letters: 0,
     };
     for (j, c) in block.chunks(8).enumerate() {
-        let mut w = [0u8; 8];
-        w[..c.len()].copy_from_slice(c);
-        let x = u64::from_le_bytes(w);
+        // A whole chunk is one load; the line's last, shorter one is gathered byte by byte
+        // (copying it into a buffer would call `memcpy` for every line).
+        let x = <[u8; 8]>::try_from(c).map_or_else(
+            |_| {
+                c.iter()
+                    .enumerate()
+                    .fold(0, |x, (k, &b)| x | u64::from(b) << (8 * k))
+            },
+            u64::from_le_bytes,
+        );
         let upper = within(x, b'A', b'Z');
         let alpha = upper | within(x, b'a', b'z');
         let word = alpha | within(x, b'0', b'9') | within(x, b'\'', b'\'');
@@ -594,9 +622,11 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
         let packed = pack_ascii(bytes, start, end);
         f.stops += usize::from(match stops {
             Stops::English => packed.is_some_and(stopwords::is_english_packed),
-            Stops::Other(_) => {
-                std::str::from_utf8(&bytes[start..end]).is_ok_and(|w| stops.contains(w))
-            }
+            // `packed` is the word in lowercase, as the list keeps its short words.
+            Stops::Other(list) => match packed {
+                Some(p) => list.has_packed(p),
+                None => std::str::from_utf8(&bytes[start..end]).is_ok_and(|w| stops.contains(w)),
+            },
             Stops::None => false,
         });
         found.reserved |= packed == Some(RESERVED);
@@ -607,8 +637,11 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
     let mut glue = None;
     // Where the word still open at the end of the previous block started.
     let mut open: Option<usize> = None;
-    for (n, block) in bytes.chunks(64).enumerate() {
+    // A block past the whole ones, empty when the line is a multiple of 64 bytes long, so
+    // that the last word ends inside the loop too: `word` has one call, which is inlined.
+    for n in 0..=bytes.len() / 64 {
         let base = 64 * n;
+        let block = &bytes[base..bytes.len().min(base + 64)];
         let bits = word_bits(block);
         letters += bits.letters as usize;
         if same && glue.is_none() {
@@ -642,9 +675,6 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
             starts &= starts - 1;
         }
     }
-    if let Some(s) = open {
-        word(s, bytes.len());
-    }
     let tb = t.as_bytes();
     found.glue = if same {
         glue
@@ -654,6 +684,29 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
     f.chars = bytes.len();
     f.letters = letters;
     found
+}
+
+/// The words of `t` as [`scan`] splits them (runs of letters, digits and apostrophes), by
+/// the same character classes.
+fn words_of(t: &str) -> impl Iterator<Item = &str> {
+    let mut rest = t;
+    std::iter::from_fn(move || {
+        let start = rest.find(|c: char| word_char(c))?;
+        let word = &rest[start..];
+        let end = word.find(|c: char| !word_char(c)).unwrap_or(word.len());
+        rest = &word[end..];
+        Some(&word[..end])
+    })
+}
+
+/// Whether `c` belongs to a word, as [`scan`] classes it.
+fn word_char(c: char) -> bool {
+    let class = if c.is_ascii() {
+        ASCII_CLASS[usize::from(c as u8)]
+    } else {
+        class_of(c)
+    };
+    class & WORD != 0
 }
 
 /// Whether `head`, the text before a glue point, reads as a title: three words or more,
@@ -730,6 +783,24 @@ mod tests {
             prev = c;
         }
         (chars, letters, words, stop, caps, cjk, glued)
+    }
+
+    #[test]
+    fn character_classes_agree_with_unicode() {
+        for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
+            let want = if c == '’' {
+                APOS
+            } else if c.is_alphabetic() {
+                ALPHA
+                    | if c.is_uppercase() { UPPER } else { 0 }
+                    | if c.is_lowercase() { LOWER } else { 0 }
+            } else if c.is_numeric() {
+                DIGIT
+            } else {
+                0
+            };
+            assert_eq!(class_of(c), want, "{c:?} U+{:04X}", u32::from(c));
+        }
     }
 
     #[test]

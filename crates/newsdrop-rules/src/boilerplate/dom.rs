@@ -30,6 +30,7 @@
 //! score the same) and the hint word lists, which are generic web vocabulary (`nav`,
 //! `comment`, `related`, `share`, …; `embed` is not chrome), not any site's names.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use newsdrop_core::Block;
@@ -41,7 +42,8 @@ use crate::text::Fast;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fate {
     Keep,
-    Drop(String),
+    /// Dropped, and why.
+    Drop(Cow<'static, str>),
 }
 
 /// Tags whose own text can be an article paragraph.
@@ -353,14 +355,14 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
                 return Fate::Keep;
             };
             let Some(j) = d.ancestors.iter().position(|a| tops.contains(a)) else {
-                return Fate::Drop("outside the main content".to_string());
+                return Fate::Drop("outside the main content".into());
             };
             if let Some(n) = d.ancestors[j + 1..]
                 .iter()
                 .filter_map(|a| nodes.get(a))
                 .find(|n| n.hint().1)
             {
-                return Fate::Drop(format!("in a chrome element ({})", n.step));
+                return Fate::Drop(format!("in a chrome element ({})", n.step).into());
             }
             let chars = f.chars as f32;
             let ld = if f.chars == 0 {
@@ -370,10 +372,10 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
             };
             let sentence = f.end_punct && f.chars >= 100 && ld < 0.8;
             if ld > 0.5 && !sentence {
-                return Fate::Drop("mostly link text".to_string());
+                return Fate::Drop("mostly link text".into());
             }
             if d.tag == "h1" {
-                return Fate::Drop("page heading (the title)".to_string());
+                return Fate::Drop("page heading (the title)".into());
             }
             // A figure's text is its caption or credit (a `<p>` in a `<figcaption>`, a
             // credit line beside it), wherever in the figure it sits.
@@ -383,13 +385,13 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
                     .is_some_and(|n| matches!(step_tag(&n.step), "figure" | "figcaption"))
             });
             if in_figure {
-                return Fate::Drop("caption".to_string());
+                return Fate::Drop("caption".into());
             }
             if f.chars < 10
                 && !f.end_punct
                 && !matches!(b.kind, newsdrop_core::BlockKind::Heading(_))
             {
-                return Fate::Drop("scrap of text".to_string());
+                return Fate::Drop("scrap of text".into());
             }
             Fate::Keep
         })

@@ -31,6 +31,9 @@ pub mod phrases;
 pub mod rules;
 pub mod shared;
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use newsdrop_core::{
     Article, ConfigError, Format, Stage, StageError, StageSpec, StateError, Verdict,
 };
@@ -210,24 +213,23 @@ impl Boilerplate {
             let stops = Stops::for_language(tag);
             return self.features_with(article, stops);
         }
-        let english = self.features_with(article, Stops::English);
-        if language::looks_english(&english) {
-            return english;
-        }
-        let stops = language::detect(article).map_or(Stops::English, Stops::for_language);
-        self.features_with(article, stops)
+        let (detected, english) = self.language(article);
+        let stops = detected.map_or(Stops::English, Stops::for_language);
+        shared::restop(article, english, stops)
     }
 
     /// The language of the article's text: English when its features say so beyond doubt
     /// (cheap, and the features are kept for the classifier), else what the trigram
-    /// detector says, if it is sure enough.
-    pub fn language(&self, article: &mut Article) -> Option<&'static str> {
+    /// detector says, if it is sure enough. Also the features it looked at, computed with
+    /// English stopwords, for the caller to go on with (see [`shared::restop`]).
+    pub fn language(&self, article: &mut Article) -> (Option<&'static str>, Vec<Features>) {
         let english = self.features_with(article, Stops::English);
-        if language::looks_english(&english) {
+        let lang = if language::looks_english(&english) {
             Some("en")
         } else {
             language::detect(article)
-        }
+        };
+        (lang, english)
     }
 
     /// The features of `article`'s blocks with `stops`.
@@ -239,6 +241,11 @@ impl Boilerplate {
     /// Features, classes and the main run of `article`'s blocks.
     pub fn analyse(&self, article: &mut Article) -> Analysis {
         let features = self.features(article);
+        self.analysis(article, features)
+    }
+
+    /// Classes and the main run of `article`'s blocks, whose `features` the caller has.
+    pub fn analysis(&self, article: &Article, features: Vec<Features>) -> Analysis {
         let prose = classify::is_prose(&features);
         let classes: Vec<Class> = features
             .iter()
@@ -270,7 +277,8 @@ enum Decision {
     Leave,
     /// Kept, by a keep pattern: the reason is recorded.
     KeepBy(&'static str),
-    Drop(String),
+    /// Dropped, and why: a constant reason but for learnt chrome and DOM chrome elements.
+    Drop(Cow<'static, str>),
 }
 
 impl Boilerplate {
@@ -286,7 +294,7 @@ impl Boilerplate {
                 _ if !block.keep => Decision::Leave,
                 dom::Fate::Drop(why) => Decision::Drop(why),
                 dom::Fate::Keep => match f.hit {
-                    Some(k) if k != Kind::Keep => Decision::Drop(k.reason().to_string()),
+                    Some(k) if k != Kind::Keep => Decision::Drop(k.reason().into()),
                     _ => Decision::Leave,
                 },
             })
@@ -302,7 +310,7 @@ impl Boilerplate {
                 .iter()
                 .map(|b| {
                     if b.keep {
-                        Decision::Drop("no article text found".to_string())
+                        Decision::Drop("no article text found".into())
                     } else {
                         Decision::Leave
                     }
@@ -316,25 +324,25 @@ impl Boilerplate {
             let d = if !block.keep {
                 Decision::Leave
             } else if f.chars == 0 {
-                Decision::Drop("empty".to_string())
+                Decision::Drop("empty".into())
             } else if f.hit == Some(Kind::Keep) {
                 Decision::KeepBy(Kind::Keep.reason())
             } else if i < start {
-                Decision::Drop(reason("before the article", f))
+                Decision::Drop(reason(Place::Before, f).into())
             } else if i > end {
-                Decision::Drop(reason("after the article", f))
+                Decision::Drop(reason(Place::After, f).into())
             } else if std::mem::take(&mut drop_next_headline)
                 && !f.end_punct
                 && a.classes[i] != Class::Good
             {
-                Decision::Drop(Kind::Teaser.reason().to_string())
+                Decision::Drop(Kind::Teaser.reason().into())
             } else if let Some(k) = f.hit {
                 if k == Kind::Teaser && f.words <= 3 {
                     drop_next_headline = true;
                 }
-                Decision::Drop(k.reason().to_string())
+                Decision::Drop(k.reason().into())
             } else if a.classes[i] == Class::Bad {
-                Decision::Drop(reason("inside the article", f))
+                Decision::Drop(reason(Place::Inside, f).into())
             } else {
                 Decision::Leave
             };
@@ -445,28 +453,59 @@ impl Boilerplate {
             return Ok(decisions);
         }
         for (i, pages) in hits {
-            decisions[i] = Decision::Drop(format!(
-                "learnt chrome: on {pages} earlier pages of {source}"
-            ));
+            decisions[i] = Decision::Drop(
+                format!("learnt chrome: on {pages} earlier pages of {source}").into(),
+            );
         }
         Ok(decisions)
     }
 }
 
+/// Where a dropped block was, relative to the main run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Before,
+    After,
+    Inside,
+}
+
+impl Place {
+    const ALL: [Place; 3] = [Place::Before, Place::After, Place::Inside];
+
+    fn text(self) -> &'static str {
+        match self {
+            Place::Before => "before the article",
+            Place::After => "after the article",
+            Place::Inside => "inside the article",
+        }
+    }
+}
+
+/// What a dropped block looked like when no phrase named it.
+const SHAPES: [&str; 3] = ["copyright notice", "short line", "not prose"];
+
 /// The reason for dropping a block: the phrase it matched, else where it was and what it
-/// looked like.
-fn reason(place: &str, f: &Features) -> String {
+/// looked like. Every "place: what" is built once, so the reasons of most lines of a page
+/// cost no allocation.
+fn reason(place: Place, f: &Features) -> &'static str {
+    static TABLE: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let whats: Vec<&str> = Kind::ALL.iter().map(|k| k.reason()).chain(SHAPES).collect();
+        Place::ALL
+            .iter()
+            .flat_map(|p| whats.iter().map(move |w| format!("{}: {w}", p.text())))
+            .collect()
+    });
     let what = if let Some(k) = f.hit {
-        k.reason()
+        Kind::ALL.iter().position(|&x| x == k).unwrap_or(0)
     } else if f.copyright {
-        "copyright notice"
+        Kind::ALL.len()
     } else if f.chars < 70 {
-        "short line"
+        Kind::ALL.len() + 1
     } else {
-        "not prose"
+        Kind::ALL.len() + 2
     };
-    // One allocation of the right size (this runs for most lines of a page).
-    [place, ": ", what].concat()
+    let place = Place::ALL.iter().position(|&p| p == place).unwrap_or(0);
+    &TABLE[place * (Kind::ALL.len() + SHAPES.len()) + what]
 }
 
 #[cfg(test)]
@@ -552,7 +591,7 @@ mod tests {
         assert!(!line.keep);
         let mark = line.mark.as_ref().expect("marked");
         assert_eq!(
-            (mark.rule.as_str(), mark.reason.as_str()),
+            (mark.rule.as_ref(), mark.reason.as_ref()),
             (RULE, "learnt chrome: on 3 earlier pages of folder:courier")
         );
         // The article's own paragraphs stay.
@@ -597,7 +636,7 @@ mod tests {
             let marks: Vec<Option<&str>> = a
                 .blocks
                 .iter()
-                .map(|b| b.mark.as_ref().map(|m| m.reason.as_str()))
+                .map(|b| b.mark.as_ref().map(|m| m.reason.as_ref()))
                 .collect();
             assert!(
                 marks.iter().flatten().all(|r| !r.starts_with("learnt")),
@@ -624,6 +663,39 @@ mod tests {
         assert_eq!(
             learn::source_key(&a).as_deref(),
             Some("host:courier.example")
+        );
+    }
+
+    #[test]
+    fn reasons_name_the_place_and_the_phrase_or_shape() {
+        let f = |hit, copyright, chars| Features {
+            hit,
+            copyright,
+            chars,
+            ..Features::default()
+        };
+        for place in Place::ALL {
+            for k in Kind::ALL {
+                let want = format!("{}: {}", place.text(), k.reason());
+                assert_eq!(reason(place, &f(Some(k), true, 10)), want);
+            }
+            let p = place.text();
+            assert_eq!(
+                reason(place, &f(None, true, 10)),
+                format!("{p}: copyright notice")
+            );
+            assert_eq!(
+                reason(place, &f(None, false, 69)),
+                format!("{p}: short line")
+            );
+            assert_eq!(
+                reason(place, &f(None, false, 70)),
+                format!("{p}: not prose")
+            );
+        }
+        assert_eq!(
+            reason(Place::Before, &f(None, false, 3)),
+            "before the article: short line"
         );
     }
 

@@ -32,6 +32,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 7] = [
+        Kind::End,
+        Kind::Box,
+        Kind::Teaser,
+        Kind::Chrome,
+        Kind::Media,
+        Kind::Drop,
+        Kind::Keep,
+    ];
+
     /// The reason recorded on a dropped block.
     pub fn reason(self) -> &'static str {
         match self {

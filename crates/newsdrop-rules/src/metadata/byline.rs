@@ -260,6 +260,12 @@ pub fn authors(line: &str) -> Option<Vec<String>> {
     if t.chars().count() > 120 {
         return None;
     }
+    // Both shapes need an ASCII "by" (lowercasing makes no `b` or `y` of another
+    // character) or " (@": most lines have neither and are spared the lowercase copy.
+    let b = t.as_bytes();
+    if !b.windows(2).any(|w| w.eq_ignore_ascii_case(b"by")) && !t.contains(" (@") {
+        return None;
+    }
     let lower = t.to_lowercase();
     // "By X", "Posted by X", "… | by X", "Written by X".
     let after_by = if lower.starts_with("by ") {

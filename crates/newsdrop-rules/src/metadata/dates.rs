@@ -142,6 +142,9 @@ fn month(w: &str) -> Option<i8> {
 /// Whether the line gives a Hijri (Islamic calendar) date: a Hijri month name next to a
 /// number.
 pub fn is_hijri(text: &str) -> bool {
+    if !has_digit(text) {
+        return false;
+    }
     let toks = tokens(text);
     toks.iter().enumerate().any(|(i, t)| {
         matches!(t, Tok::Word(w) if HIJRI_MONTHS.iter().any(|h| h.eq_ignore_ascii_case(w)))
@@ -151,6 +154,13 @@ pub fn is_hijri(text: &str) -> bool {
                     .take(3)
                     .any(|t| matches!(t, Tok::Num(..))))
     })
+}
+
+/// Whether `text` has an ASCII digit: every date shape, Gregorian or Hijri, has a number
+/// (a day or a year), and only ASCII digits make number tokens, so a line without one is
+/// told apart at the cost of a byte search (most head lines are headlines and menus).
+fn has_digit(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
 }
 
 fn year_ok(n: u32, len: usize) -> Option<i16> {
@@ -168,6 +178,9 @@ fn make(y: i16, m: i8, d: u32) -> Option<Date> {
 
 /// The first Gregorian date in `text`, with a time and zone if the text gives them.
 pub fn find(text: &str) -> Option<Found> {
+    if !has_digit(text) {
+        return None;
+    }
     let toks = tokens(text);
     let date = find_date(&toks)?;
     let (time, offset) = find_time(&toks);

@@ -12,7 +12,7 @@ use jiff::tz::{Offset, TimeZone};
 use newsdrop_core::{Article, Block, BlockKind};
 
 use super::{RULE, byline, dates};
-use crate::boilerplate::Boilerplate;
+use crate::boilerplate::Analysis;
 use crate::boilerplate::classify::Features;
 
 /// What the text says.
@@ -32,14 +32,14 @@ const HEAD_LINES: usize = 12;
 /// Lines above the headline still read for a date or masthead.
 const ABOVE_TITLE: usize = 3;
 
-/// Reads the head and the first paragraph of `article`, dropping the lines it consumes.
+/// Reads the head and the first paragraph of `article`, dropping the lines it consumes;
+/// `analysis` is the classifier's look at its blocks.
 pub fn read(
     article: &mut Article,
-    classifier: &Boilerplate,
+    analysis: &Analysis,
     zone: Option<&TimeZone>,
     derive_title: bool,
 ) -> Found {
-    let analysis = classifier.analyse(article);
     let blocks = &article.blocks;
     let body_start = analysis.run.map_or(blocks.len(), |r| r.0);
     let mut found = Found::default();

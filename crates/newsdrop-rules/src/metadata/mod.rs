@@ -28,7 +28,8 @@ use newsdrop_core::{Article, ConfigError, Stage, StageError, StageSpec, Verdict}
 use serde::Deserialize;
 
 use crate::RuleContext;
-use crate::boilerplate::Boilerplate;
+use crate::boilerplate::{Boilerplate, shared};
+use crate::stopwords::Stops;
 
 /// The rule's name, recorded on every block it drops.
 pub const RULE: &str = "metadata";
@@ -113,12 +114,24 @@ impl Metadata {
 impl Stage for Metadata {
     fn apply(&self, article: &mut Article) -> Result<Verdict, StageError> {
         let stated = page::facts(&article.page);
-        if article.meta.language.is_none() {
-            let detected = self.classifier.language(article);
+        // The features the language is told by are the classifier's too: counted with the
+        // page's own stopwords (as `Boilerplate::features` picks them) without a second look
+        // at the blocks.
+        let features = if article.meta.language.is_none() {
+            let (detected, english) = self.classifier.language(article);
             article.meta.language = language::choose(stated.language.as_deref(), detected);
-        }
+            let stops = article
+                .meta
+                .language
+                .as_deref()
+                .map_or(Stops::English, Stops::for_language);
+            shared::restop(article, english, stops)
+        } else {
+            self.classifier.features(article)
+        };
+        let analysis = self.classifier.analysis(article, features);
         let zone = self.zone_for(article).cloned();
-        let found = head::read(article, &self.classifier, zone.as_ref(), self.derive_title);
+        let found = head::read(article, &analysis, zone.as_ref(), self.derive_title);
         let meta = &mut article.meta;
         // What the page states in its head wins over what the text suggests; fields a
         // reader already set (JSON input) are kept.
