@@ -53,8 +53,9 @@ pub struct Postings {
     chain: Vec<(u32, u32)>,
     /// Postings loaded ([`Self::load`]) and not merged yet.
     loading: Vec<u64>,
-    /// Per article slot: its keys, and those it still has a posting under (side by side:
-    /// a look-up reads both for every article it meets).
+    /// Per article slot: its keys, those it still has a posting under, and a look-up's
+    /// count of shared ones (side by side: a look-up counts and reads them for every
+    /// article it meets).
     counts: Vec<KeyCounts>,
 }
 
@@ -335,6 +336,7 @@ impl Postings {
             }
             let keep = end.saturating_sub(PER_KEY).max(start);
             for &dropped in &v[start..keep] {
+                // The slot is the posting's low half.
                 self.counts[dropped as u32 as usize].forget();
             }
             if keep != write {
