@@ -63,15 +63,14 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     /// Whether a candidate with `theirs` index keys, sharing `shared` with this article, is
-    /// worth verifying ([`Self::min_key_share`], [`Self::superset_ratio`]). `findable` is how
-    /// many of its keys the index can still find it by (an index that forgets the older
-    /// postings of very common keys counts those apart); else `theirs`.
-    pub fn worth_verifying(&self, shared: u32, theirs: u32, findable: u32) -> bool {
+    /// worth verifying ([`Self::min_key_share`], [`Self::superset_ratio`]).
+    pub fn worth_verifying(&self, shared: u32, theirs: u32) -> bool {
         let own = self.keys.len() as f64;
-        let of = if own > self.superset_ratio * f64::from(theirs) {
+        let theirs = f64::from(theirs);
+        let of = if own > self.superset_ratio * theirs {
             own
         } else {
-            own.min(f64::from(findable))
+            own.min(theirs)
         };
         f64::from(shared) >= self.min_key_share * of
     }

@@ -681,7 +681,7 @@ impl DedupIndex for SqliteIndex {
             .postings
             .count_shared(&doc.keys, live, &mut inner.walked, |slot, c| {
                 let shared = u32::from(c.shared);
-                if doc.worth_verifying(shared, u32::from(c.keys), u32::from(c.live)) {
+                if doc.worth_verifying(shared, u32::from(c.keys)) {
                     found.push((slot, shared));
                 }
             });
@@ -1001,6 +1001,37 @@ mod shingle_file_tests {
             .collect();
         files.sort();
         files
+    }
+
+    #[test]
+    fn an_article_whose_common_keys_were_forgotten_is_judged_on_all_its_keys() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("open");
+        let index = store.dedup_index(&params(), None).expect("index");
+        // `old` holds eight keys that every later article holds too, and two of its own.
+        let common: Vec<u32> = (1..=8).collect();
+        let with = |extra: &[u32]| {
+            let mut keys = [&common[..], extra].concat();
+            keys.sort_unstable();
+            keys
+        };
+        offered(&*index, &doc("old", with(&[1000, 1001]), 0));
+        // Enough later ones for the index to forget `old`'s postings of the common keys.
+        for i in 0..3 * crate::postings::PER_KEY as u32 {
+            offered(&*index, &doc(&format!("later{i}"), with(&[2000 + i]), 0));
+        }
+        // A newcomer sharing only `old`'s own two keys finds it through them ...
+        let newcomer = |id: &str, share: f64| Fingerprint {
+            min_key_share: share,
+            ..doc(id, (1000..1010).collect(), 0)
+        };
+        let ids = |found: Vec<(String, Vec<u32>)>| -> Vec<String> {
+            found.into_iter().map(|(id, _)| id).collect()
+        };
+        assert_eq!(ids(offered(&*index, &newcomer("new1", 0.2))), ["old"]);
+        // ... but 2 shared of its 10 keys is not the half asked for, though they are all
+        // it can still be found by.
+        assert_eq!(ids(offered(&*index, &newcomer("new2", 0.5))), ["new1"]);
     }
 
     #[test]
