@@ -281,7 +281,7 @@ impl TreeEmitter {
         if attr.name.is_empty() || tag.kind == TagKind::EndTag || !wanted {
             return;
         }
-        let name = LocalName::from(str_of(&attr.name));
+        let name = local_name(&attr.name);
         if tag.attrs.iter().any(|a| a.name.local == name) {
             tag.had_duplicate_attributes = true;
             return;
@@ -339,6 +339,23 @@ fn wanted(tag: &[u8], attr: &[u8]) -> bool {
             | b"form"
             | b"encoding"
     )
+}
+
+/// The atom for a tag or attribute name: `LocalName::from` its text, without the detour
+/// through a `Cow<str>`, a UTF-8 check and a copy for the common case. string_cache stores
+/// names of up to seven bytes in the atom itself ("inline" atoms: most tag and attribute
+/// names); for those in ASCII, the atom is packed here directly, as `atom!` macros do.
+/// The tests check that every name gets the atom `LocalName::from` gives.
+fn local_name(name: &[u8]) -> LocalName {
+    const INLINE: usize = 7;
+    if cfg!(target_endian = "little") && name.len() <= INLINE && name.is_ascii() {
+        // Little-endian inline atoms: tag and length in the low byte, the text above it.
+        let mut packed = [0u8; 8];
+        packed[1..=name.len()].copy_from_slice(name);
+        // `name.len() <= 7`: the cast cannot truncate.
+        return LocalName::pack_inline(u64::from_le_bytes(packed), name.len() as u8);
+    }
+    LocalName::from(str_of(name))
 }
 
 /// Text as html5ever wants it. html5gum's output is slices of valid UTF-8 input cut at
@@ -421,7 +438,7 @@ impl Emitter for &mut TreeEmitter {
             };
         let token = Token::TagToken(Tag {
             kind: tag.kind,
-            name: LocalName::from(str_of(&tag.name)),
+            name: local_name(&tag.name),
             self_closing: tag.self_closing,
             attrs: std::mem::take(&mut tag.attrs),
             had_duplicate_attributes: tag.had_duplicate_attributes,
@@ -617,6 +634,90 @@ pub(in crate::html) mod tests {
             "<!--",
         ] {
             check(html);
+        }
+    }
+
+    /// `local_name` gives the atom `LocalName::from` gives: for every ASCII name of up to two
+    /// bytes, every tag and attribute name the tests and the walker know, names of seven
+    /// and eight bytes (either side of the inline limit), and non-ASCII names.
+    #[test]
+    fn local_name_is_the_interned_atom() {
+        let mut names: Vec<Vec<u8>> = vec![Vec::new()];
+        for a in 0..128u8 {
+            names.push(vec![a]);
+            for b in 0..128u8 {
+                names.push(vec![a, b]);
+            }
+        }
+        for name in [
+            "a",
+            "b",
+            "p",
+            "div",
+            "span",
+            "nav",
+            "li",
+            "ul",
+            "td",
+            "tr",
+            "svg",
+            "math",
+            "html",
+            "body",
+            "head",
+            "meta",
+            "link",
+            "title",
+            "script",
+            "style",
+            "article",
+            "section",
+            "header",
+            "footer",
+            "noscript",
+            "template",
+            "textarea",
+            "blockquote",
+            "figcaption",
+            "plaintext",
+            "annotation-xml",
+            "foreignobject",
+            "id",
+            "class",
+            "href",
+            "rel",
+            "lang",
+            "content",
+            "property",
+            "itemprop",
+            "datetime",
+            "hidden",
+            "aria-hidden",
+            "data-x",
+            "abcdefg",
+            "abcdefgh",
+            "zzzzzzz",
+            "\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}",
+            "\u{e9}",
+            "\u{e9}t\u{e9}",
+            "x\u{fffd}",
+            "\u{1f600}",
+        ] {
+            names.push(name.as_bytes().to_vec());
+        }
+        for name in &names {
+            let text = std::str::from_utf8(name).unwrap_or_default();
+            let expected = LocalName::from(text);
+            let got = local_name(name);
+            assert_eq!(got, expected, "{text:?}");
+            assert_eq!(&*got, text);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn local_name_of_any_text(text in "\\PC{0,10}") {
+            prop_assert_eq!(local_name(text.as_bytes()), LocalName::from(text.as_str()));
         }
     }
 
