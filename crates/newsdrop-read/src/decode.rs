@@ -1,11 +1,13 @@
 //! Bytes to text: bounded gunzip, binary sniffing, and encoding detection.
 //!
 //! Everything a dropped file can get wrong before it is text lives here, so the format
-//! parsers only ever see clean `String`s: LF line ends, no BOM, no stray control characters.
+//! parsers only ever see clean text: LF line ends, no BOM, no stray control characters
+//! (borrowed from the bytes when they were clean UTF-8 already, the common case).
 //! The order matters: gunzip first (bounded by the size limit, so a gzip bomb stops at
 //! `limit + 1` bytes instead of filling memory), then sniff for binary formats, then decode
 //! (BOM, else UTF-8, else an HTML `<meta charset>`, else a chardetng guess).
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use encoding_rs::Encoding;
@@ -126,9 +128,10 @@ pub(crate) fn sniff_binary(bytes: &[u8]) -> Result<(), ReadError> {
 }
 
 /// Text decoded from bytes, and the name of the encoding used (`UTF-8`, `windows-1252`, …).
+/// The text borrows the bytes when they are clean UTF-8 (the common case: no copy).
 #[derive(Debug)]
-pub(crate) struct Decoded {
-    pub text: String,
+pub(crate) struct Decoded<'a> {
+    pub text: Cow<'a, str>,
     pub encoding: &'static str,
 }
 
@@ -136,14 +139,14 @@ pub(crate) struct Decoded {
 /// in the first 1024 bytes, then a chardetng guess. The result has no BOM, LF line ends and
 /// no control characters other than tab, LF and form feed; more than 1% of bad characters
 /// (controls, or replacement characters from undecodable bytes) fails as [`ReadError::Encoding`].
-pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
+pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded<'_>, ReadError> {
     let (encoding, body) = match Encoding::for_bom(bytes) {
         Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
         None => {
             if let Ok(text) = std::str::from_utf8(bytes) {
-                // The common case: no second validation, no per-char work if clean.
+                // The common case: no second validation, no per-char work or copy if clean.
                 return Ok(Decoded {
-                    text: clean(text, "UTF-8")?,
+                    text: clean(Cow::Borrowed(text), "UTF-8")?,
                     encoding: encoding_rs::UTF_8.name(),
                 });
             }
@@ -152,7 +155,7 @@ pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
         }
     };
     let (raw, _had_errors) = encoding.decode_without_bom_handling(body);
-    let text = clean(&raw, encoding.name())?;
+    let text = clean(raw, encoding.name())?;
     Ok(Decoded {
         text,
         encoding: encoding.name(),
@@ -264,10 +267,10 @@ fn suspicious(bytes: &[u8]) -> bool {
 }
 
 /// Normalises CRLF and CR to LF and removes stray control characters, failing if they are
-/// more than 1% of the text.
-fn clean(raw: &str, encoding: &str) -> Result<String, ReadError> {
+/// more than 1% of the text. Clean text is returned as it came.
+fn clean<'a>(raw: Cow<'a, str>, encoding: &str) -> Result<Cow<'a, str>, ReadError> {
     if !suspicious(raw.as_bytes()) {
-        return Ok(raw.to_owned());
+        return Ok(raw);
     }
     let mut chars = 0usize;
     let mut bad = 0usize;
@@ -290,7 +293,7 @@ fn clean(raw: &str, encoding: &str) -> Result<String, ReadError> {
         )));
     }
     if bad == 0 && !raw.contains('\r') {
-        return Ok(raw.to_owned());
+        return Ok(raw);
     }
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
@@ -308,7 +311,7 @@ fn clean(raw: &str, encoding: &str) -> Result<String, ReadError> {
             c => out.push(c),
         }
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 #[cfg(test)]
@@ -335,13 +338,13 @@ mod tests {
     #[test]
     fn crlf_and_cr_become_lf_and_controls_go() {
         let text = "a\r\nb\rc\n".repeat(100) + "\u{1}";
-        let out = clean(&text, "UTF-8").unwrap();
+        let out = clean(Cow::Borrowed(&text), "UTF-8").unwrap();
         assert_eq!(out, "a\nb\nc\n".repeat(100));
     }
 
     #[test]
     fn many_controls_fail() {
-        let err = clean("ab\u{1}\u{2}", "UTF-8").unwrap_err();
+        let err = clean(Cow::Borrowed("ab\u{1}\u{2}"), "UTF-8").unwrap_err();
         assert!(matches!(err, ReadError::Encoding(m) if m.contains("U+0001")));
     }
 
