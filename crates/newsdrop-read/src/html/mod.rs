@@ -284,7 +284,7 @@ impl<'t> Walker<'t> {
     fn walk(&mut self) {
         let nodes = self.nodes;
         let mut frames: Vec<Frame> = Vec::new();
-        let mut next = nodes[DOCUMENT].first_child;
+        let mut next = nodes[DOCUMENT].first_child();
         loop {
             let Some(id) = next else {
                 let Some(frame) = frames.pop() else { break };
@@ -293,12 +293,12 @@ impl<'t> Walker<'t> {
                 continue;
             };
             let node = &nodes[id];
-            next = node.next_sibling;
+            next = node.next_sibling();
             match &node.data {
                 NodeData::Text(text) => self.text(text),
                 NodeData::Element(el) => {
                     let undo = self.enter(id, el);
-                    match node.first_child {
+                    match node.first_child() {
                         Some(child) => {
                             frames.push(Frame { next, undo });
                             next = Some(child);
