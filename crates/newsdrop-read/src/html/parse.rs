@@ -114,8 +114,9 @@ impl Input {
 
 /// Bytes collected from the pieces html5gum reports (a run of text, an attribute value).
 /// While they are one slice of the input (nearly always), only its bounds are kept, and
-/// the token shares the input's buffer: no copy, no second UTF-8 check. Otherwise
-/// (character references, replaced NULs, …) they are copied.
+/// the token shares the input's buffer: no copy, no second UTF-8 check (but up to 8 bytes,
+/// which a tendril holds inline). Otherwise (character references, replaced NULs, …) they
+/// are copied.
 #[derive(Default)]
 struct Collected {
     span: Option<(usize, usize)>,
@@ -166,6 +167,15 @@ impl Collected {
     }
 
     fn tendril(&self, input: &Input) -> StrTendril {
+        // Up to 8 bytes a tendril holds its text itself, so a sub-tendril of the input would
+        // be a copy anyway: copy from a `str` slice, whose bounds are checked more cheaply
+        // than `try_subtendril` checks them (the whitespace between tags is mostly this).
+        if let Some((from, end)) = self.span
+            && end - from <= INLINE_TENDRIL
+            && let Some(text) = input.tendril.get(from..end)
+        {
+            return StrTendril::from_slice(text);
+        }
         let shared = self.span.and_then(|(from, end)| {
             let offset = u32::try_from(from).ok()?;
             let len = u32::try_from(end - from).ok()?;
@@ -174,6 +184,9 @@ impl Collected {
         shared.unwrap_or_else(|| tendril(self.bytes(input)))
     }
 }
+
+/// The longest text a tendril holds inline (tendril's `MAX_INLINE_LEN`).
+const INLINE_TENDRIL: usize = 8;
 
 /// An html5gum [`Emitter`] that builds html5ever tokens and feeds them to the tree builder.
 struct TreeEmitter {
