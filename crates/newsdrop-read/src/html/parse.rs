@@ -313,14 +313,15 @@ impl TreeEmitter {
 /// [`super::Walker::enter`] and [`super::step`]) or the tree builder (`<input type>`,
 /// `<font color face size>`, `form`, MathML's `encoding`). Formatting elements keep all of
 /// theirs, since the tree builder compares them (the "Noah's Ark" clause), and so does
-/// `<template>` (declarative shadow roots). The rest (`src`, `srcset`, `data-*`, event
-/// handlers, …) are most of a page's attribute bytes, and are dropped before they are
-/// copied, interned and stored.
+/// `<template>` (declarative shadow roots). But `<a>`: the list of active formatting
+/// elements never holds two of them (a new `<a>` first closes the one in the list), so its
+/// attributes are never compared, and links carry many (tracking `data-*`, `target`,
+/// `title`, …). The rest (`src`, `srcset`, `data-*`, event handlers, …) are most of a
+/// page's attribute bytes, and are dropped before they are copied, interned and stored.
 fn wanted(tag: &[u8], attr: &[u8]) -> bool {
     matches!(
         tag,
-        b"a" | b"b"
-            | b"big"
+        b"b" | b"big"
             | b"code"
             | b"em"
             | b"font"
@@ -629,6 +630,12 @@ pub(in crate::html) mod tests {
             // Formatting elements reopened, with and without matching attributes.
             "<p><b class=x><b class=x><b class=x><b class=x>deep</p><p>reopened</p>",
             "<p><a href=1 data-x=1>one<p>two</a>three",
+            // Links' unread attributes are dropped: a new `<a>` closes the open one, so
+            // no two are ever compared, however misnested.
+            "<a data-x=1 class=k>1<a data-x=1 class=k>2<a data-x=2 class=k>3<p>4</a>5",
+            "<b><a title=t data-i=1>1<p>2<a title=t data-i=2>3</b>4</p>5</a>6",
+            "<a id=1 target=_blank><div><a id=1 target=_self><i>x</a>y</div>z",
+            "<table><a data-a=1>1<tr><td><a data-a=1>2</td></tr>3</table>4",
             // Quirks mode: a `<table>` does not close the `<p>`.
             "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\"><p>q<table><tr><td>t",
             "<!DOCTYPE html><p>s<table><tr><td>t",
@@ -753,6 +760,8 @@ pub(in crate::html) mod tests {
             Just("<b>"),
             Just("</b>"),
             Just("<a href=x>"),
+            Just("<a data-t=1 class=l>"),
+            Just("<a data-t=2 class=l>"),
             Just("</a>"),
             Just("<table>"),
             Just("<tr>"),
