@@ -17,8 +17,8 @@
 //! does too: text runs go as one token with NUL characters split out, a repeated attribute
 //! is dropped (the first one wins), parse errors are not reported (the tree does not depend
 //! on them). What nothing reads never enters the tree: the text of `<script>` (but JSON-LD)
-//! and `<style>` while they are raw text, and attributes that neither the walker nor the
-//! tree builder looks at ([`wanted`]). Text and attribute values that are one slice of the
+//! and `<style>` while they are raw text, the text of comments, and attributes that neither
+//! the walker nor the tree builder looks at ([`wanted`]). Text and attribute values that are one slice of the
 //! input (nearly all) are not copied: their tokens share one copy of the input ([`Collected`]).
 
 use std::borrow::Cow;
@@ -199,7 +199,6 @@ struct TreeEmitter {
     /// Inside a `<script>` (other than JSON-LD) or `<style>`: its text is not sent, since
     /// nothing reads it.
     skip_text: bool,
-    comment: Vec<u8>,
     doctype: PendingDoctype,
     /// Name of the last start tag, for "appropriate end tag" in raw text states.
     last_start_tag: Vec<u8>,
@@ -221,7 +220,6 @@ impl TreeEmitter {
             },
             attr: PendingAttr::default(),
             skip_text: false,
-            comment: Vec::new(),
             doctype: PendingDoctype::default(),
             last_start_tag: Vec::new(),
         }
@@ -429,7 +427,6 @@ impl Emitter for &mut TreeEmitter {
 
     fn init_comment(&mut self) {
         self.flush_text();
-        self.comment.clear();
     }
 
     fn emit_current_tag(&mut self) -> Option<State> {
@@ -472,9 +469,10 @@ impl Emitter for &mut TreeEmitter {
         state
     }
 
+    /// Comments are sent without their text: the tree builder only hands it to
+    /// [`TreeSink::create_comment`], and our tree keeps no comments.
     fn emit_current_comment(&mut self) {
-        let comment = tendril(&self.comment);
-        self.send(Token::CommentToken(comment));
+        self.send(Token::CommentToken(StrTendril::new()));
     }
 
     fn emit_current_doctype(&mut self) {
@@ -504,9 +502,7 @@ impl Emitter for &mut TreeEmitter {
         }
     }
 
-    fn push_comment(&mut self, s: &[u8]) {
-        self.comment.extend_from_slice(s);
-    }
+    fn push_comment(&mut self, _s: &[u8]) {}
 
     fn push_doctype_name(&mut self, s: &[u8]) {
         self.doctype.name.extend_from_slice(s);
