@@ -1,11 +1,13 @@
 //! Bytes to text: bounded gunzip, binary sniffing, and encoding detection.
 //!
 //! Everything a dropped file can get wrong before it is text lives here, so the format
-//! parsers only ever see clean `String`s: LF line ends, no BOM, no stray control characters.
+//! parsers only ever see clean text: LF line ends, no BOM, no stray control characters
+//! (borrowed from the bytes when they were clean UTF-8 already, the common case).
 //! The order matters: gunzip first (bounded by the size limit, so a gzip bomb stops at
 //! `limit + 1` bytes instead of filling memory), then sniff for binary formats, then decode
 //! (BOM, else UTF-8, else an HTML `<meta charset>`, else a chardetng guess).
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use encoding_rs::Encoding;
@@ -126,9 +128,10 @@ pub(crate) fn sniff_binary(bytes: &[u8]) -> Result<(), ReadError> {
 }
 
 /// Text decoded from bytes, and the name of the encoding used (`UTF-8`, `windows-1252`, …).
+/// The text borrows the bytes when they are clean UTF-8 (the common case: no copy).
 #[derive(Debug)]
-pub(crate) struct Decoded {
-    pub text: String,
+pub(crate) struct Decoded<'a> {
+    pub text: Cow<'a, str>,
     pub encoding: &'static str,
 }
 
@@ -136,14 +139,14 @@ pub(crate) struct Decoded {
 /// in the first 1024 bytes, then a chardetng guess. The result has no BOM, LF line ends and
 /// no control characters other than tab, LF and form feed; more than 1% of bad characters
 /// (controls, or replacement characters from undecodable bytes) fails as [`ReadError::Encoding`].
-pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
+pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded<'_>, ReadError> {
     let (encoding, body) = match Encoding::for_bom(bytes) {
         Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
         None => {
             if let Ok(text) = std::str::from_utf8(bytes) {
-                // The common case: no second validation, no per-char work if clean.
+                // The common case: no second validation, no per-char work or copy if clean.
                 return Ok(Decoded {
-                    text: clean(text, "UTF-8")?,
+                    text: clean(Cow::Borrowed(text), "UTF-8")?,
                     encoding: encoding_rs::UTF_8.name(),
                 });
             }
@@ -152,7 +155,7 @@ pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded, ReadError> {
         }
     };
     let (raw, _had_errors) = encoding.decode_without_bom_handling(body);
-    let text = clean(&raw, encoding.name())?;
+    let text = clean(raw, encoding.name())?;
     Ok(Decoded {
         text,
         encoding: encoding.name(),
@@ -246,28 +249,41 @@ fn is_bad(c: char) -> bool {
 }
 
 /// Whether UTF-8 `bytes` may hold a CR or a bad character (conservatively: any C0 control
-/// but tab, LF and FF, DEL, a C1 control, or a U+FFxx char such as U+FFFD). A branch-free
-/// scan in chunks, so that clean text, the common case, is not walked char by char.
+/// but tab, LF and FF, DEL, a C1 control, or a U+FFxx char such as U+FFFD). Clean text is
+/// the common case, so this is a scan without branches or a carried state, in chunks, that
+/// the compiler turns into vector instructions: each byte is tested alone (controls, DEL)
+/// and as a pair with the byte after it (the two-byte starts of C1 and U+FFxx).
 fn suspicious(bytes: &[u8]) -> bool {
-    let mut prev = 0u8;
-    bytes.chunks(4096).any(|chunk| {
-        let mut hit = false;
+    const CHUNK: usize = 4096;
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes.len().min(start + CHUNK);
+        let chunk = &bytes[start..end];
+        // Each byte's successor, one past the chunk where there is one.
+        let next = &bytes[start + 1..bytes.len().min(end + 1)];
+        let mut hit = 0u8;
         for &b in chunk {
             let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != 0x0c);
-            let c1 = (prev == 0xc2) & (b & 0xe0 == 0x80);
-            let ff = (prev == 0xef) & (b == 0xbf);
-            hit |= control | (b == 0x7f) | c1 | ff;
-            prev = b;
+            hit |= u8::from(control | (b == 0x7f));
         }
-        hit
-    })
+        for (&a, &b) in chunk.iter().zip(next) {
+            let c1 = (a == 0xc2) & (b & 0xe0 == 0x80);
+            let ff = (a == 0xef) & (b == 0xbf);
+            hit |= u8::from(c1 | ff);
+        }
+        if hit != 0 {
+            return true;
+        }
+        start = end;
+    }
+    false
 }
 
 /// Normalises CRLF and CR to LF and removes stray control characters, failing if they are
-/// more than 1% of the text.
-fn clean(raw: &str, encoding: &str) -> Result<String, ReadError> {
+/// more than 1% of the text. Clean text is returned as it came.
+fn clean<'a>(raw: Cow<'a, str>, encoding: &str) -> Result<Cow<'a, str>, ReadError> {
     if !suspicious(raw.as_bytes()) {
-        return Ok(raw.to_owned());
+        return Ok(raw);
     }
     let mut chars = 0usize;
     let mut bad = 0usize;
@@ -290,7 +306,7 @@ fn clean(raw: &str, encoding: &str) -> Result<String, ReadError> {
         )));
     }
     if bad == 0 && !raw.contains('\r') {
-        return Ok(raw.to_owned());
+        return Ok(raw);
     }
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
@@ -308,7 +324,7 @@ fn clean(raw: &str, encoding: &str) -> Result<String, ReadError> {
             c => out.push(c),
         }
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 #[cfg(test)]
@@ -332,16 +348,48 @@ mod tests {
         assert_eq!(meta_charset(b"<meta charset"), None);
     }
 
+    /// [`suspicious`] as it was written first, byte by byte with the previous byte carried.
+    fn suspicious_bytewise(bytes: &[u8]) -> bool {
+        let mut prev = 0u8;
+        bytes.chunks(4096).any(|chunk| {
+            let mut hit = false;
+            for &b in chunk {
+                let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != 0x0c);
+                let c1 = (prev == 0xc2) & (b & 0xe0 == 0x80);
+                let ff = (prev == 0xef) & (b == 0xbf);
+                hit |= control | (b == 0x7f) | c1 | ff;
+                prev = b;
+            }
+            hit
+        })
+    }
+
+    proptest::proptest! {
+        /// The chunked scan flags the same texts as a byte-by-byte one, wherever the
+        /// suspicious bytes fall relative to the chunks.
+        #[test]
+        fn suspicious_is_the_bytewise_scan(
+            text in "[a\\t\\n\\r\\x0c\\x01\\x7f\u{80}\u{9f}\u{a0}\u{ff}\u{fffd}\u{ff00}\u{e9}]{0,40}",
+            pad in 0usize..4100,
+        ) {
+            let padded = "x".repeat(pad) + &text;
+            for t in [text.as_str(), padded.as_str()] {
+                let (fast, bytewise) = (suspicious(t.as_bytes()), suspicious_bytewise(t.as_bytes()));
+                proptest::prop_assert_eq!(fast, bytewise, "{:?}", t);
+            }
+        }
+    }
+
     #[test]
     fn crlf_and_cr_become_lf_and_controls_go() {
         let text = "a\r\nb\rc\n".repeat(100) + "\u{1}";
-        let out = clean(&text, "UTF-8").unwrap();
+        let out = clean(Cow::Borrowed(&text), "UTF-8").unwrap();
         assert_eq!(out, "a\nb\nc\n".repeat(100));
     }
 
     #[test]
     fn many_controls_fail() {
-        let err = clean("ab\u{1}\u{2}", "UTF-8").unwrap_err();
+        let err = clean(Cow::Borrowed("ab\u{1}\u{2}"), "UTF-8").unwrap_err();
         assert!(matches!(err, ReadError::Encoding(m) if m.contains("U+0001")));
     }
 

@@ -25,7 +25,6 @@ mod tree;
 use newsdrop_core::{Block, BlockKind, DomHints, Page};
 use tree::{DOCUMENT, Element, Node, NodeData, NodeId};
 
-const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 /// Most steps kept in a block's `path`: the first [`PATH_HEAD`] and the last ones (the
 /// nearest ancestors, which is where an extractor looks for the article's container).
 const PATH_CAP: usize = 32;
@@ -171,6 +170,34 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0c}' | '\u{a0}')
 }
 
+/// Bytes of the [`is_space`] characters that `text` starts with. Byte by byte, as the
+/// walker reads every visible character: the spaces are ASCII but the no-break space, whose
+/// UTF-8 form `c2 a0` is no part of any other character.
+fn space_len(text: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        match text.get(i) {
+            Some(b' ' | b'\t' | b'\n' | b'\r' | 0x0c) => i += 1,
+            Some(0xc2) if text.get(i + 1) == Some(&0xa0) => i += 2,
+            _ => return i,
+        }
+    }
+}
+
+/// Bytes of the characters that `text` starts with up to its first [`is_space`] one (see
+/// [`space_len`]).
+fn word_len(text: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => return i,
+            0xc2 if text.get(i + 1) == Some(&0xa0) => return i,
+            _ => i += 1,
+        }
+    }
+    i
+}
+
 /// An open table row: its cells become one block (`Name 63 85%`, as the row reads) when
 /// each cell held inline text only, one run of it.
 struct Row {
@@ -284,7 +311,7 @@ impl<'t> Walker<'t> {
     fn walk(&mut self) {
         let nodes = self.nodes;
         let mut frames: Vec<Frame> = Vec::new();
-        let mut next = nodes[DOCUMENT].first_child;
+        let mut next = nodes[DOCUMENT].first_child();
         loop {
             let Some(id) = next else {
                 let Some(frame) = frames.pop() else { break };
@@ -293,12 +320,12 @@ impl<'t> Walker<'t> {
                 continue;
             };
             let node = &nodes[id];
-            next = node.next_sibling;
+            next = node.next_sibling();
             match &node.data {
                 NodeData::Text(text) => self.text(text),
                 NodeData::Element(el) => {
                     let undo = self.enter(id, el);
-                    match node.first_child {
+                    match node.first_child() {
                         Some(child) => {
                             frames.push(Frame { next, undo });
                             next = Some(child);
@@ -315,7 +342,8 @@ impl<'t> Walker<'t> {
     fn enter(&mut self, id: NodeId, el: &'t Element) -> Undo {
         let mut undo = Undo::default();
         let tag: &'t str = &el.name.local;
-        if &*el.name.ns != HTML_NS {
+        // Atoms compare as numbers.
+        if el.name.ns != html5ever::ns!(html) {
             // SVG and MathML: `<svg><title>` is not the page title, and none of it is text.
             undo.suppress = true;
             self.suppress += 1;
@@ -511,12 +539,12 @@ impl<'t> Walker<'t> {
         // Word by word: whitespace between words becomes one pending space.
         let mut rest = text;
         while !rest.is_empty() {
-            let start = rest.find(|c| !is_space(c)).unwrap_or(rest.len());
+            let start = space_len(rest.as_bytes());
             if start > 0 && self.pending_space != Some(true) {
                 self.pending_space = Some(self.link_depth > 0);
             }
             rest = &rest[start..];
-            let end = rest.find(is_space).unwrap_or(rest.len());
+            let end = word_len(rest.as_bytes());
             if end > 0 {
                 self.word(&rest[..end]);
             }
@@ -877,6 +905,17 @@ mod tests {
                 (Paragraph, "p", "visible", 0),
             ],
         );
+    }
+
+    proptest::proptest! {
+        /// The byte scans find the same runs as scanning characters with [`is_space`].
+        #[test]
+        fn space_and_word_runs_by_bytes(text in "[a \\t\\n\\r\\x0c\u{a0}\u{c2}\u{a0}\u{2000}\u{3000}\u{e9}\u{1f600}]{0,12}") {
+            let by_chars = text.find(|c| !is_space(c)).unwrap_or(text.len());
+            proptest::prop_assert_eq!(space_len(text.as_bytes()), by_chars);
+            let by_chars = text.find(is_space).unwrap_or(text.len());
+            proptest::prop_assert_eq!(word_len(text.as_bytes()), by_chars);
+        }
     }
 
     #[test]

@@ -17,8 +17,8 @@
 //! does too: text runs go as one token with NUL characters split out, a repeated attribute
 //! is dropped (the first one wins), parse errors are not reported (the tree does not depend
 //! on them). What nothing reads never enters the tree: the text of `<script>` (but JSON-LD)
-//! and `<style>` while they are raw text, and attributes that neither the walker nor the
-//! tree builder looks at ([`wanted`]). Text and attribute values that are one slice of the
+//! and `<style>` while they are raw text, the text of comments, and attributes that neither
+//! the walker nor the tree builder looks at ([`wanted`]). Text and attribute values that are one slice of the
 //! input (nearly all) are not copied: their tokens share one copy of the input ([`Collected`]).
 
 use std::borrow::Cow;
@@ -43,9 +43,10 @@ fn options() -> TreeBuilderOpts {
 
 /// Parses a whole document with html5gum's tokenizer; the nodes of its tree.
 pub(crate) fn document(text: &str) -> Vec<Node> {
-    // Saved news pages have a node for every 30 to 300 bytes (comments left out): room
-    // for most, so that the node vector seldom has to grow and move.
-    let builder = TreeBuilder::new(Tree::with_capacity(text.len() / 64), options());
+    // Saved news pages have a node for every 30 to 300 bytes (comments left out), about
+    // 100 on average: room for one every 40, so that the node vector seldom has to grow
+    // and move (with 64, a third of the dev pages grew it, copying it whole).
+    let builder = TreeBuilder::new(Tree::with_capacity(text.len() / 40), options());
     let mut emitter = TreeEmitter::new(builder, text);
     // Reading a `&str` cannot fail.
     match Tokenizer::new_with_emitter(text, &mut emitter).finish() {
@@ -62,6 +63,8 @@ struct PendingTag {
     kind: TagKind,
     name: Vec<u8>,
     self_closing: bool,
+    /// Collected here and handed over in a vector of their exact number (most tags have
+    /// none, one or two): no growing from a fresh vector for every tag.
     attrs: Vec<Attribute>,
     had_duplicate_attributes: bool,
 }
@@ -111,8 +114,9 @@ impl Input {
 
 /// Bytes collected from the pieces html5gum reports (a run of text, an attribute value).
 /// While they are one slice of the input (nearly always), only its bounds are kept, and
-/// the token shares the input's buffer: no copy, no second UTF-8 check. Otherwise
-/// (character references, replaced NULs, …) they are copied.
+/// the token shares the input's buffer: no copy, no second UTF-8 check (but up to 8 bytes,
+/// which a tendril holds inline). Otherwise (character references, replaced NULs, …) they
+/// are copied.
 #[derive(Default)]
 struct Collected {
     span: Option<(usize, usize)>,
@@ -163,6 +167,15 @@ impl Collected {
     }
 
     fn tendril(&self, input: &Input) -> StrTendril {
+        // Up to 8 bytes a tendril holds its text itself, so a sub-tendril of the input would
+        // be a copy anyway: copy from a `str` slice, whose bounds are checked more cheaply
+        // than `try_subtendril` checks them (the whitespace between tags is mostly this).
+        if let Some((from, end)) = self.span
+            && end - from <= INLINE_TENDRIL
+            && let Some(text) = input.tendril.get(from..end)
+        {
+            return StrTendril::from_slice(text);
+        }
         let shared = self.span.and_then(|(from, end)| {
             let offset = u32::try_from(from).ok()?;
             let len = u32::try_from(end - from).ok()?;
@@ -171,6 +184,9 @@ impl Collected {
         shared.unwrap_or_else(|| tendril(self.bytes(input)))
     }
 }
+
+/// The longest text a tendril holds inline (tendril's `MAX_INLINE_LEN`).
+const INLINE_TENDRIL: usize = 8;
 
 /// An html5gum [`Emitter`] that builds html5ever tokens and feeds them to the tree builder.
 struct TreeEmitter {
@@ -183,7 +199,6 @@ struct TreeEmitter {
     /// Inside a `<script>` (other than JSON-LD) or `<style>`: its text is not sent, since
     /// nothing reads it.
     skip_text: bool,
-    comment: Vec<u8>,
     doctype: PendingDoctype,
     /// Name of the last start tag, for "appropriate end tag" in raw text states.
     last_start_tag: Vec<u8>,
@@ -205,7 +220,6 @@ impl TreeEmitter {
             },
             attr: PendingAttr::default(),
             skip_text: false,
-            comment: Vec::new(),
             doctype: PendingDoctype::default(),
             last_start_tag: Vec::new(),
         }
@@ -281,7 +295,7 @@ impl TreeEmitter {
         if attr.name.is_empty() || tag.kind == TagKind::EndTag || !wanted {
             return;
         }
-        let name = LocalName::from(str_of(&attr.name));
+        let name = local_name(&attr.name);
         if tag.attrs.iter().any(|a| a.name.local == name) {
             tag.had_duplicate_attributes = true;
             return;
@@ -297,14 +311,15 @@ impl TreeEmitter {
 /// [`super::Walker::enter`] and [`super::step`]) or the tree builder (`<input type>`,
 /// `<font color face size>`, `form`, MathML's `encoding`). Formatting elements keep all of
 /// theirs, since the tree builder compares them (the "Noah's Ark" clause), and so does
-/// `<template>` (declarative shadow roots). The rest (`src`, `srcset`, `data-*`, event
-/// handlers, …) are most of a page's attribute bytes, and are dropped before they are
-/// copied, interned and stored.
+/// `<template>` (declarative shadow roots). But `<a>`: the list of active formatting
+/// elements never holds two of them (a new `<a>` first closes the one in the list), so its
+/// attributes are never compared, and links carry many (tracking `data-*`, `target`,
+/// `title`, …). The rest (`src`, `srcset`, `data-*`, event handlers, …) are most of a
+/// page's attribute bytes, and are dropped before they are copied, interned and stored.
 fn wanted(tag: &[u8], attr: &[u8]) -> bool {
     matches!(
         tag,
-        b"a" | b"b"
-            | b"big"
+        b"b" | b"big"
             | b"code"
             | b"em"
             | b"font"
@@ -339,6 +354,23 @@ fn wanted(tag: &[u8], attr: &[u8]) -> bool {
             | b"form"
             | b"encoding"
     )
+}
+
+/// The atom for a tag or attribute name: `LocalName::from` its text, without the detour
+/// through a `Cow<str>`, a UTF-8 check and a copy for the common case. string_cache stores
+/// names of up to seven bytes in the atom itself ("inline" atoms: most tag and attribute
+/// names); for those in ASCII, the atom is packed here directly, as `atom!` macros do.
+/// The tests check that every name gets the atom `LocalName::from` gives.
+fn local_name(name: &[u8]) -> LocalName {
+    const INLINE: usize = 7;
+    if cfg!(target_endian = "little") && name.len() <= INLINE && name.is_ascii() {
+        // Little-endian inline atoms: tag and length in the low byte, the text above it.
+        let mut packed = [0u8; 8];
+        packed[1..=name.len()].copy_from_slice(name);
+        // `name.len() <= 7`: the cast cannot truncate.
+        return LocalName::pack_inline(u64::from_le_bytes(packed), name.len() as u8);
+    }
+    LocalName::from(str_of(name))
 }
 
 /// Text as html5ever wants it. html5gum's output is slices of valid UTF-8 input cut at
@@ -395,7 +427,6 @@ impl Emitter for &mut TreeEmitter {
 
     fn init_comment(&mut self) {
         self.flush_text();
-        self.comment.clear();
     }
 
     fn emit_current_tag(&mut self) -> Option<State> {
@@ -421,9 +452,15 @@ impl Emitter for &mut TreeEmitter {
             };
         let token = Token::TagToken(Tag {
             kind: tag.kind,
-            name: LocalName::from(str_of(&tag.name)),
+            name: local_name(&tag.name),
             self_closing: tag.self_closing,
-            attrs: std::mem::take(&mut tag.attrs),
+            attrs: if tag.attrs.is_empty() {
+                Vec::new()
+            } else {
+                let mut attrs = Vec::with_capacity(tag.attrs.len());
+                attrs.append(&mut tag.attrs);
+                attrs
+            },
             had_duplicate_attributes: tag.had_duplicate_attributes,
         });
         let state = self.send(token);
@@ -432,9 +469,10 @@ impl Emitter for &mut TreeEmitter {
         state
     }
 
+    /// Comments are sent without their text: the tree builder only hands it to
+    /// [`TreeSink::create_comment`], and our tree keeps no comments.
     fn emit_current_comment(&mut self) {
-        let comment = tendril(&self.comment);
-        self.send(Token::CommentToken(comment));
+        self.send(Token::CommentToken(StrTendril::new()));
     }
 
     fn emit_current_doctype(&mut self) {
@@ -464,9 +502,7 @@ impl Emitter for &mut TreeEmitter {
         }
     }
 
-    fn push_comment(&mut self, s: &[u8]) {
-        self.comment.extend_from_slice(s);
-    }
+    fn push_comment(&mut self, _s: &[u8]) {}
 
     fn push_doctype_name(&mut self, s: &[u8]) {
         self.doctype.name.extend_from_slice(s);
@@ -590,6 +626,12 @@ pub(in crate::html) mod tests {
             // Formatting elements reopened, with and without matching attributes.
             "<p><b class=x><b class=x><b class=x><b class=x>deep</p><p>reopened</p>",
             "<p><a href=1 data-x=1>one<p>two</a>three",
+            // Links' unread attributes are dropped: a new `<a>` closes the open one, so
+            // no two are ever compared, however misnested.
+            "<a data-x=1 class=k>1<a data-x=1 class=k>2<a data-x=2 class=k>3<p>4</a>5",
+            "<b><a title=t data-i=1>1<p>2<a title=t data-i=2>3</b>4</p>5</a>6",
+            "<a id=1 target=_blank><div><a id=1 target=_self><i>x</a>y</div>z",
+            "<table><a data-a=1>1<tr><td><a data-a=1>2</td></tr>3</table>4",
             // Quirks mode: a `<table>` does not close the `<p>`.
             "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\"><p>q<table><tr><td>t",
             "<!DOCTYPE html><p>s<table><tr><td>t",
@@ -620,6 +662,90 @@ pub(in crate::html) mod tests {
         }
     }
 
+    /// `local_name` gives the atom `LocalName::from` gives: for every ASCII name of up to two
+    /// bytes, every tag and attribute name the tests and the walker know, names of seven
+    /// and eight bytes (either side of the inline limit), and non-ASCII names.
+    #[test]
+    fn local_name_is_the_interned_atom() {
+        let mut names: Vec<Vec<u8>> = vec![Vec::new()];
+        for a in 0..128u8 {
+            names.push(vec![a]);
+            for b in 0..128u8 {
+                names.push(vec![a, b]);
+            }
+        }
+        for name in [
+            "a",
+            "b",
+            "p",
+            "div",
+            "span",
+            "nav",
+            "li",
+            "ul",
+            "td",
+            "tr",
+            "svg",
+            "math",
+            "html",
+            "body",
+            "head",
+            "meta",
+            "link",
+            "title",
+            "script",
+            "style",
+            "article",
+            "section",
+            "header",
+            "footer",
+            "noscript",
+            "template",
+            "textarea",
+            "blockquote",
+            "figcaption",
+            "plaintext",
+            "annotation-xml",
+            "foreignobject",
+            "id",
+            "class",
+            "href",
+            "rel",
+            "lang",
+            "content",
+            "property",
+            "itemprop",
+            "datetime",
+            "hidden",
+            "aria-hidden",
+            "data-x",
+            "abcdefg",
+            "abcdefgh",
+            "zzzzzzz",
+            "\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}",
+            "\u{e9}",
+            "\u{e9}t\u{e9}",
+            "x\u{fffd}",
+            "\u{1f600}",
+        ] {
+            names.push(name.as_bytes().to_vec());
+        }
+        for name in &names {
+            let text = std::str::from_utf8(name).unwrap_or_default();
+            let expected = LocalName::from(text);
+            let got = local_name(name);
+            assert_eq!(got, expected, "{text:?}");
+            assert_eq!(&*got, text);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn local_name_of_any_text(text in "\\PC{0,10}") {
+            prop_assert_eq!(local_name(text.as_bytes()), LocalName::from(text.as_str()));
+        }
+    }
+
     /// Markup-shaped text from a small alphabet of tags and troublesome pieces.
     pub(in crate::html) fn markup() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
@@ -630,6 +756,8 @@ pub(in crate::html) mod tests {
             Just("<b>"),
             Just("</b>"),
             Just("<a href=x>"),
+            Just("<a data-t=1 class=l>"),
+            Just("<a data-t=2 class=l>"),
             Just("</a>"),
             Just("<table>"),
             Just("<tr>"),

@@ -25,12 +25,34 @@ pub(crate) const DOCUMENT: NodeId = 0;
 /// What the tree builder gets for a comment: inserting it does nothing.
 const DROPPED: NodeId = 1;
 
+/// A link to another node, or none: an index kept in 32 bits, so that the links of a node
+/// take 20 bytes rather than 80 (a page has a few thousand nodes, and the vector of them is
+/// written, grown and read in full). Memory runs out long before a tree has 2^32 nodes; an
+/// index that does not fit would read as no link (a node left out), not as a panic.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Link(u32);
+
+impl Link {
+    const NONE: Link = Link(u32::MAX);
+
+    pub(crate) fn get(self) -> Option<NodeId> {
+        (self != Link::NONE).then_some(self.0 as NodeId)
+    }
+}
+
+impl From<Option<NodeId>> for Link {
+    fn from(id: Option<NodeId>) -> Self {
+        id.and_then(|id| u32::try_from(id).ok())
+            .map_or(Link::NONE, Link)
+    }
+}
+
 pub(crate) struct Node {
-    pub(crate) parent: Option<NodeId>,
-    pub(crate) first_child: Option<NodeId>,
-    pub(crate) last_child: Option<NodeId>,
-    pub(crate) prev_sibling: Option<NodeId>,
-    pub(crate) next_sibling: Option<NodeId>,
+    parent: Link,
+    first_child: Link,
+    last_child: Link,
+    prev_sibling: Link,
+    next_sibling: Link,
     pub(crate) data: NodeData,
 }
 
@@ -45,20 +67,40 @@ pub(crate) struct Element {
     pub(crate) name: QualName,
     pub(crate) attrs: Vec<Attribute>,
     /// The fragment holding a `<template>`'s children (the walker never enters it).
-    template_contents: Option<NodeId>,
+    template_contents: Link,
     mathml_annotation_xml_integration_point: bool,
 }
 
 impl Node {
     fn new(data: NodeData) -> Self {
         Node {
-            parent: None,
-            first_child: None,
-            last_child: None,
-            prev_sibling: None,
-            next_sibling: None,
+            parent: Link::NONE,
+            first_child: Link::NONE,
+            last_child: Link::NONE,
+            prev_sibling: Link::NONE,
+            next_sibling: Link::NONE,
             data,
         }
+    }
+
+    pub(crate) fn parent(&self) -> Option<NodeId> {
+        self.parent.get()
+    }
+
+    pub(crate) fn first_child(&self) -> Option<NodeId> {
+        self.first_child.get()
+    }
+
+    pub(crate) fn last_child(&self) -> Option<NodeId> {
+        self.last_child.get()
+    }
+
+    pub(crate) fn prev_sibling(&self) -> Option<NodeId> {
+        self.prev_sibling.get()
+    }
+
+    pub(crate) fn next_sibling(&self) -> Option<NodeId> {
+        self.next_sibling.get()
     }
 
     fn element(&self) -> Option<&Element> {
@@ -102,32 +144,31 @@ impl Tree {
 /// cannot go out of bounds.
 fn detach(nodes: &mut [Node], id: NodeId) {
     let node = &mut nodes[id];
-    let (parent, prev, next) = (
-        node.parent.take(),
-        node.prev_sibling.take(),
-        node.next_sibling.take(),
-    );
+    let (parent, prev, next) = (node.parent(), node.prev_sibling, node.next_sibling);
+    node.parent = Link::NONE;
+    node.prev_sibling = Link::NONE;
+    node.next_sibling = Link::NONE;
     let Some(parent) = parent else { return };
-    match prev {
+    match prev.get() {
         Some(prev) => nodes[prev].next_sibling = next,
         None => nodes[parent].first_child = next,
     }
-    match next {
+    match next.get() {
         Some(next) => nodes[next].prev_sibling = prev,
         None => nodes[parent].last_child = prev,
     }
 }
 
 fn append_child(nodes: &mut [Node], parent: NodeId, child: NodeId) {
-    let last = nodes[parent].last_child;
+    let last = nodes[parent].last_child();
     link(nodes, parent, last, None, child);
 }
 
 fn insert_before(nodes: &mut [Node], sibling: NodeId, child: NodeId) {
-    let Some(parent) = nodes[sibling].parent else {
+    let Some(parent) = nodes[sibling].parent() else {
         return;
     };
-    let prev = nodes[sibling].prev_sibling;
+    let prev = nodes[sibling].prev_sibling();
     link(nodes, parent, prev, Some(sibling), child);
 }
 
@@ -140,18 +181,19 @@ fn link(
     next: Option<NodeId>,
     child: NodeId,
 ) {
+    let link = Link::from(Some(child));
     match prev {
-        Some(prev) => nodes[prev].next_sibling = Some(child),
-        None => nodes[parent].first_child = Some(child),
+        Some(prev) => nodes[prev].next_sibling = link,
+        None => nodes[parent].first_child = link,
     }
     match next {
-        Some(next) => nodes[next].prev_sibling = Some(child),
-        None => nodes[parent].last_child = Some(child),
+        Some(next) => nodes[next].prev_sibling = link,
+        None => nodes[parent].last_child = link,
     }
     let node = &mut nodes[child];
-    node.parent = Some(parent);
-    node.prev_sibling = prev;
-    node.next_sibling = next;
+    node.parent = Link::from(Some(parent));
+    node.prev_sibling = Link::from(prev);
+    node.next_sibling = Link::from(next);
 }
 
 /// Adds `text` to the node `prev` if it is a text node (adjacent text is one node), else
@@ -213,7 +255,7 @@ impl TreeSink for Tree {
         self.push(NodeData::Element(Element {
             name,
             attrs,
-            template_contents,
+            template_contents: Link::from(template_contents),
             mathml_annotation_xml_integration_point: flags.mathml_annotation_xml_integration_point,
         }))
     }
@@ -232,7 +274,7 @@ impl TreeSink for Tree {
             NodeOrText::AppendNode(DROPPED) => {}
             NodeOrText::AppendNode(child) => append_child(&mut nodes, *parent, child),
             NodeOrText::AppendText(text) => {
-                let prev = nodes[*parent].last_child;
+                let prev = nodes[*parent].last_child();
                 if let Some(child) = text_node(&mut nodes, prev, text) {
                     append_child(&mut nodes, *parent, child);
                 }
@@ -249,7 +291,7 @@ impl TreeSink for Tree {
                 insert_before(&mut nodes, *sibling, child);
             }
             NodeOrText::AppendText(text) => {
-                let prev = nodes[*sibling].prev_sibling;
+                let prev = nodes[*sibling].prev_sibling();
                 if let Some(child) = text_node(&mut nodes, prev, text) {
                     insert_before(&mut nodes, *sibling, child);
                 }
@@ -263,7 +305,7 @@ impl TreeSink for Tree {
         prev_element: &NodeId,
         child: NodeOrText<NodeId>,
     ) {
-        let has_parent = self.nodes.borrow()[*element].parent.is_some();
+        let has_parent = self.nodes.borrow()[*element].parent().is_some();
         if has_parent {
             self.append_before_sibling(element, child);
         } else {
@@ -283,7 +325,7 @@ impl TreeSink for Tree {
         let nodes = self.nodes.borrow();
         nodes[*target]
             .element()
-            .and_then(|e| e.template_contents)
+            .and_then(|e| e.template_contents.get())
             .unwrap_or(DROPPED)
     }
 
@@ -311,7 +353,7 @@ impl TreeSink for Tree {
 
     fn reparent_children(&self, node: &NodeId, new_parent: &NodeId) {
         let mut nodes = self.nodes.borrow_mut();
-        while let Some(child) = nodes[*node].first_child {
+        while let Some(child) = nodes[*node].first_child() {
             detach(&mut nodes, child);
             append_child(&mut nodes, *new_parent, child);
         }
@@ -355,7 +397,7 @@ mod tests {
     }
 
     fn dump(nodes: &[Node], id: NodeId, out: &mut String) {
-        let mut child = nodes[id].first_child;
+        let mut child = nodes[id].first_child();
         while let Some(c) = child {
             match &nodes[c].data {
                 NodeData::Element(el) => {
@@ -366,7 +408,7 @@ mod tests {
                 NodeData::Text(t) => text(t, out),
                 NodeData::Other => {}
             }
-            child = nodes[c].next_sibling;
+            child = nodes[c].next_sibling();
         }
     }
 
@@ -400,6 +442,23 @@ mod tests {
         let mut reference = String::new();
         dump_reference(&dom_query::Document::from(html).root(), &mut reference);
         assert_eq!(ours, reference, "{html}");
+    }
+
+    #[test]
+    fn links_keep_indices_and_none() {
+        for id in [
+            None,
+            Some(0),
+            Some(1),
+            Some(12_345),
+            Some(u32::MAX as usize - 1),
+        ] {
+            assert_eq!(Link::from(id).get(), id);
+        }
+        // Past 32 bits (never reached: memory runs out first) a link reads as none.
+        assert_eq!(Link::from(Some(u32::MAX as usize)).get(), None);
+        assert_eq!(Link::from(Some(usize::MAX)).get(), None);
+        assert!(std::mem::size_of::<Node>() <= 80);
     }
 
     #[test]

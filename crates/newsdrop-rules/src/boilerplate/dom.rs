@@ -32,6 +32,9 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 
 use newsdrop_core::Block;
 
@@ -147,6 +150,29 @@ const POS: &[&str] = &[
     "article", "content", "story", "post", "entry", "body", "text", "main", "prose", "blog",
 ];
 
+/// [`POS`] and [`NEG`] as automata, so that one pass over a name tells whether it holds
+/// any of their words (a `contains` for each word took most of [`hint`]'s time).
+static WORDS: LazyLock<(Option<AhoCorasick>, Option<AhoCorasick>)> =
+    LazyLock::new(|| (automaton(POS), automaton(NEG)));
+
+/// A DFA without a prefilter: class names are short, and the word lists small.
+fn automaton(words: &[&str]) -> Option<AhoCorasick> {
+    AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::DFA))
+        .prefilter(false)
+        .build(words)
+        .ok()
+}
+
+/// Whether `name` contains one of `words`, by their automaton `ac` (or, were it missing,
+/// one `contains` after another).
+fn contains_any(ac: &Option<AhoCorasick>, words: &[&str], name: &str) -> bool {
+    match ac {
+        Some(ac) => ac.is_match(name),
+        None => words.iter().any(|w| name.contains(w)),
+    }
+}
+
 /// Whether a path step (`tag#id.class1.class2`) looks like the article (`.0`) or like
 /// chrome (`.1`), from its tag and its id and class names.
 pub fn hint(step: &str) -> (bool, bool) {
@@ -160,13 +186,13 @@ pub fn hint(step: &str) -> (bool, bool) {
         } else {
             name.into()
         };
-        pos |= POS.iter().any(|w| name.contains(w));
+        pos |= contains_any(&WORDS.0, POS, &name);
         // An embedded post or video ("social-media-embed") is part of the story, not a
         // share widget.
         if name.contains("embed") && !name.contains("share") {
             continue;
         }
-        neg |= NEG.iter().any(|w| name.contains(w))
+        neg |= contains_any(&WORDS.1, NEG, &name)
             || name == "ad"
             || name == "ads"
             || name.starts_with("ad-")
@@ -607,6 +633,27 @@ mod tests {
         assert_eq!(hint("div.ad"), (false, true));
         assert_eq!(hint("div.shadow"), (false, false));
         assert_eq!(hint("div.card.collection-item"), (false, false));
+    }
+
+    /// The automata find a word where `contains` does: each word alone, inside other
+    /// text, cut short, and names with none.
+    #[test]
+    fn word_automata_match_as_contains_does() {
+        assert!(WORDS.0.is_some() && WORDS.1.is_some());
+        for (ac, words) in [(&WORDS.0, POS), (&WORDS.1, NEG)] {
+            let mut names = vec![String::new(), "x".into(), "shadow".into(), "card".into()];
+            for w in POS.iter().chain(NEG) {
+                names.push((*w).to_string());
+                names.push(format!("js-{w}-2"));
+                names.push(w[..w.len() - 1].to_string());
+                names.push(w[1..].to_string());
+            }
+            for name in &names {
+                let expected = words.iter().any(|w| name.contains(w));
+                assert_eq!(contains_any(ac, words, name), expected, "{name}");
+                assert_eq!(contains_any(&None, words, name), expected, "{name}");
+            }
+        }
     }
 
     #[test]
