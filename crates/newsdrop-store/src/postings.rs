@@ -125,39 +125,61 @@ impl Postings {
     ///
     /// What a look-up costs is the memory it waits for: a map cell, a directory entry, the
     /// start of a bucket and every step of a chain, each at random in a large index. The
-    /// keys' look-ups do not depend on each other, so they are done side by side, and their
-    /// waits overlap: first every key's cell and bucket, then the chains a step of each at
-    /// a time, then the merged runs.
+    /// keys' look-ups do not depend on each other, so they are done side by side, in rounds
+    /// whose reads only store what they load (no branch waits on one), so that the
+    /// processor has all of a round's reads under way at once: every key's home cell and
+    /// directory entries; then its chain's first posting and its bucket's start; then the
+    /// chains a step of each at a time; then the merged runs.
     pub fn walk(&self, keys: &[u32], out: &mut Vec<u32>) {
         struct Cursor {
             key: u32,
-            /// Next posting of the key's recent chain.
-            chain: u32,
+            /// The key's home cell in the map of recent keys, as read.
+            home: (u32, u32, u32),
+            /// Where the key's recent chain goes on (`NONE` at its end) and the posting
+            /// there, read a round ahead of its use.
+            at: u32,
+            next: (u32, u32),
             /// Postings the key may still give.
             left: usize,
-            /// The key's directory bucket in `merged`.
+            /// The key's directory bucket in `merged`, and the posting it starts with.
             bucket: std::ops::Range<usize>,
+            first: u64,
         }
+        let mask = self.heads.len().wrapping_sub(1);
+        let home_of = |key: u32| (mix64(u64::from(key)) as usize) & mask;
         let mut cursors: Vec<Cursor> = keys
             .iter()
             .map(|&key| Cursor {
                 key,
-                chain: if self.heads.is_empty() {
-                    NONE
-                } else {
-                    self.heads[self.find_cell(key)].1
-                },
+                home: self
+                    .heads
+                    .get(home_of(key))
+                    .copied()
+                    .unwrap_or((0, NONE, 0)),
+                at: NONE,
+                next: (0, NONE),
                 left: PER_KEY,
                 bucket: self.bucket(key),
+                first: 0,
             })
             .collect();
+        for c in &mut cursors {
+            c.at = match c.home {
+                (_, NONE, _) => NONE,
+                (key, head, _) if key == c.key => head,
+                _ => self.heads[self.find_cell(c.key)].1,
+            };
+            c.next = self.chain.get(c.at as usize).copied().unwrap_or((0, NONE));
+            c.first = self.merged.get(c.bucket.start).copied().unwrap_or(0);
+        }
         let mut walking = true;
         while walking {
             walking = false;
-            for c in cursors.iter_mut().filter(|c| c.chain != NONE && c.left > 0) {
-                let (slot, prev) = self.chain[c.chain as usize];
+            for c in cursors.iter_mut().filter(|c| c.at != NONE && c.left > 0) {
+                let (slot, prev) = c.next;
                 out.push(slot);
-                c.chain = prev;
+                c.at = prev;
+                c.next = self.chain.get(prev as usize).copied().unwrap_or((0, NONE));
                 c.left -= 1;
                 walking = true;
             }
@@ -168,10 +190,14 @@ impl Postings {
             // of other keys on average) rather than a binary search: the scan reads on in
             // the order the run is then read, where a search's jumps each wait for memory.
             let bucket = &self.merged[c.bucket.clone()];
-            let start = bucket
-                .iter()
-                .position(|&p| (p >> 32) as u32 >= c.key)
-                .unwrap_or(bucket.len());
+            let start = if (c.first >> 32) as u32 >= c.key {
+                0
+            } else {
+                bucket
+                    .iter()
+                    .position(|&p| (p >> 32) as u32 >= c.key)
+                    .unwrap_or(bucket.len())
+            };
             let len = bucket[start..]
                 .iter()
                 .take_while(|&&p| (p >> 32) as u32 == c.key)
