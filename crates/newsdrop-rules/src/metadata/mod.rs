@@ -20,6 +20,8 @@ pub mod dates;
 pub mod head;
 pub mod language;
 pub mod page;
+mod trigram_profiles;
+mod trigrams;
 
 use std::collections::BTreeMap;
 
