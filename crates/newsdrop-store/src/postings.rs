@@ -16,9 +16,9 @@
 //! is cut back when it reaches twice that, and a merge keeps each key's newest. A copy of
 //! an older article is still found through the keys that are the story's own (the
 //! passages only it and its copies hold), and its share of keys is judged against all of
-//! its keys, as in an index that forgets nothing (the PostgreSQL one): counting only those
-//! it could still be found by, as this index once did, more than doubled the candidates verified at
-//! 1,000,000 articles and found no more copies, only more false ones.
+//! its keys, as in an index that forgets nothing (the PostgreSQL one). Counting only the
+//! keys it could still be found by, as this index once did, more than doubled the
+//! candidates verified at 1,000,000 articles and found no more copies, only false ones.
 //!
 //! The walk per look-up is bounded by keys × `PER_KEY`, whatever the size of the index.
 
