@@ -170,30 +170,33 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0c}' | '\u{a0}')
 }
 
-/// Bytes of the [`is_space`] characters that `text` starts with. Byte by byte, as the
-/// walker reads every visible character: the spaces are ASCII but the no-break space, whose
-/// UTF-8 form `c2 a0` is no part of any other character.
+/// Bytes of the [`is_space`] character at `text[i]`, 0 when there is none. Byte by byte,
+/// as the walker reads every visible character: the spaces are ASCII but the no-break
+/// space, whose UTF-8 form `c2 a0` is no part of any other character.
+fn space_at(text: &[u8], i: usize) -> usize {
+    match text.get(i) {
+        Some(b' ' | b'\t' | b'\n' | b'\r' | 0x0c) => 1,
+        Some(0xc2) if text.get(i + 1) == Some(&0xa0) => 2,
+        _ => 0,
+    }
+}
+
+/// Bytes of the [`is_space`] characters that `text` starts with.
 fn space_len(text: &[u8]) -> usize {
     let mut i = 0;
     loop {
-        match text.get(i) {
-            Some(b' ' | b'\t' | b'\n' | b'\r' | 0x0c) => i += 1,
-            Some(0xc2) if text.get(i + 1) == Some(&0xa0) => i += 2,
-            _ => return i,
+        match space_at(text, i) {
+            0 => return i,
+            n => i += n,
         }
     }
 }
 
-/// Bytes of the characters that `text` starts with up to its first [`is_space`] one (see
-/// [`space_len`]).
+/// Bytes of the characters that `text` starts with up to its first [`is_space`] one.
 fn word_len(text: &[u8]) -> usize {
     let mut i = 0;
-    while let Some(&b) = text.get(i) {
-        match b {
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => return i,
-            0xc2 if text.get(i + 1) == Some(&0xa0) => return i,
-            _ => i += 1,
-        }
+    while i < text.len() && space_at(text, i) == 0 {
+        i += 1;
     }
     i
 }
