@@ -157,7 +157,8 @@ fn distances(text: &str, profiles: &Index) -> (Vec<(Lang, u32)>, usize) {
 fn ranked_trigrams(text: &str) -> Vec<u64> {
     let char_of = |c: char| if is_stop_char(c) { ' ' } else { c };
     let mut counts = Table::with_capacity(text.len() + 1);
-    let mut distinct: Vec<u64> = Vec::new();
+    // The slots of the distinct trigrams, in the order first met (slots never move).
+    let mut distinct: Vec<usize> = Vec::new();
     let mut chars = text.chars().map(char_of).chain(Some(' '));
     let (mut c1, mut c2) = (' ', chars.next().unwrap_or(' '));
     for c3 in chars {
@@ -166,7 +167,7 @@ fn ranked_trigrams(text: &str) -> Vec<u64> {
             let (slot, found) = counts.slot(key);
             if !found {
                 counts.keys[slot] = key;
-                distinct.push(key);
+                distinct.push(slot);
             }
             counts.values[slot] += 1;
         }
@@ -175,7 +176,7 @@ fn ranked_trigrams(text: &str) -> Vec<u64> {
     }
     let mut by_count: Vec<(u32, u64)> = distinct
         .into_iter()
-        .map(|key| (counts.values[counts.slot(key).0], key))
+        .map(|slot| (counts.values[slot], counts.keys[slot]))
         .collect();
     by_count.sort_unstable_by(|a, b| b.cmp(a));
     by_count.truncate(TEXT_TRIGRAMS_SIZE);
