@@ -101,3 +101,51 @@ fn a_teaser_is_a_copy_of_its_story_but_not_the_story_of_its_teaser() {
     let v = story.dedup.expect("verdict");
     assert_eq!(v.status, DedupStatus::Unique, "{v:?}");
 }
+
+/// A story that quotes two paragraphs of an earlier, shorter article as background (here
+/// about four times its size) holds that article whole, yet is a story of its own; a copy
+/// with one paragraph added, a third larger, is still a copy (`superset_ratio`).
+#[test]
+fn a_story_quoting_a_short_article_as_background_is_not_its_copy() {
+    let seeds = seeds();
+    let paragraphs = |text: &str, words: std::ops::Range<usize>| -> Vec<String> {
+        text.split("\n\n")
+            .filter(|p| words.contains(&p.split_whitespace().count()))
+            .map(str::to_string)
+            .collect()
+    };
+    let background = paragraphs(&seeds[0].1, 40..60)[..2].join("\n\n");
+    let short = format!("Briefs\n\n{background}\n");
+    let (name, story) = &seeds[1];
+    let mut quoting: Vec<String> = story.split("\n\n").map(str::to_string).collect();
+    quoting.insert(quoting.len() / 2, background.clone());
+    let quoting = quoting.join("\n\n");
+    let words = |t: &str| t.split_whitespace().count();
+    assert!(
+        (3..5).contains(&(words(&quoting) / words(&background))),
+        "the story must be three to five times the short article"
+    );
+
+    let pipeline = util::default_pipeline();
+    let mut first = util::text_article("brief.txt", &short);
+    pipeline.run(&mut first).expect("pipeline");
+    let mut second = util::text_article(name, &quoting);
+    pipeline.run(&mut second).expect("pipeline");
+    let v = second.dedup.expect("verdict");
+    assert_eq!(v.status, DedupStatus::Unique, "{v:?}");
+
+    let (name, text) = &seeds[0];
+    let added = paragraphs(&seeds[1].1, 40..60).remove(0);
+    let longer = format!("{text}\n\n{added}\n");
+    let pipeline = util::default_pipeline();
+    let mut original = util::text_article(name, text);
+    pipeline.run(&mut original).expect("pipeline");
+    let mut copy = util::text_article("longer.txt", &longer);
+    pipeline.run(&mut copy).expect("pipeline");
+    let v = copy.dedup.expect("verdict");
+    assert_eq!(
+        (v.status, v.of.as_deref()),
+        (DedupStatus::Near, Some(original.id.as_str())),
+        "{v:?}"
+    );
+}
