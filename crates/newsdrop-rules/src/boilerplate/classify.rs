@@ -11,6 +11,7 @@
 //! blocks.
 
 use super::phrases::{Kind, Phrases};
+use crate::metadata::dates;
 use crate::stopwords::{self, Stops};
 
 /// Thresholds of the classifier (the `boilerplate` rule's options).
@@ -64,6 +65,8 @@ pub struct Features {
     /// A capitalised headline glued to the text after it ("… Student-AthleteA 24-year-old
     /// woman …"): a teaser card of title and summary, flattened.
     pub glued_title: bool,
+    /// A date or time and little else ("2 days ago at 07:52 am"): see [`dates::is_stamp`].
+    pub stamp: bool,
     pub hit: Option<Kind>,
 }
 
@@ -89,6 +92,7 @@ impl Features {
             Some('.' | '!' | '?' | ':' | '…' | ';' | '。' | '！' | '？' | '」' | '』')
         );
         f.glued_title = found.glue.is_some_and(|i| title_head(&t[..i]));
+        f.stamp = found.digit && f.words <= 10 && f.chars <= 80 && dates::is_stamp(t);
         f.copyright = (!found.ascii && t.contains('©'))
             || (found.reserved && contains_ci(t, "all rights reserved"))
             || starts_ci(t, "copyright");
@@ -221,22 +225,43 @@ fn score(c: Class, f: &Features, p: &Params) -> f32 {
 /// `run_ratio` of the best one wins (the article comes before its comments and "more
 /// stories", which can be longer). `usable[i]` false (a block another rule has already
 /// dropped, such as the title) counts as chrome.
+///
+/// Listings split sections too. An article has one time stamp, in its header (or under a
+/// standfirst); comment threads and lists of stories give every item its own ("2 days ago
+/// at 07:52 am", "Wednesday November 20, 2019"). So each stamp of a listing (see
+/// [`listing_stamps`]) that follows prose starts a new section: a thread becomes many small
+/// candidates that the article before it outweighs, where as one section it would win for
+/// its length, and a list of teasers no longer extends the run. A section with a stamp of
+/// a listing is an item of it, and is not preferred for coming first: it wins only as the
+/// best candidate, so a listing above the article cannot take its place.
 pub fn main_run(
     classes: &[Class],
     features: &[Features],
     usable: &[bool],
     p: &Params,
 ) -> Option<(usize, usize)> {
-    let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
-    let mut best: Option<(f32, usize, usize)> = None;
+    let listing = listing_stamps(features, usable);
+    // (score, first block, last block, an item of a listing)
+    let mut candidates: Vec<(f32, usize, usize, bool)> = Vec::new();
+    let mut best: Option<(f32, usize, usize, bool)> = None;
     let mut cur = 0.0f32;
     let mut start = 0usize;
+    // Whether the section has prose yet, and whether it is an item of a listing.
+    let (mut prose, mut item) = (false, false);
     for i in 0..classes.len() {
-        if usable[i] && features[i].hit == Some(Kind::End) {
+        let end = usable[i] && features[i].hit == Some(Kind::End);
+        let listed = listing.get(i).copied().unwrap_or(false);
+        if end || (prose && listed) {
             candidates.extend(best.take());
             cur = 0.0;
+            (prose, item) = (false, false);
+        }
+        if end {
             continue;
         }
+        // A stamp before the prose, and so before any candidate of the section.
+        item |= listed;
+        prose |= usable[i] && matches!(classes[i], Class::Good | Class::NearGood);
         let s = if usable[i] {
             score(classes[i], &features[i], p)
         } else {
@@ -247,19 +272,43 @@ pub fn main_run(
             start = i;
         }
         cur += s;
-        if cur > 0.0 && best.is_none_or(|(b, _, _)| cur > b) {
-            best = Some((cur, start, i));
+        if cur > 0.0 && best.is_none_or(|(b, ..)| cur > b) {
+            best = Some((cur, start, i, item));
         }
     }
     candidates.extend(best);
     let top = candidates.iter().map(|c| c.0).fold(0.0f32, f32::max);
-    let &(_, mut s, e) = candidates.iter().find(|c| c.0 >= top * p.run_ratio)?;
+    let &(_, mut s, e, _) = candidates
+        .iter()
+        .find(|c| c.0 >= top * if c.3 { 1.0 } else { p.run_ratio })?;
     // The run starts at its first positive block (leading short lines cost nothing to keep
     // out and are rarely article).
     while s < e && !(usable[s] && matches!(classes[s], Class::Good | Class::NearGood)) {
         s += 1;
     }
     Some((s, e))
+}
+
+/// At most this many blocks hold three stamps of a listing.
+const LISTING_SPAN: usize = 30;
+
+/// Which blocks are the time stamps of a listing (comments, stories): three stamps in a
+/// row within [`LISTING_SPAN`] blocks are all a listing's. Empty when the page has fewer
+/// than three stamps (most pages).
+fn listing_stamps(features: &[Features], usable: &[bool]) -> Vec<bool> {
+    let stamps: Vec<usize> = (0..features.len())
+        .filter(|&i| usable[i] && features[i].stamp)
+        .collect();
+    let mut listing = Vec::new();
+    for w in stamps.windows(3) {
+        if w[2] - w[0] <= LISTING_SPAN {
+            listing.resize(features.len(), false);
+            for &i in w {
+                listing[i] = true;
+            }
+        }
+    }
+    listing
 }
 
 /// Classes of ASCII bytes, for [`scan`]'s fast path.
@@ -340,6 +389,8 @@ struct Scan {
     reserved: bool,
     /// The line is all ASCII (so it has no `©`).
     ascii: bool,
+    /// The line has an ASCII digit (so it may be a time stamp).
+    digit: bool,
 }
 
 /// The class and length of the character at byte `i` of `t` (`i` on a character boundary,
@@ -466,6 +517,7 @@ fn scan(t: &str, stops: Stops, f: &mut Features) -> Scan {
                 i += 1;
             }
             digits |= seen & DIGIT != 0;
+            found.digit |= digits;
             if seen & UPPER != 0 && found.glue.is_none() && i > 12 {
                 found.glue =
                     (run.max(12)..i).find(|&k| bytes[k].is_ascii_uppercase() && glued_at(t, k, 1));
@@ -574,6 +626,8 @@ struct Bits {
     word: u64,
     upper: u64,
     letters: u64,
+    /// Not zero when a byte is an ASCII digit.
+    digit: u64,
 }
 
 /// The word bytes, uppercase letters and number of letters of up to 64 ASCII bytes, eight
@@ -584,6 +638,7 @@ fn word_bits(block: &[u8]) -> Bits {
         word: 0,
         upper: 0,
         letters: 0,
+        digit: 0,
     };
     for (j, c) in block.chunks(8).enumerate() {
         // A whole chunk is one load; the line's last, shorter one is gathered byte by byte
@@ -598,7 +653,9 @@ fn word_bits(block: &[u8]) -> Bits {
         );
         let upper = within(x, b'A', b'Z');
         let alpha = upper | within(x, b'a', b'z');
-        let word = alpha | within(x, b'0', b'9') | within(x, b'\'', b'\'');
+        let digit = within(x, b'0', b'9');
+        let word = alpha | digit | within(x, b'\'', b'\'');
+        bits.digit |= digit;
         // The sum of the eight bytes (each 0 or 1) lands in the top byte.
         bits.letters += (alpha >> 7).wrapping_mul(splat(1)) >> 56;
         bits.word |= gather(word) << (8 * j);
@@ -644,6 +701,7 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
         let block = &bytes[base..bytes.len().min(base + 64)];
         let bits = word_bits(block);
         letters += bits.letters as usize;
+        found.digit |= bits.digit != 0;
         if same && glue.is_none() {
             let mut upper = if base == 0 {
                 bits.upper & !0xfff
@@ -752,7 +810,8 @@ mod tests {
 
     /// The straightforward version of [`scan`] (a pass per feature, `char` methods): the
     /// fast one must agree with it.
-    fn reference(t: &str, stops: Stops) -> (usize, usize, usize, usize, usize, usize, bool) {
+    #[allow(clippy::type_complexity)] // a tuple compares field by field in one assert
+    fn reference(t: &str, stops: Stops) -> (usize, usize, usize, usize, usize, usize, bool, bool) {
         let (mut words, mut stop, mut caps, mut cjk) = (0, 0, 0, 0);
         for w in crate::text::words(t) {
             let c = w.chars().filter(|&c| is_cjk(c)).count();
@@ -782,7 +841,11 @@ mod tests {
             }
             prev = c;
         }
-        (chars, letters, words, stop, caps, cjk, glued)
+        let stamp = t.bytes().any(|b| b.is_ascii_digit())
+            && words <= 10
+            && chars <= 80
+            && dates::is_stamp(t);
+        (chars, letters, words, stop, caps, cjk, glued, stamp)
     }
 
     #[test]
@@ -826,6 +889,7 @@ mod tests {
                     u64::from(class & ALPHA != 0),
                     "{b:#x} at {at}"
                 );
+                assert_eq!(bits.digit != 0, b.is_ascii_digit(), "{b:#x} at {at}");
             }
         }
     }
@@ -903,6 +967,11 @@ mod tests {
                  More SteakhouseA party of four",
                 "a lowercase line that fills up the first block of sixty-four bytes Top \
                  Stories Here Today (Updated)Some said",
+                // Time stamps, ASCII and not.
+                "2 days ago at 07:52 am",
+                "Wednesday November 20, 2019",
+                "Mercredi 20 novembre 2019 — 20 Nov 2019",
+                "Posted 4 hours ago · 2019",
                 "",
                 "   ",
                 "’",
@@ -942,6 +1011,7 @@ mod tests {
                     f.caps,
                     f.cjk,
                     f.glued_title,
+                    f.stamp,
                 );
                 assert_eq!(got, reference(t, stops), "{t:?}");
                 assert_eq!(Features::stops_of(line, stops), f.stops, "{t:?}");

@@ -699,6 +699,70 @@ mod tests {
         );
     }
 
+    /// The body the rule keeps of a text page of `lines`.
+    fn text_body(lines: &[&str]) -> String {
+        let mut a = crate::text::line_article(lines);
+        let bp = Boilerplate::with_defaults().expect("phrases");
+        bp.apply(&mut a).expect("applies");
+        a.body()
+    }
+
+    const PARA_1: &str = "The county council met on Tuesday and after a long debate it voted \
+        to approve the harbour plan, with two of its members against it and one abstaining \
+        from the vote that the planning board had asked it to hold before the winter.";
+    const PARA_2: &str = "Work on the new quay is to start in the spring, the council's \
+        planning officer said, and it should take two years to finish if the weather and \
+        the budget allow it, which many in the town doubt after the last delays.";
+
+    #[test]
+    fn a_thread_of_stamped_comments_does_not_outweigh_the_article() {
+        const COMMENT: &str = "I have lived by the harbour for thirty years and I can tell \
+            you that the council has promised a new quay at every election since then, so \
+            forgive me if I do not hold my breath for this one either.";
+        let mut lines = vec!["Council approves the harbour plan", PARA_1, PARA_2];
+        for (user, when) in [
+            ("harbourwatcher", "2 days ago at 07:52 am"),
+            ("Nick A", "2 days ago at 08:10 am"),
+            ("quayside", "1 day ago at 11:02 pm"),
+            ("tjedora", "20 hours ago"),
+        ] {
+            lines.extend([user, when, COMMENT, COMMENT, "Rating: 12 Votes"]);
+        }
+        assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
+    }
+
+    #[test]
+    fn a_listing_above_the_article_does_not_take_its_place() {
+        // Longer than 0.4 of the article: the first item would win if it were preferred.
+        const SUMMARY: &str = "The county's schools will open an hour later from next term, \
+            the education board said on Monday after a year of complaints from parents, who \
+            had asked for the change, and from teachers, who had said that the early start \
+            was the reason for half of the absences they saw.";
+        let mut lines = Vec::new();
+        for when in ["Monday November 18, 2019", "Tuesday November 19, 2019"] {
+            lines.extend(["Schools to open later", "Jane Doe", when, SUMMARY]);
+        }
+        lines.extend(["Latest", "Wednesday November 20, 2019", PARA_1, PARA_2]);
+        assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
+    }
+
+    #[test]
+    fn one_stamp_under_a_standfirst_does_not_split_the_article() {
+        let lines = [
+            "Council approves the harbour plan",
+            "November 18, 2019",
+            PARA_1,
+            "By Jane Doe",
+            "Nov. 19, 2019 8:03 am ET",
+            PARA_2,
+            PARA_2,
+        ];
+        assert_eq!(
+            text_body(&lines),
+            format!("{PARA_1}\n\nBy Jane Doe\n\nNov. 19, 2019 8:03 am ET\n\n{PARA_2}\n\n{PARA_2}")
+        );
+    }
+
     #[test]
     fn html_falls_back_to_the_line_classifier_when_the_dom_misses_the_prose() {
         const TEASER: &str = "Ten things to do in the city this weekend";

@@ -187,6 +187,96 @@ pub fn find(text: &str) -> Option<Found> {
     Some(Found { date, time, offset })
 }
 
+/// Whether `text` is a time stamp and little else: a date ("Wednesday November 20, 2019",
+/// "18 Nov 2019, 19:09") or a relative time ("2 days ago at 07:52 am", "Posted 4 hours
+/// ago"), with at most two other words (a name, a zone). Comments and lists of
+/// stories give each item such a line; an article has one, in its header. A line with an
+/// `@` is not one: "— Name (@handle) November 19, 2019" closes a tweet quoted in the article.
+pub fn is_stamp(text: &str) -> bool {
+    if text.len() > 80 || !may_be_stamp(text.as_bytes()) {
+        return false;
+    }
+    let toks = tokens(text);
+    let mut other = 0;
+    let mut relative = false;
+    for (i, t) in toks.iter().enumerate() {
+        let Tok::Word(w) = *t else { continue };
+        if w.eq_ignore_ascii_case("ago") {
+            // "4 hours ago", "4 hrs ago": a count and a unit before it.
+            relative |= i >= 2 && matches!(toks[i - 2], Tok::Num(..)) && unit(toks[i - 1]);
+        } else if !(month(w).is_some()
+            || unit(*t)
+            || STAMP_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w)))
+        {
+            other += 1;
+            if other > 2 {
+                return false;
+            }
+        }
+    }
+    relative || find_date(&toks).is_some()
+}
+
+/// What every stamp has, found in one pass over the bytes (most short lines with a number
+/// are not dates: "iPhone 11 Pro", "$139.00", "Rating: 36 Votes"): a digit and a four-digit
+/// year, a `/` (11/20/19) or "ago"; and no `@`.
+fn may_be_stamp(b: &[u8]) -> bool {
+    let (mut run, mut digit, mut year, mut slash, mut ago) = (0, false, false, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_digit() {
+            run += 1;
+            digit = true;
+            continue;
+        }
+        year |= run == 4;
+        run = 0;
+        match c {
+            b'@' => return false,
+            b'/' => slash = true,
+            b'o' | b'O' => ago |= i >= 2 && b[i - 2..i].eq_ignore_ascii_case(b"ag"),
+            _ => {}
+        }
+    }
+    digit && (year || run == 4 || slash || ago)
+}
+
+/// Words of a stamp besides months, numbers and units.
+const STAMP_WORDS: &[&str] = &[
+    "am",
+    "pm",
+    "at",
+    "on",
+    "by",
+    "posted",
+    "published",
+    "updated",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+];
+
+/// A unit of a relative time ("minutes", "hrs").
+fn unit(t: Tok<'_>) -> bool {
+    const UNITS: &[&str] = &[
+        "sec", "second", "min", "minute", "hr", "hour", "day", "week", "month", "year",
+    ];
+    matches!(t, Tok::Word(w) if UNITS.iter().any(|u| {
+        let w = w.strip_suffix(['s', 'S']).unwrap_or(w);
+        u.eq_ignore_ascii_case(w)
+    }))
+}
+
 fn num(t: Option<&Tok<'_>>) -> Option<(u32, usize)> {
     match t {
         Some(&Tok::Num(n, len)) => Some((n, len)),
@@ -358,6 +448,34 @@ mod tests {
             Some("2023-06-21"),
         );
         check("Saturday, November 23, 2024 \u{a0}", Some("2024-11-23"));
+    }
+
+    #[test]
+    fn stamps_are_dates_or_relative_times_and_little_else() {
+        for t in [
+            "2 days ago at 07:52 am",
+            "Posted 4 hrs ago",
+            "16 hours ago on iOS Blog",
+            "Wednesday November 20, 2019",
+            "18 Nov 2019, 19:09",
+            "Nov. 19, 2019 8:03 am ET",
+            "By Maren Estrada 2 days ago",
+            "Associated Press November 19, 2019",
+        ] {
+            assert!(is_stamp(t), "{t}");
+        }
+        for t in [
+            // A quoted tweet's attribution is part of the article.
+            "— The Senate (@NGRSenate) November 19, 2019",
+            "The council met on November 19, 2019 to approve the plan",
+            "June 9 – West Palm Beach, FL @ Coral Sky Amphitheatre",
+            "June 10 – Tampa, FL",
+            "Two days ago",
+            "4 days ago the minister resigned",
+            "Rating: 36 Votes",
+        ] {
+            assert!(!is_stamp(t), "{t}");
+        }
     }
 
     #[test]
