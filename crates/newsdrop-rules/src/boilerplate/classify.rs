@@ -62,6 +62,9 @@ pub struct Features {
     /// Ends like a sentence (`.`, `!`, `?`, a closing quote or bracket after one, `:`).
     pub end_punct: bool,
     pub copyright: bool,
+    /// A copyright notice that reserves all rights: the page's footer, not an image credit
+    /// ("© Reuters"), which may sit inside the article.
+    pub footer: bool,
     /// A capitalised headline glued to the text after it ("… Student-AthleteA 24-year-old
     /// woman …"): a teaser card of title and summary, flattened.
     pub glued_title: bool,
@@ -93,9 +96,8 @@ impl Features {
         );
         f.glued_title = found.glue.is_some_and(|i| title_head(&t[..i]));
         f.stamp = found.digit && f.words <= 10 && f.chars <= 80 && dates::is_stamp(t);
-        f.copyright = (!found.ascii && t.contains('©'))
-            || (found.reserved && contains_ci(t, "all rights reserved"))
-            || starts_ci(t, "copyright");
+        f.footer = found.reserved && contains_ci(t, "all rights reserved");
+        f.copyright = f.footer || (!found.ascii && t.contains('©')) || starts_ci(t, "copyright");
         f
     }
 
@@ -223,8 +225,11 @@ fn score(c: Class, f: &Features, p: &Params) -> f32 {
 /// above zero. End-of-article markers split the page into sections; in each, the range with
 /// the largest total score is a candidate, and the first candidate scoring at least
 /// `run_ratio` of the best one wins (the article comes before its comments and "more
-/// stories", which can be longer). `usable[i]` false (a block another rule has already
-/// dropped, such as the title) counts as chrome.
+/// stories", which can be longer). The page's footer ("© 2019 … All rights reserved") ends
+/// a section as a marker does: what comes after it (sign-in forms, site rules, policies)
+/// is never the article, and can be long enough prose to pull the run across the menus
+/// between. `usable[i]` false (a block another rule has already dropped, such as the
+/// title) counts as chrome.
 ///
 /// Listings split sections too. An article has one time stamp, in its header (or under a
 /// standfirst); comment threads and lists of stories give every item its own ("2 days ago
@@ -249,7 +254,7 @@ pub fn main_run(
     // Whether the section has prose yet, and whether it is an item of a listing.
     let (mut prose, mut item) = (false, false);
     for i in 0..classes.len() {
-        let end = usable[i] && features[i].hit == Some(Kind::End);
+        let end = usable[i] && (features[i].hit == Some(Kind::End) || features[i].footer);
         let listed = listing.get(i).copied().unwrap_or(false);
         if end || (prose && listed) {
             candidates.extend(best.take());
@@ -1020,7 +1025,9 @@ mod tests {
         let f = Features::of("© 2019 All Rights Reserved", &p, Stops::English);
         assert!(f.copyright);
         let f = Features::of("2019 All Rights Reserved", &p, Stops::English);
-        assert!(f.copyright && !f.end_punct);
+        assert!(f.copyright && f.footer && !f.end_punct);
+        let f = Features::of("© John Brecher Needle poking skin", &p, Stops::English);
+        assert!(f.copyright && !f.footer);
         assert!(Features::of("Rights reserved by all.", &p, Stops::English).end_punct);
     }
 }

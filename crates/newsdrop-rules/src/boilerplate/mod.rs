@@ -764,6 +764,23 @@ mod tests {
     }
 
     #[test]
+    fn the_page_footer_ends_the_article() {
+        const RULES: &str = "Users must follow the laws of their country and the rules of \
+            the site when they post, and the moderators have the right to delete any comment \
+            that breaks them, without giving a reason, and to block the account of its author.";
+        let mut lines = vec![PARA_1, PARA_2];
+        lines.extend([
+            "World", "Business", "Sport", "Culture", "About us", "Contact",
+        ]);
+        lines.extend([
+            "© 2019 The Courier. All rights reserved",
+            "Community standards",
+        ]);
+        lines.extend([RULES, RULES, RULES]);
+        assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
+    }
+
+    #[test]
     fn html_falls_back_to_the_line_classifier_when_the_dom_misses_the_prose() {
         const TEASER: &str = "Ten things to do in the city this weekend";
         const ARTICLE: &str = "The council met on Tuesday evening and after a long and at \
