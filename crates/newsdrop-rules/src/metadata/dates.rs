@@ -196,24 +196,23 @@ pub fn is_stamp(text: &str) -> bool {
     if text.len() > 80 || !may_be_stamp(text.as_bytes()) {
         return false;
     }
-    let toks = tokens(text);
+    // The other words first: most lines with a year are headlines, and fail here cheaply.
     let mut other = 0;
-    let mut relative = false;
-    for (i, t) in toks.iter().enumerate() {
-        let Tok::Word(w) = *t else { continue };
-        if w.eq_ignore_ascii_case("ago") {
-            // "4 hours ago", "4 hrs ago": a count and a unit before it.
-            relative |= i >= 2 && matches!(toks[i - 2], Tok::Num(..)) && unit(toks[i - 1]);
-        } else if !(month(w).is_some()
-            || unit(*t)
-            || STAMP_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w)))
-        {
+    for w in text.split(|c: char| !c.is_ascii_alphabetic()) {
+        if !w.is_empty() && !stamp_word(w) {
             other += 1;
             if other > 2 {
                 return false;
             }
         }
     }
+    let toks = tokens(text);
+    // "4 hours ago", "4 hrs ago": a count and a unit before "ago".
+    let relative = toks.windows(3).any(|w| {
+        matches!(w[0], Tok::Num(..))
+            && unit(w[1])
+            && matches!(w[2], Tok::Word(a) if a.eq_ignore_ascii_case("ago"))
+    });
     relative || find_date(&toks).is_some()
 }
 
@@ -265,6 +264,14 @@ const STAMP_WORDS: &[&str] = &[
     "sat",
     "sun",
 ];
+
+/// A word a stamp may have: a month, a unit, "ago", or one of [`STAMP_WORDS`].
+fn stamp_word(w: &str) -> bool {
+    w.eq_ignore_ascii_case("ago")
+        || month(w).is_some()
+        || unit(Tok::Word(w))
+        || STAMP_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w))
+}
 
 /// A unit of a relative time ("minutes", "hrs").
 fn unit(t: Tok<'_>) -> bool {
