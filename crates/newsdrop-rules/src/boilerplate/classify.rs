@@ -71,6 +71,22 @@ pub struct Features {
     /// A date or time and little else ("2 days ago at 07:52 am"): see [`dates::is_stamp`].
     pub stamp: bool,
     pub hit: Option<Kind>,
+    /// Whether the page has this line more than once: unlike the others, a feature of the
+    /// page, set by [`shared::features`](super::shared::features).
+    pub repeat: Repeat,
+}
+
+/// Whether a line of five words or more is on its page more than once. An article writes
+/// each paragraph once; what a page repeats is a caption shown under its image and again
+/// in the gallery, or a headline in two lists of stories.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Repeat {
+    #[default]
+    Once,
+    /// The first of its copies.
+    First,
+    /// A later copy.
+    Again,
 }
 
 impl Features {

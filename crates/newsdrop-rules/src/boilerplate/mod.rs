@@ -39,7 +39,7 @@ use newsdrop_core::{
 };
 use serde::Deserialize;
 
-use self::classify::{Class, Features, Params};
+use self::classify::{Class, Features, Params, Repeat};
 use self::learn::{Learn, Learner};
 use self::phrases::Kind;
 use self::rules::{Lists, PhraseSets, RuleFiles};
@@ -343,12 +343,25 @@ impl Boilerplate {
                 Decision::Drop(k.reason().into())
             } else if a.classes[i] == Class::Bad {
                 Decision::Drop(reason(Place::Inside, f).into())
+            } else if repeated(f) {
+                Decision::Drop("inside the article: repeated on the page".into())
             } else {
                 Decision::Leave
             };
             out.push(d);
         }
         out
+    }
+}
+
+/// Whether a line inside the run is dropped for being on the page more than once (see
+/// [`Repeat`]): every copy, but for the first copy of a sentence, which may be the
+/// article's own, quoted again in a box.
+fn repeated(f: &Features) -> bool {
+    match f.repeat {
+        Repeat::Once => false,
+        Repeat::First => !f.end_punct,
+        Repeat::Again => true,
     }
 }
 
@@ -700,8 +713,9 @@ mod tests {
     }
 
     /// The body the rule keeps of a text page of `lines`.
-    fn text_body(lines: &[&str]) -> String {
-        let mut a = crate::text::line_article(lines);
+    fn text_body<S: AsRef<str>>(lines: &[S]) -> String {
+        let lines: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
+        let mut a = crate::text::line_article(&lines);
         let bp = Boilerplate::with_defaults().expect("phrases");
         bp.apply(&mut a).expect("applies");
         a.body()
@@ -714,19 +728,31 @@ mod tests {
         planning officer said, and it should take two years to finish if the weather and \
         the budget allow it, which many in the town doubt after the last delays.";
 
+    const PARA_3: &str = "The harbour master welcomed the vote and said that the fishing \
+        fleet had waited long enough for a quay that can take the larger boats, and that \
+        he hoped the work would not close the harbour for the whole of the summer.";
+
     #[test]
     fn a_thread_of_stamped_comments_does_not_outweigh_the_article() {
         const COMMENT: &str = "I have lived by the harbour for thirty years and I can tell \
             you that the council has promised a new quay at every election since then, so \
             forgive me if I do not hold my breath for this one either.";
-        let mut lines = vec!["Council approves the harbour plan", PARA_1, PARA_2];
+        let mut lines: Vec<String> = ["Council approves the harbour plan", PARA_1, PARA_2]
+            .map(String::from)
+            .into();
         for (user, when) in [
             ("harbourwatcher", "2 days ago at 07:52 am"),
             ("Nick A", "2 days ago at 08:10 am"),
             ("quayside", "1 day ago at 11:02 pm"),
             ("tjedora", "20 hours ago"),
         ] {
-            lines.extend([user, when, COMMENT, COMMENT, "Rating: 12 Votes"]);
+            lines.extend([
+                user.to_string(),
+                when.to_string(),
+                format!("{COMMENT} Says {user}."),
+                format!("And {user} says again: {COMMENT}"),
+                "Rating: 12 Votes".to_string(),
+            ]);
         }
         assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
     }
@@ -739,10 +765,18 @@ mod tests {
             had asked for the change, and from teachers, who had said that the early start \
             was the reason for half of the absences they saw.";
         let mut lines = Vec::new();
-        for when in ["Monday November 18, 2019", "Tuesday November 19, 2019"] {
-            lines.extend(["Schools to open later", "Jane Doe", when, SUMMARY]);
+        for (n, when) in ["Monday November 18, 2019", "Tuesday November 19, 2019"]
+            .iter()
+            .enumerate()
+        {
+            lines.extend([
+                format!("Schools to open later, part {n}"),
+                "Jane Doe".to_string(),
+                when.to_string(),
+                format!("{SUMMARY} ({n})"),
+            ]);
         }
-        lines.extend(["Latest", "Wednesday November 20, 2019", PARA_1, PARA_2]);
+        lines.extend(["Latest", "Wednesday November 20, 2019", PARA_1, PARA_2].map(String::from));
         assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
     }
 
@@ -755,11 +789,11 @@ mod tests {
             "By Jane Doe",
             "Nov. 19, 2019 8:03 am ET",
             PARA_2,
-            PARA_2,
+            PARA_3,
         ];
         assert_eq!(
             text_body(&lines),
-            format!("{PARA_1}\n\nBy Jane Doe\n\nNov. 19, 2019 8:03 am ET\n\n{PARA_2}\n\n{PARA_2}")
+            format!("{PARA_1}\n\nBy Jane Doe\n\nNov. 19, 2019 8:03 am ET\n\n{PARA_2}\n\n{PARA_3}")
         );
     }
 
@@ -776,8 +810,23 @@ mod tests {
             "© 2019 The Courier. All rights reserved",
             "Community standards",
         ]);
-        lines.extend([RULES, RULES, RULES]);
+        let rules: Vec<String> = (1..=3).map(|n| format!("{n}. {RULES}")).collect();
+        let mut lines: Vec<String> = lines.into_iter().map(String::from).collect();
+        lines.extend(rules);
         assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
+    }
+
+    #[test]
+    fn lines_the_page_repeats_are_dropped_but_the_first_copy_of_a_sentence() {
+        const CAPTION: &str = "The harbour at low tide, seen from the old quay (Photo: J. Doe)";
+        const QUOTE: &str = "\u{201c}We have waited long enough for this quay,\u{201d} she said.";
+        let lines = [
+            PARA_1, CAPTION, PARA_2, QUOTE, PARA_3, QUOTE, CAPTION, PARA_1,
+        ];
+        assert_eq!(
+            text_body(&lines),
+            format!("{PARA_1}\n\n{PARA_2}\n\n{QUOTE}\n\n{PARA_3}")
+        );
     }
 
     #[test]
