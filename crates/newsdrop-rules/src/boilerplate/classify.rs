@@ -111,7 +111,8 @@ impl Features {
             Some('.' | '!' | '?' | ':' | '…' | ';' | '。' | '！' | '？' | '」' | '』')
         );
         f.glued_title = found.glue.is_some_and(|i| title_head(&t[..i]));
-        f.stamp = found.digit && f.words <= 10 && f.chars <= 80 && dates::is_stamp(t);
+        // Every stamp has three words or more ("13 hours ago", "2019-11-20").
+        f.stamp = found.digit && (3..=10).contains(&f.words) && f.chars <= 80 && dates::is_stamp(t);
         f.footer = found.reserved && contains_ci(t, "all rights reserved");
         f.copyright = f.footer || (!found.ascii && t.contains('©')) || starts_ci(t, "copyright");
         f
@@ -269,9 +270,9 @@ pub fn main_run(
     let mut start = 0usize;
     // Whether the section has prose yet, and whether it is an item of a listing.
     let (mut prose, mut item) = (false, false);
-    for i in 0..classes.len() {
-        let end = usable[i] && (features[i].hit == Some(Kind::End) || features[i].footer);
-        let listed = listing.get(i).copied().unwrap_or(false);
+    for (i, ((&class, f), &usable)) in classes.iter().zip(features).zip(usable).enumerate() {
+        let end = usable && (f.hit == Some(Kind::End) || f.footer);
+        let listed = !listing.is_empty() && listing[i];
         if end || (prose && listed) {
             candidates.extend(best.take());
             cur = 0.0;
@@ -282,12 +283,13 @@ pub fn main_run(
         }
         // A stamp before the prose, and so before any candidate of the section.
         item |= listed;
-        prose |= usable[i] && matches!(classes[i], Class::Good | Class::NearGood);
-        let s = if usable[i] {
-            score(classes[i], &features[i], p)
+        let s = if usable {
+            score(class, f, p)
         } else {
-            -(features[i].words as f32).max(2.0)
+            -(f.words as f32).max(2.0)
         };
+        // Prose is what scores for the article.
+        prose |= s > 0.0;
         if cur <= 0.0 {
             cur = 0.0;
             start = i;
@@ -317,17 +319,22 @@ const LISTING_SPAN: usize = 30;
 /// row within [`LISTING_SPAN`] blocks are all a listing's. Empty when the page has fewer
 /// than three stamps (most pages).
 fn listing_stamps(features: &[Features], usable: &[bool]) -> Vec<bool> {
-    let stamps: Vec<usize> = (0..features.len())
-        .filter(|&i| usable[i] && features[i].stamp)
-        .collect();
     let mut listing = Vec::new();
-    for w in stamps.windows(3) {
-        if w[2] - w[0] <= LISTING_SPAN {
+    // The two stamps before, oldest first.
+    let (mut a, mut b) = (None, None);
+    for (i, (f, &u)) in features.iter().zip(usable).enumerate() {
+        if !(u && f.stamp) {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (a, b)
+            && i - a <= LISTING_SPAN
+        {
             listing.resize(features.len(), false);
-            for &i in w {
-                listing[i] = true;
+            for k in [a, b, i] {
+                listing[k] = true;
             }
         }
+        (a, b) = (b, Some(i));
     }
     listing
 }
@@ -863,7 +870,7 @@ mod tests {
             prev = c;
         }
         let stamp = t.bytes().any(|b| b.is_ascii_digit())
-            && words <= 10
+            && (3..=10).contains(&words)
             && chars <= 80
             && dates::is_stamp(t);
         (chars, letters, words, stop, caps, cjk, glued, stamp)

@@ -29,6 +29,12 @@ enum Tok<'a> {
 
 fn tokens(text: &str) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
+    tokenize(text, |t| out.push(t));
+    out
+}
+
+/// The tokens of `text`, each handed to `push` in order; each takes at least one byte.
+fn tokenize<'a>(text: &'a str, mut push: impl FnMut(Tok<'a>)) {
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -55,26 +61,25 @@ fn tokens(text: &str) -> Vec<Tok<'_>> {
                     break;
                 }
             }
-            out.push(Tok::Num(n, digits.len()));
+            push(Tok::Num(n, digits.len()));
         } else if c.is_ascii_alphabetic() {
             let s = i;
             while i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'\'') {
                 i += 1;
             }
-            out.push(Tok::Word(&text[s..i]));
+            push(Tok::Word(&text[s..i]));
         } else if c.is_ascii() {
             if !c.is_ascii_whitespace() {
-                out.push(Tok::Sep(c as char));
+                push(Tok::Sep(c as char));
             }
             i += 1;
         } else {
             // Skip the whole non-ASCII character; it separates.
             let len = text[i..].chars().next().map_or(1, char::len_utf8);
-            out.push(Tok::Sep(' '));
+            push(Tok::Sep(' '));
             i += len;
         }
     }
-    out
 }
 
 const MONTHS: &[(&str, i8)] = &[
@@ -206,14 +211,23 @@ pub fn is_stamp(text: &str) -> bool {
             }
         }
     }
-    let toks = tokens(text);
+    // At most 80 tokens (one byte each at least), on the stack: no allocation per line.
+    let mut buf = [Tok::Sep(' '); 80];
+    let mut n = 0;
+    tokenize(text, |t| {
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = t;
+            n += 1;
+        }
+    });
+    let toks = &buf[..n];
     // "4 hours ago", "4 hrs ago": a count and a unit before "ago".
     let relative = toks.windows(3).any(|w| {
         matches!(w[0], Tok::Num(..))
             && unit(w[1])
             && matches!(w[2], Tok::Word(a) if a.eq_ignore_ascii_case("ago"))
     });
-    relative || find_date(&toks).is_some()
+    relative || find_date(toks).is_some()
 }
 
 /// What every stamp has, found in one pass over the bytes (most short lines with a number
@@ -239,49 +253,98 @@ fn may_be_stamp(b: &[u8]) -> bool {
     digit && (year || run == 4 || slash || ago)
 }
 
-/// Words of a stamp besides months, numbers and units.
-const STAMP_WORDS: &[&str] = &[
-    "am",
-    "pm",
-    "at",
-    "on",
-    "by",
-    "posted",
-    "published",
-    "updated",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "mon",
-    "tue",
-    "wed",
-    "thu",
-    "fri",
-    "sat",
-    "sun",
-];
-
-/// A word a stamp may have: a month, a unit, "ago", or one of [`STAMP_WORDS`].
+/// A word a stamp may have: a month, a weekday, a unit of time, "ago", "am", "posted", …
+/// One `match` on the word lowercased (this runs on every short line with a year).
 fn stamp_word(w: &str) -> bool {
-    w.eq_ignore_ascii_case("ago")
-        || month(w).is_some()
-        || unit(Tok::Word(w))
-        || STAMP_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w))
+    let mut buf = [0u8; 9];
+    let Some(lower) = buf.get_mut(..w.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(w.as_bytes());
+    lower.make_ascii_lowercase();
+    unit_word(lower)
+        || matches!(
+            &*lower,
+            b"ago"
+                | b"am"
+                | b"pm"
+                | b"at"
+                | b"on"
+                | b"by"
+                | b"posted"
+                | b"published"
+                | b"updated"
+                | b"monday"
+                | b"tuesday"
+                | b"wednesday"
+                | b"thursday"
+                | b"friday"
+                | b"saturday"
+                | b"sunday"
+                | b"mon"
+                | b"tue"
+                | b"wed"
+                | b"thu"
+                | b"fri"
+                | b"sat"
+                | b"sun"
+                | b"january"
+                | b"february"
+                | b"march"
+                | b"april"
+                | b"may"
+                | b"june"
+                | b"july"
+                | b"august"
+                | b"september"
+                | b"october"
+                | b"november"
+                | b"december"
+                | b"jan"
+                | b"feb"
+                | b"mar"
+                | b"apr"
+                | b"jun"
+                | b"jul"
+                | b"aug"
+                | b"sep"
+                | b"sept"
+                | b"oct"
+                | b"nov"
+                | b"dec"
+        )
 }
 
-/// A unit of a relative time ("minutes", "hrs").
+/// A unit of a relative time ("minutes", "hrs"), lowercase.
+fn unit_word(w: &[u8]) -> bool {
+    let w = w.strip_suffix(b"s").unwrap_or(w);
+    matches!(
+        w,
+        b"sec"
+            | b"second"
+            | b"min"
+            | b"minute"
+            | b"hr"
+            | b"hour"
+            | b"day"
+            | b"week"
+            | b"month"
+            | b"year"
+    )
+}
+
+/// A unit of a relative time, as a token.
 fn unit(t: Tok<'_>) -> bool {
-    const UNITS: &[&str] = &[
-        "sec", "second", "min", "minute", "hr", "hour", "day", "week", "month", "year",
-    ];
-    matches!(t, Tok::Word(w) if UNITS.iter().any(|u| {
-        let w = w.strip_suffix(['s', 'S']).unwrap_or(w);
-        u.eq_ignore_ascii_case(w)
-    }))
+    match t {
+        Tok::Word(w) if w.len() <= 8 => {
+            let mut buf = [0u8; 8];
+            let lower = &mut buf[..w.len()];
+            lower.copy_from_slice(w.as_bytes());
+            lower.make_ascii_lowercase();
+            unit_word(lower)
+        }
+        _ => false,
+    }
 }
 
 fn num(t: Option<&Tok<'_>>) -> Option<(u32, usize)> {
