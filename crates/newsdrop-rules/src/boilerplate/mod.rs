@@ -295,6 +295,9 @@ impl Boilerplate {
                 dom::Fate::Drop(why) => Decision::Drop(why),
                 dom::Fate::Keep => match f.hit {
                     Some(k) if k != Kind::Keep => Decision::Drop(k.reason().into()),
+                    None if is_caption(&block.text, f) => {
+                        Decision::Drop(Kind::Media.reason().into())
+                    }
                     _ => Decision::Leave,
                 },
             })
@@ -343,6 +346,8 @@ impl Boilerplate {
                 Decision::Drop(k.reason().into())
             } else if a.classes[i] == Class::Bad {
                 Decision::Drop(reason(Place::Inside, f).into())
+            } else if is_caption(&block.text, f) {
+                Decision::Drop("inside the article: image or video label".into())
             } else if repeated(f) {
                 Decision::Drop("inside the article: repeated on the page".into())
             } else {
@@ -352,6 +357,15 @@ impl Boilerplate {
         }
         out
     }
+}
+
+/// Whether a kept line is a caption ending in its image's credit ("… (Image: Getty)", see
+/// [`phrases::ends_with_credit`]): it is dropped, but only where it is, so it weighs in the
+/// run search as its shape says (a caption between two paragraphs does not end the
+/// article), and only kept lines are looked at. A long line is prose that happens to end
+/// so; a credit ends without a full stop.
+fn is_caption(text: &str, f: &Features) -> bool {
+    !f.end_punct && (3..=50).contains(&f.words) && phrases::ends_with_credit(text)
 }
 
 /// Whether a line inside the run is dropped for being on the page more than once (see
@@ -826,6 +840,17 @@ mod tests {
         assert_eq!(
             text_body(&lines),
             format!("{PARA_1}\n\n{PARA_2}\n\n{QUOTE}\n\n{PARA_3}")
+        );
+    }
+
+    #[test]
+    fn a_caption_ending_in_its_credit_is_dropped_and_the_article_goes_on() {
+        const CAPTION: &str = "Members of the council at the harbour on the morning of the \
+            vote, with the old quay behind them (Image: GETTY )";
+        let lines = [PARA_1, CAPTION, PARA_2, PARA_3];
+        assert_eq!(
+            text_body(&lines),
+            format!("{PARA_1}\n\n{PARA_2}\n\n{PARA_3}")
         );
     }
 
