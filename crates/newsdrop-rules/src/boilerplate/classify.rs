@@ -270,21 +270,24 @@ pub fn main_run(
     let mut start = 0usize;
     // Whether the section has prose yet, and whether it is an item of a listing.
     let (mut prose, mut item) = (false, false);
-    for (i, ((&class, f), &usable)) in classes.iter().zip(features).zip(usable).enumerate() {
-        let end = usable && (f.hit == Some(Kind::End) || f.footer);
-        let listed = !listing.is_empty() && listing[i];
-        if end || (prose && listed) {
+    for i in 0..classes.len() {
+        let f = &features[i];
+        if usable[i] && (f.hit == Some(Kind::End) || f.footer) {
             candidates.extend(best.take());
             cur = 0.0;
             (prose, item) = (false, false);
-        }
-        if end {
             continue;
         }
-        // A stamp before the prose, and so before any candidate of the section.
-        item |= listed;
-        let s = if usable {
-            score(class, f, p)
+        if !listing.is_empty() && listing[i] {
+            if prose {
+                candidates.extend(best.take());
+                cur = 0.0;
+                prose = false;
+            }
+            item = true;
+        }
+        let s = if usable[i] {
+            score(classes[i], f, p)
         } else {
             -(f.words as f32).max(2.0)
         };
