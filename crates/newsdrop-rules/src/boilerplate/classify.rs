@@ -11,6 +11,7 @@
 //! blocks.
 
 use super::phrases::{Kind, Phrases};
+use crate::metadata::dates;
 use crate::stopwords::{self, Stops};
 
 /// Thresholds of the classifier (the `boilerplate` rule's options).
@@ -61,10 +62,31 @@ pub struct Features {
     /// Ends like a sentence (`.`, `!`, `?`, a closing quote or bracket after one, `:`).
     pub end_punct: bool,
     pub copyright: bool,
+    /// A copyright notice that reserves all rights: the page's footer, not an image credit
+    /// ("© Reuters"), which may sit inside the article.
+    pub footer: bool,
     /// A capitalised headline glued to the text after it ("… Student-AthleteA 24-year-old
     /// woman …"): a teaser card of title and summary, flattened.
     pub glued_title: bool,
+    /// A date or time and little else ("2 days ago at 07:52 am"): see [`dates::is_stamp`].
+    pub stamp: bool,
     pub hit: Option<Kind>,
+    /// Whether the page has this line more than once: unlike the others, a feature of the
+    /// page, set by [`shared::features`](super::shared::features).
+    pub repeat: Repeat,
+}
+
+/// Whether a line of five words or more is on its page more than once. An article writes
+/// each paragraph once; what a page repeats is a caption shown under its image and again
+/// in the gallery, or a headline in two lists of stories.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Repeat {
+    #[default]
+    Once,
+    /// The first of its copies.
+    First,
+    /// A later copy.
+    Again,
 }
 
 impl Features {
@@ -89,9 +111,10 @@ impl Features {
             Some('.' | '!' | '?' | ':' | '…' | ';' | '。' | '！' | '？' | '」' | '』')
         );
         f.glued_title = found.glue.is_some_and(|i| title_head(&t[..i]));
-        f.copyright = (!found.ascii && t.contains('©'))
-            || (found.reserved && contains_ci(t, "all rights reserved"))
-            || starts_ci(t, "copyright");
+        // Every stamp has three words or more ("13 hours ago", "2019-11-20").
+        f.stamp = found.digit && (3..=10).contains(&f.words) && f.chars <= 80 && dates::is_stamp(t);
+        f.footer = found.reserved && contains_ci(t, "all rights reserved");
+        f.copyright = f.footer || (!found.ascii && t.contains('©')) || starts_ci(t, "copyright");
         f
     }
 
@@ -219,47 +242,104 @@ fn score(c: Class, f: &Features, p: &Params) -> f32 {
 /// above zero. End-of-article markers split the page into sections; in each, the range with
 /// the largest total score is a candidate, and the first candidate scoring at least
 /// `run_ratio` of the best one wins (the article comes before its comments and "more
-/// stories", which can be longer). `usable[i]` false (a block another rule has already
-/// dropped, such as the title) counts as chrome.
+/// stories", which can be longer). The page's footer ("© 2019 … All rights reserved") ends
+/// a section as a marker does: what comes after it (sign-in forms, site rules, policies)
+/// is never the article, and can be long enough prose to pull the run across the menus
+/// between. `usable[i]` false (a block another rule has already dropped, such as the
+/// title) counts as chrome.
+///
+/// Listings split sections too. An article has one time stamp, in its header (or under a
+/// standfirst); comment threads and lists of stories give every item its own ("2 days ago
+/// at 07:52 am", "Wednesday November 20, 2019"). So each stamp of a listing (see
+/// [`listing_stamps`]) that follows prose starts a new section: a thread becomes many small
+/// candidates that the article before it outweighs, where as one section it would win for
+/// its length, and a list of teasers no longer extends the run. A section with a stamp of
+/// a listing is an item of it, and is not preferred for coming first: it wins only as the
+/// best candidate, so a listing above the article cannot take its place.
 pub fn main_run(
     classes: &[Class],
     features: &[Features],
     usable: &[bool],
     p: &Params,
 ) -> Option<(usize, usize)> {
-    let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
-    let mut best: Option<(f32, usize, usize)> = None;
+    let listing = listing_stamps(features, usable);
+    // (score, first block, last block, an item of a listing)
+    let mut candidates: Vec<(f32, usize, usize, bool)> = Vec::new();
+    let mut best: Option<(f32, usize, usize, bool)> = None;
     let mut cur = 0.0f32;
     let mut start = 0usize;
+    // Whether the section has prose yet, and whether it is an item of a listing.
+    let (mut prose, mut item) = (false, false);
     for i in 0..classes.len() {
-        if usable[i] && features[i].hit == Some(Kind::End) {
+        let f = &features[i];
+        if usable[i] && (f.hit == Some(Kind::End) || f.footer) {
             candidates.extend(best.take());
             cur = 0.0;
+            (prose, item) = (false, false);
             continue;
         }
+        if !listing.is_empty() && listing[i] {
+            if prose {
+                candidates.extend(best.take());
+                cur = 0.0;
+                prose = false;
+            }
+            item = true;
+        }
         let s = if usable[i] {
-            score(classes[i], &features[i], p)
+            score(classes[i], f, p)
         } else {
-            -(features[i].words as f32).max(2.0)
+            -(f.words as f32).max(2.0)
         };
+        // Prose is what scores for the article.
+        prose |= s > 0.0;
         if cur <= 0.0 {
             cur = 0.0;
             start = i;
         }
         cur += s;
-        if cur > 0.0 && best.is_none_or(|(b, _, _)| cur > b) {
-            best = Some((cur, start, i));
+        if cur > 0.0 && best.is_none_or(|(b, ..)| cur > b) {
+            best = Some((cur, start, i, item));
         }
     }
     candidates.extend(best);
     let top = candidates.iter().map(|c| c.0).fold(0.0f32, f32::max);
-    let &(_, mut s, e) = candidates.iter().find(|c| c.0 >= top * p.run_ratio)?;
+    let &(_, mut s, e, _) = candidates
+        .iter()
+        .find(|c| c.0 >= top * if c.3 { 1.0 } else { p.run_ratio })?;
     // The run starts at its first positive block (leading short lines cost nothing to keep
     // out and are rarely article).
     while s < e && !(usable[s] && matches!(classes[s], Class::Good | Class::NearGood)) {
         s += 1;
     }
     Some((s, e))
+}
+
+/// At most this many blocks hold three stamps of a listing.
+const LISTING_SPAN: usize = 30;
+
+/// Which blocks are the time stamps of a listing (comments, stories): three stamps in a
+/// row within [`LISTING_SPAN`] blocks are all a listing's. Empty when the page has fewer
+/// than three stamps (most pages).
+fn listing_stamps(features: &[Features], usable: &[bool]) -> Vec<bool> {
+    let mut listing = Vec::new();
+    // The two stamps before, oldest first.
+    let (mut a, mut b) = (None, None);
+    for (i, (f, &u)) in features.iter().zip(usable).enumerate() {
+        if !(u && f.stamp) {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (a, b)
+            && i - a <= LISTING_SPAN
+        {
+            listing.resize(features.len(), false);
+            for k in [a, b, i] {
+                listing[k] = true;
+            }
+        }
+        (a, b) = (b, Some(i));
+    }
+    listing
 }
 
 /// Classes of ASCII bytes, for [`scan`]'s fast path.
@@ -340,6 +420,8 @@ struct Scan {
     reserved: bool,
     /// The line is all ASCII (so it has no `©`).
     ascii: bool,
+    /// The line has an ASCII digit (so it may be a time stamp).
+    digit: bool,
 }
 
 /// The class and length of the character at byte `i` of `t` (`i` on a character boundary,
@@ -466,6 +548,7 @@ fn scan(t: &str, stops: Stops, f: &mut Features) -> Scan {
                 i += 1;
             }
             digits |= seen & DIGIT != 0;
+            found.digit |= digits;
             if seen & UPPER != 0 && found.glue.is_none() && i > 12 {
                 found.glue =
                     (run.max(12)..i).find(|&k| bytes[k].is_ascii_uppercase() && glued_at(t, k, 1));
@@ -574,6 +657,8 @@ struct Bits {
     word: u64,
     upper: u64,
     letters: u64,
+    /// Not zero when a byte is an ASCII digit.
+    digit: u64,
 }
 
 /// The word bytes, uppercase letters and number of letters of up to 64 ASCII bytes, eight
@@ -584,6 +669,7 @@ fn word_bits(block: &[u8]) -> Bits {
         word: 0,
         upper: 0,
         letters: 0,
+        digit: 0,
     };
     for (j, c) in block.chunks(8).enumerate() {
         // A whole chunk is one load; the line's last, shorter one is gathered byte by byte
@@ -598,7 +684,9 @@ fn word_bits(block: &[u8]) -> Bits {
         );
         let upper = within(x, b'A', b'Z');
         let alpha = upper | within(x, b'a', b'z');
-        let word = alpha | within(x, b'0', b'9') | within(x, b'\'', b'\'');
+        let digit = within(x, b'0', b'9');
+        let word = alpha | digit | within(x, b'\'', b'\'');
+        bits.digit |= digit;
         // The sum of the eight bytes (each 0 or 1) lands in the top byte.
         bits.letters += (alpha >> 7).wrapping_mul(splat(1)) >> 56;
         bits.word |= gather(word) << (8 * j);
@@ -644,6 +732,7 @@ fn scan_ascii(t: &str, bytes: &[u8], stops: Stops, f: &mut Features) -> Scan {
         let block = &bytes[base..bytes.len().min(base + 64)];
         let bits = word_bits(block);
         letters += bits.letters as usize;
+        found.digit |= bits.digit != 0;
         if same && glue.is_none() {
             let mut upper = if base == 0 {
                 bits.upper & !0xfff
@@ -752,7 +841,8 @@ mod tests {
 
     /// The straightforward version of [`scan`] (a pass per feature, `char` methods): the
     /// fast one must agree with it.
-    fn reference(t: &str, stops: Stops) -> (usize, usize, usize, usize, usize, usize, bool) {
+    #[allow(clippy::type_complexity)] // a tuple compares field by field in one assert
+    fn reference(t: &str, stops: Stops) -> (usize, usize, usize, usize, usize, usize, bool, bool) {
         let (mut words, mut stop, mut caps, mut cjk) = (0, 0, 0, 0);
         for w in crate::text::words(t) {
             let c = w.chars().filter(|&c| is_cjk(c)).count();
@@ -782,7 +872,11 @@ mod tests {
             }
             prev = c;
         }
-        (chars, letters, words, stop, caps, cjk, glued)
+        let stamp = t.bytes().any(|b| b.is_ascii_digit())
+            && (3..=10).contains(&words)
+            && chars <= 80
+            && dates::is_stamp(t);
+        (chars, letters, words, stop, caps, cjk, glued, stamp)
     }
 
     #[test]
@@ -826,6 +920,7 @@ mod tests {
                     u64::from(class & ALPHA != 0),
                     "{b:#x} at {at}"
                 );
+                assert_eq!(bits.digit != 0, b.is_ascii_digit(), "{b:#x} at {at}");
             }
         }
     }
@@ -903,6 +998,11 @@ mod tests {
                  More SteakhouseA party of four",
                 "a lowercase line that fills up the first block of sixty-four bytes Top \
                  Stories Here Today (Updated)Some said",
+                // Time stamps, ASCII and not.
+                "2 days ago at 07:52 am",
+                "Wednesday November 20, 2019",
+                "Mercredi 20 novembre 2019 — 20 Nov 2019",
+                "Posted 4 hours ago · 2019",
                 "",
                 "   ",
                 "’",
@@ -942,6 +1042,7 @@ mod tests {
                     f.caps,
                     f.cjk,
                     f.glued_title,
+                    f.stamp,
                 );
                 assert_eq!(got, reference(t, stops), "{t:?}");
                 assert_eq!(Features::stops_of(line, stops), f.stops, "{t:?}");
@@ -950,7 +1051,9 @@ mod tests {
         let f = Features::of("© 2019 All Rights Reserved", &p, Stops::English);
         assert!(f.copyright);
         let f = Features::of("2019 All Rights Reserved", &p, Stops::English);
-        assert!(f.copyright && !f.end_punct);
+        assert!(f.copyright && f.footer && !f.end_punct);
+        let f = Features::of("© John Brecher Needle poking skin", &p, Stops::English);
+        assert!(f.copyright && !f.footer);
         assert!(Features::of("Rights reserved by all.", &p, Stops::English).end_punct);
     }
 }

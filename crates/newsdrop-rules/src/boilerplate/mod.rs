@@ -39,7 +39,7 @@ use newsdrop_core::{
 };
 use serde::Deserialize;
 
-use self::classify::{Class, Features, Params};
+use self::classify::{Class, Features, Params, Repeat};
 use self::learn::{Learn, Learner};
 use self::phrases::Kind;
 use self::rules::{Lists, PhraseSets, RuleFiles};
@@ -295,6 +295,9 @@ impl Boilerplate {
                 dom::Fate::Drop(why) => Decision::Drop(why),
                 dom::Fate::Keep => match f.hit {
                     Some(k) if k != Kind::Keep => Decision::Drop(k.reason().into()),
+                    None if is_caption(&block.text, f) => {
+                        Decision::Drop(Kind::Media.reason().into())
+                    }
                     _ => Decision::Leave,
                 },
             })
@@ -343,12 +346,36 @@ impl Boilerplate {
                 Decision::Drop(k.reason().into())
             } else if a.classes[i] == Class::Bad {
                 Decision::Drop(reason(Place::Inside, f).into())
+            } else if is_caption(&block.text, f) {
+                Decision::Drop("inside the article: image or video label".into())
+            } else if repeated(f) {
+                Decision::Drop("inside the article: repeated on the page".into())
             } else {
                 Decision::Leave
             };
             out.push(d);
         }
         out
+    }
+}
+
+/// Whether a kept line is a caption ending in its image's credit ("… (Image: Getty)", see
+/// [`phrases::ends_with_credit`]): it is dropped, but only where it is, so it weighs in the
+/// run search as its shape says (a caption between two paragraphs does not end the
+/// article), and only kept lines are looked at. A long line is prose that happens to end
+/// so; a credit ends without a full stop.
+fn is_caption(text: &str, f: &Features) -> bool {
+    !f.end_punct && (3..=50).contains(&f.words) && phrases::ends_with_credit(text)
+}
+
+/// Whether a line inside the run is dropped for being on the page more than once (see
+/// [`Repeat`]): every copy, but for the first copy of a sentence, which may be the
+/// article's own, quoted again in a box.
+fn repeated(f: &Features) -> bool {
+    match f.repeat {
+        Repeat::Once => false,
+        Repeat::First => !f.end_punct,
+        Repeat::Again => true,
     }
 }
 
@@ -696,6 +723,134 @@ mod tests {
         assert_eq!(
             reason(Place::Before, &f(None, false, 3)),
             "before the article: short line"
+        );
+    }
+
+    /// The body the rule keeps of a text page of `lines`.
+    fn text_body<S: AsRef<str>>(lines: &[S]) -> String {
+        let lines: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
+        let mut a = crate::text::line_article(&lines);
+        let bp = Boilerplate::with_defaults().expect("phrases");
+        bp.apply(&mut a).expect("applies");
+        a.body()
+    }
+
+    const PARA_1: &str = "The county council met on Tuesday and after a long debate it voted \
+        to approve the harbour plan, with two of its members against it and one abstaining \
+        from the vote that the planning board had asked it to hold before the winter.";
+    const PARA_2: &str = "Work on the new quay is to start in the spring, the council's \
+        planning officer said, and it should take two years to finish if the weather and \
+        the budget allow it, which many in the town doubt after the last delays.";
+
+    const PARA_3: &str = "The harbour master welcomed the vote and said that the fishing \
+        fleet had waited long enough for a quay that can take the larger boats, and that \
+        he hoped the work would not close the harbour for the whole of the summer.";
+
+    #[test]
+    fn a_thread_of_stamped_comments_does_not_outweigh_the_article() {
+        const COMMENT: &str = "I have lived by the harbour for thirty years and I can tell \
+            you that the council has promised a new quay at every election since then, so \
+            forgive me if I do not hold my breath for this one either.";
+        let mut lines: Vec<String> = ["Council approves the harbour plan", PARA_1, PARA_2]
+            .map(String::from)
+            .into();
+        for (user, when) in [
+            ("harbourwatcher", "2 days ago at 07:52 am"),
+            ("Nick A", "2 days ago at 08:10 am"),
+            ("quayside", "1 day ago at 11:02 pm"),
+            ("tjedora", "20 hours ago"),
+        ] {
+            lines.extend([
+                user.to_string(),
+                when.to_string(),
+                format!("{COMMENT} Says {user}."),
+                format!("And {user} says again: {COMMENT}"),
+                "Rating: 12 Votes".to_string(),
+            ]);
+        }
+        assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
+    }
+
+    #[test]
+    fn a_listing_above_the_article_does_not_take_its_place() {
+        // Longer than 0.4 of the article: the first item would win if it were preferred.
+        const SUMMARY: &str = "The county's schools will open an hour later from next term, \
+            the education board said on Monday after a year of complaints from parents, who \
+            had asked for the change, and from teachers, who had said that the early start \
+            was the reason for half of the absences they saw.";
+        let mut lines = Vec::new();
+        for (n, when) in ["Monday November 18, 2019", "Tuesday November 19, 2019"]
+            .iter()
+            .enumerate()
+        {
+            lines.extend([
+                format!("Schools to open later, part {n}"),
+                "Jane Doe".to_string(),
+                when.to_string(),
+                format!("{SUMMARY} ({n})"),
+            ]);
+        }
+        lines.extend(["Latest", "Wednesday November 20, 2019", PARA_1, PARA_2].map(String::from));
+        assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
+    }
+
+    #[test]
+    fn one_stamp_under_a_standfirst_does_not_split_the_article() {
+        let lines = [
+            "Council approves the harbour plan",
+            "November 18, 2019",
+            PARA_1,
+            "By Jane Doe",
+            "Nov. 19, 2019 8:03 am ET",
+            PARA_2,
+            PARA_3,
+        ];
+        assert_eq!(
+            text_body(&lines),
+            format!("{PARA_1}\n\nBy Jane Doe\n\nNov. 19, 2019 8:03 am ET\n\n{PARA_2}\n\n{PARA_3}")
+        );
+    }
+
+    #[test]
+    fn the_page_footer_ends_the_article() {
+        const RULES: &str = "Users must follow the laws of their country and the rules of \
+            the site when they post, and the moderators have the right to delete any comment \
+            that breaks them, without giving a reason, and to block the account of its author.";
+        let mut lines = vec![PARA_1, PARA_2];
+        lines.extend([
+            "World", "Business", "Sport", "Culture", "About us", "Contact",
+        ]);
+        lines.extend([
+            "© 2019 The Courier. All rights reserved",
+            "Community standards",
+        ]);
+        let rules: Vec<String> = (1..=3).map(|n| format!("{n}. {RULES}")).collect();
+        let mut lines: Vec<String> = lines.into_iter().map(String::from).collect();
+        lines.extend(rules);
+        assert_eq!(text_body(&lines), format!("{PARA_1}\n\n{PARA_2}"));
+    }
+
+    #[test]
+    fn lines_the_page_repeats_are_dropped_but_the_first_copy_of_a_sentence() {
+        const CAPTION: &str = "The harbour at low tide, seen from the old quay (Photo: J. Doe)";
+        const QUOTE: &str = "\u{201c}We have waited long enough for this quay,\u{201d} she said.";
+        let lines = [
+            PARA_1, CAPTION, PARA_2, QUOTE, PARA_3, QUOTE, CAPTION, PARA_1,
+        ];
+        assert_eq!(
+            text_body(&lines),
+            format!("{PARA_1}\n\n{PARA_2}\n\n{QUOTE}\n\n{PARA_3}")
+        );
+    }
+
+    #[test]
+    fn a_caption_ending_in_its_credit_is_dropped_and_the_article_goes_on() {
+        const CAPTION: &str = "Members of the council at the harbour on the morning of the \
+            vote, with the old quay behind them (Image: GETTY )";
+        let lines = [PARA_1, CAPTION, PARA_2, PARA_3];
+        assert_eq!(
+            text_body(&lines),
+            format!("{PARA_1}\n\n{PARA_2}\n\n{PARA_3}")
         );
     }
 

@@ -407,6 +407,45 @@ impl Phrases {
     }
 }
 
+/// Whether `line` is a caption that ends in its image's credit: "… in size (Image: GETTY )",
+/// "… instead. (Photo: Getty Images)", "… equivalent. Credit: ESA". Text dumps put a
+/// caption on its own line, and the credit tells it from prose; a credit alone on a line
+/// ("Photo: AP") is a [`Kind::Media`] phrase already.
+pub fn ends_with_credit(line: &str) -> bool {
+    const LABELS: [&[u8]; 8] = [
+        b"image",
+        b"photo",
+        b"photos",
+        b"picture",
+        b"pic",
+        b"photograph",
+        b"credit",
+        b"ap photo",
+    ];
+    // Bytes all the way: this looks at most lines of every page.
+    let b = line.as_bytes().trim_ascii_end();
+    // "(Image: GETTY )", "(Photo Credit : PTI)", "(AP Photo/Alan Diaz)".
+    if let Some(rest) = b.strip_suffix(b")") {
+        let Some(open) = rest.iter().rposition(|&c| c == b'(') else {
+            return false;
+        };
+        let inside = rest[open + 1..].trim_ascii_start();
+        return LABELS.iter().any(|l| {
+            inside.len() > l.len()
+                && inside[..l.len()].eq_ignore_ascii_case(l)
+                && matches!(inside[l.len()], b':' | b' ' | b'/')
+        });
+    }
+    // "… equivalent. Credit: ESA": a few words after the label's colon, the line's last.
+    let tail = &b[b.len().saturating_sub(60)..];
+    let Some(colon) = tail.iter().rposition(|&c| c == b':') else {
+        return false;
+    };
+    let colon = b.len() - tail.len() + colon;
+    b[..colon].ends_with(b" Credit")
+        && (1..=6).contains(&crate::text::words(&line[colon + 1..]).count())
+}
+
 /// A user phrase as matched: trimmed, inner whitespace squeezed.
 fn normalise(p: &str) -> String {
     p.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -443,6 +482,29 @@ mod tests {
         assert_eq!(kind(&p, "Image one"), Some(Media));
         assert_eq!(kind(&p, "Imagine a world"), None);
         assert_eq!(kind(&p, "Sharing the load, the parties agreed"), None);
+    }
+
+    #[test]
+    fn captions_that_end_in_a_credit() {
+        for line in [
+            "Protesters have worn masks to protect their identities (Image: GETTY )",
+            "Breathing it in. (Photo Credit : PTI File Photo )",
+            "A truck outside a store in Hialeah, Fla. (AP Photo/Alan Diaz, File)",
+            "WeWork chairman Marcelo Claure (Credit: Getty Images)",
+            "A habitation module compared to its equivalent. Credit: ESA",
+        ] {
+            assert!(ends_with_credit(line), "{line}");
+        }
+        for line in [
+            "The minister (pictured) said the plan would go ahead.",
+            "The council met on Tuesday (photographers were kept out).",
+            "Credit: AP",
+            "He said the bank would extend the Credit: a line of 20 words that goes on \
+             and on like a sentence does, well past what a credit holds",
+            "Photos (Imagine that)",
+        ] {
+            assert!(!ends_with_credit(line), "{line}");
+        }
     }
 
     #[test]

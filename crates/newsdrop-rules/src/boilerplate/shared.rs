@@ -18,9 +18,13 @@
 
 use newsdrop_core::Article;
 
-use super::classify::Features;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use super::classify::{Features, Repeat};
 use super::phrases::Phrases;
 use crate::stopwords::Stops;
+use crate::text::Fast;
 
 /// What the scratch space holds.
 struct Cached {
@@ -87,6 +91,7 @@ pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<F
         };
         out.push(f);
     }
+    mark_repeats(&mut out, &prints);
     article.scratch.put(Cached {
         stops,
         phrases: phrases.key(),
@@ -94,6 +99,28 @@ pub fn features(article: &mut Article, phrases: &Phrases, stops: Stops) -> Vec<F
         features: out.clone(),
     });
     out
+}
+
+/// Marks the lines of five words or more that the page has more than once (see
+/// [`Repeat`]), by their fingerprints.
+fn mark_repeats(features: &mut [Features], prints: &[u64]) {
+    let mut first: HashMap<u64, usize, Fast> =
+        HashMap::with_capacity_and_hasher(features.len(), Fast::default());
+    for i in 0..features.len() {
+        features[i].repeat = Repeat::Once;
+        if features[i].words < 5 {
+            continue;
+        }
+        match first.entry(prints[i]) {
+            Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            Entry::Occupied(e) => {
+                features[*e.get()].repeat = Repeat::First;
+                features[i].repeat = Repeat::Again;
+            }
+        }
+    }
 }
 
 /// `features`, which [`features`] has just given for `article`'s blocks as they still are,

@@ -29,6 +29,12 @@ enum Tok<'a> {
 
 fn tokens(text: &str) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
+    tokenize(text, |t| out.push(t));
+    out
+}
+
+/// The tokens of `text`, each handed to `push` in order; each takes at least one byte.
+fn tokenize<'a>(text: &'a str, mut push: impl FnMut(Tok<'a>)) {
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -55,26 +61,25 @@ fn tokens(text: &str) -> Vec<Tok<'_>> {
                     break;
                 }
             }
-            out.push(Tok::Num(n, digits.len()));
+            push(Tok::Num(n, digits.len()));
         } else if c.is_ascii_alphabetic() {
             let s = i;
             while i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'\'') {
                 i += 1;
             }
-            out.push(Tok::Word(&text[s..i]));
+            push(Tok::Word(&text[s..i]));
         } else if c.is_ascii() {
             if !c.is_ascii_whitespace() {
-                out.push(Tok::Sep(c as char));
+                push(Tok::Sep(c as char));
             }
             i += 1;
         } else {
             // Skip the whole non-ASCII character; it separates.
             let len = text[i..].chars().next().map_or(1, char::len_utf8);
-            out.push(Tok::Sep(' '));
+            push(Tok::Sep(' '));
             i += len;
         }
     }
-    out
 }
 
 const MONTHS: &[(&str, i8)] = &[
@@ -185,6 +190,161 @@ pub fn find(text: &str) -> Option<Found> {
     let date = find_date(&toks)?;
     let (time, offset) = find_time(&toks);
     Some(Found { date, time, offset })
+}
+
+/// Whether `text` is a time stamp and little else: a date ("Wednesday November 20, 2019",
+/// "18 Nov 2019, 19:09") or a relative time ("2 days ago at 07:52 am", "Posted 4 hours
+/// ago"), with at most two other words (a name, a zone). Comments and lists of
+/// stories give each item such a line; an article has one, in its header. A line with an
+/// `@` is not one: "— Name (@handle) November 19, 2019" closes a tweet quoted in the article.
+pub fn is_stamp(text: &str) -> bool {
+    if text.len() > 80 || !may_be_stamp(text.as_bytes()) {
+        return false;
+    }
+    // The other words first: most lines with a year are headlines, and fail here cheaply.
+    let mut other = 0;
+    for w in text.split(|c: char| !c.is_ascii_alphabetic()) {
+        if !w.is_empty() && !stamp_word(w) {
+            other += 1;
+            if other > 2 {
+                return false;
+            }
+        }
+    }
+    // At most 80 tokens (one byte each at least), on the stack: no allocation per line.
+    let mut buf = [Tok::Sep(' '); 80];
+    let mut n = 0;
+    tokenize(text, |t| {
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = t;
+            n += 1;
+        }
+    });
+    let toks = &buf[..n];
+    // "4 hours ago", "4 hrs ago": a count and a unit before "ago".
+    let relative = toks.windows(3).any(|w| {
+        matches!(w[0], Tok::Num(..))
+            && unit(w[1])
+            && matches!(w[2], Tok::Word(a) if a.eq_ignore_ascii_case("ago"))
+    });
+    relative || find_date(toks).is_some()
+}
+
+/// What every stamp has, found in one pass over the bytes (most short lines with a number
+/// are not dates: "iPhone 11 Pro", "$139.00", "Rating: 36 Votes"): a digit and a four-digit
+/// year, a `/` (11/20/19) or "ago"; and no `@`.
+fn may_be_stamp(b: &[u8]) -> bool {
+    let (mut run, mut digit, mut year, mut slash, mut ago) = (0, false, false, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_digit() {
+            run += 1;
+            digit = true;
+            continue;
+        }
+        year |= run == 4;
+        run = 0;
+        match c {
+            b'@' => return false,
+            b'/' => slash = true,
+            b'o' | b'O' => ago |= i >= 2 && b[i - 2..i].eq_ignore_ascii_case(b"ag"),
+            _ => {}
+        }
+    }
+    digit && (year || run == 4 || slash || ago)
+}
+
+/// A word a stamp may have: a month, a weekday, a unit of time, "ago", "am", "posted", …
+/// One `match` on the word lowercased (this runs on every short line with a year).
+fn stamp_word(w: &str) -> bool {
+    let mut buf = [0u8; 9];
+    let Some(lower) = buf.get_mut(..w.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(w.as_bytes());
+    lower.make_ascii_lowercase();
+    unit_word(lower)
+        || matches!(
+            &*lower,
+            b"ago"
+                | b"am"
+                | b"pm"
+                | b"at"
+                | b"on"
+                | b"by"
+                | b"posted"
+                | b"published"
+                | b"updated"
+                | b"monday"
+                | b"tuesday"
+                | b"wednesday"
+                | b"thursday"
+                | b"friday"
+                | b"saturday"
+                | b"sunday"
+                | b"mon"
+                | b"tue"
+                | b"wed"
+                | b"thu"
+                | b"fri"
+                | b"sat"
+                | b"sun"
+                | b"january"
+                | b"february"
+                | b"march"
+                | b"april"
+                | b"may"
+                | b"june"
+                | b"july"
+                | b"august"
+                | b"september"
+                | b"october"
+                | b"november"
+                | b"december"
+                | b"jan"
+                | b"feb"
+                | b"mar"
+                | b"apr"
+                | b"jun"
+                | b"jul"
+                | b"aug"
+                | b"sep"
+                | b"sept"
+                | b"oct"
+                | b"nov"
+                | b"dec"
+        )
+}
+
+/// A unit of a relative time ("minutes", "hrs"), lowercase.
+fn unit_word(w: &[u8]) -> bool {
+    let w = w.strip_suffix(b"s").unwrap_or(w);
+    matches!(
+        w,
+        b"sec"
+            | b"second"
+            | b"min"
+            | b"minute"
+            | b"hr"
+            | b"hour"
+            | b"day"
+            | b"week"
+            | b"month"
+            | b"year"
+    )
+}
+
+/// A unit of a relative time, as a token.
+fn unit(t: Tok<'_>) -> bool {
+    match t {
+        Tok::Word(w) if w.len() <= 8 => {
+            let mut buf = [0u8; 8];
+            let lower = &mut buf[..w.len()];
+            lower.copy_from_slice(w.as_bytes());
+            lower.make_ascii_lowercase();
+            unit_word(lower)
+        }
+        _ => false,
+    }
 }
 
 fn num(t: Option<&Tok<'_>>) -> Option<(u32, usize)> {
@@ -358,6 +518,34 @@ mod tests {
             Some("2023-06-21"),
         );
         check("Saturday, November 23, 2024 \u{a0}", Some("2024-11-23"));
+    }
+
+    #[test]
+    fn stamps_are_dates_or_relative_times_and_little_else() {
+        for t in [
+            "2 days ago at 07:52 am",
+            "Posted 4 hrs ago",
+            "16 hours ago on iOS Blog",
+            "Wednesday November 20, 2019",
+            "18 Nov 2019, 19:09",
+            "Nov. 19, 2019 8:03 am ET",
+            "By Maren Estrada 2 days ago",
+            "Associated Press November 19, 2019",
+        ] {
+            assert!(is_stamp(t), "{t}");
+        }
+        for t in [
+            // A quoted tweet's attribution is part of the article.
+            "— The Senate (@NGRSenate) November 19, 2019",
+            "The council met on November 19, 2019 to approve the plan",
+            "June 9 – West Palm Beach, FL @ Coral Sky Amphitheatre",
+            "June 10 – Tampa, FL",
+            "Two days ago",
+            "4 days ago the minister resigned",
+            "Rating: 36 Votes",
+        ] {
+            assert!(!is_stamp(t), "{t}");
+        }
     }
 
     #[test]
