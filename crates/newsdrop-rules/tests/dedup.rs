@@ -7,7 +7,7 @@ mod util;
 
 use std::path::PathBuf;
 
-use newsdrop_core::DedupStatus;
+use newsdrop_core::{Article, DedupStatus, Pipeline};
 
 fn seeds() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeds");
@@ -27,6 +27,13 @@ fn seeds() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The text file `name` with `text`, through `pipeline`.
+fn processed(pipeline: &Pipeline, name: &str, text: &str) -> Article {
+    let mut article = util::text_article(name, text);
+    pipeline.run(&mut article).expect("pipeline");
+    article
+}
+
 #[test]
 fn the_five_seeds_are_unique_and_their_copies_are_not() {
     let seeds = seeds();
@@ -34,16 +41,14 @@ fn the_five_seeds_are_unique_and_their_copies_are_not() {
     let pipeline = util::default_pipeline();
     let mut ids = Vec::new();
     for (name, text) in &seeds {
-        let mut a = util::text_article(name, text);
-        pipeline.run(&mut a).expect("pipeline");
+        let a = processed(&pipeline, name, text);
         let v = a.dedup.expect("a verdict");
         assert_eq!(v.status, DedupStatus::Unique, "{name}: {v:?}");
         ids.push(a.id);
     }
 
     let (name, text) = &seeds[0];
-    let mut exact = util::text_article(&format!("copy-{name}"), text);
-    pipeline.run(&mut exact).expect("pipeline");
+    let exact = processed(&pipeline, &format!("copy-{name}"), text);
     let v = exact.dedup.expect("verdict");
     assert_eq!(
         (v.status, v.of.as_deref()),
@@ -57,8 +62,7 @@ fn the_five_seeds_are_unique_and_their_copies_are_not() {
         .replace(['\u{201c}', '\u{201d}'], "\"");
     let copy = format!("Other Outlet\n\nHome | World | Sport\n\n{body}\n\nShare this article\n")
         .replace('\n', "\r\n");
-    let mut near = util::text_article("other-outlet.txt", &copy);
-    pipeline.run(&mut near).expect("pipeline");
+    let near = processed(&pipeline, "other-outlet.txt", &copy);
     let v = near.dedup.expect("verdict");
     assert_ne!(v.status, DedupStatus::Unique, "{v:?}");
     assert_eq!(v.of.as_deref(), Some(ids[0].as_str()), "{v:?}");
@@ -81,10 +85,8 @@ fn a_teaser_is_a_copy_of_its_story_but_not_the_story_of_its_teaser() {
     let brief = format!("Briefs\n\n{paragraph}\n");
 
     let pipeline = util::default_pipeline();
-    let mut story = util::text_article(name, text);
-    pipeline.run(&mut story).expect("pipeline");
-    let mut teaser = util::text_article("brief.txt", &brief);
-    pipeline.run(&mut teaser).expect("pipeline");
+    let story = processed(&pipeline, name, text);
+    let teaser = processed(&pipeline, "brief.txt", &brief);
     let v = teaser.dedup.expect("verdict");
     assert_eq!(
         (v.status, v.of.as_deref()),
@@ -93,11 +95,9 @@ fn a_teaser_is_a_copy_of_its_story_but_not_the_story_of_its_teaser() {
     );
 
     let pipeline = util::default_pipeline();
-    let mut teaser = util::text_article("brief.txt", &brief);
-    pipeline.run(&mut teaser).expect("pipeline");
+    let teaser = processed(&pipeline, "brief.txt", &brief);
     assert_eq!(teaser.dedup.expect("verdict").status, DedupStatus::Unique);
-    let mut story = util::text_article(name, text);
-    pipeline.run(&mut story).expect("pipeline");
+    let story = processed(&pipeline, name, text);
     let v = story.dedup.expect("verdict");
     assert_eq!(v.status, DedupStatus::Unique, "{v:?}");
 }
@@ -127,10 +127,8 @@ fn a_story_quoting_a_short_article_as_background_is_not_its_copy() {
     );
 
     let pipeline = util::default_pipeline();
-    let mut first = util::text_article("brief.txt", &short);
-    pipeline.run(&mut first).expect("pipeline");
-    let mut second = util::text_article(name, &quoting);
-    pipeline.run(&mut second).expect("pipeline");
+    processed(&pipeline, "brief.txt", &short);
+    let second = processed(&pipeline, name, &quoting);
     let v = second.dedup.expect("verdict");
     assert_eq!(v.status, DedupStatus::Unique, "{v:?}");
 
@@ -138,10 +136,8 @@ fn a_story_quoting_a_short_article_as_background_is_not_its_copy() {
     let added = paragraphs(&seeds[1].1, 40..60).remove(0);
     let longer = format!("{text}\n\n{added}\n");
     let pipeline = util::default_pipeline();
-    let mut original = util::text_article(name, text);
-    pipeline.run(&mut original).expect("pipeline");
-    let mut copy = util::text_article("longer.txt", &longer);
-    pipeline.run(&mut copy).expect("pipeline");
+    let original = processed(&pipeline, name, text);
+    let copy = processed(&pipeline, "longer.txt", &longer);
     let v = copy.dedup.expect("verdict");
     assert_eq!(
         (v.status, v.of.as_deref()),
