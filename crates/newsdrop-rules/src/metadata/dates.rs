@@ -253,8 +253,9 @@ fn may_be_stamp(b: &[u8]) -> bool {
     digit && (year || run == 4 || slash || ago)
 }
 
-/// A word a stamp may have: a month, a weekday, a unit of time, "ago", "am", "posted", …
-/// One `match` on the word lowercased (this runs on every short line with a year).
+/// A word a stamp may have: a month ([`MONTHS`]), a weekday, a unit of time, "ago", "am",
+/// "posted", … One `match` on the word lowercased before the month table (this runs on
+/// every short line with a year).
 fn stamp_word(w: &str) -> bool {
     let mut buf = [0u8; 9];
     let Some(lower) = buf.get_mut(..w.len()) else {
@@ -288,31 +289,8 @@ fn stamp_word(w: &str) -> bool {
                 | b"fri"
                 | b"sat"
                 | b"sun"
-                | b"january"
-                | b"february"
-                | b"march"
-                | b"april"
-                | b"may"
-                | b"june"
-                | b"july"
-                | b"august"
-                | b"september"
-                | b"october"
-                | b"november"
-                | b"december"
-                | b"jan"
-                | b"feb"
-                | b"mar"
-                | b"apr"
-                | b"jun"
-                | b"jul"
-                | b"aug"
-                | b"sep"
-                | b"sept"
-                | b"oct"
-                | b"nov"
-                | b"dec"
         )
+        || month(w).is_some()
 }
 
 /// A unit of a relative time ("minutes", "hrs"), lowercase.
