@@ -208,3 +208,74 @@ fn check_reports_a_mistake_in_a_boilerplate_rule_file_with_its_line() {
         "{stderr}"
     );
 }
+
+/// `text` with every line longer than `width` broken greedily at spaces, as `fmt`, mail
+/// clients and wire services break prose.
+fn hard_wrapped(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&current);
+                out.push('\n');
+                current.clear();
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn process_gives_a_hard_wrapped_page_the_body_of_the_page_unwrapped() {
+    let env = Env::new("");
+    let mut wrapped_lines = 0;
+    for (name, bytes) in seeds() {
+        let text = String::from_utf8(bytes).expect("seeds are UTF-8");
+        let wrapped = hard_wrapped(&text, 72);
+        wrapped_lines += wrapped.lines().count() - text.lines().count();
+        fs::write(env.path("staging").join(&name), &text).expect("write");
+        fs::write(env.path("staging").join(format!("wrapped-{name}")), wrapped).expect("write");
+    }
+    assert!(
+        wrapped_lines > 100,
+        "the seeds have long paragraphs to wrap"
+    );
+    let out = env.newsdrop(&["process", "staging"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: std::collections::HashMap<String, serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("json");
+                (v["source"]["name"].as_str().expect("name").to_string(), v)
+            })
+            .collect();
+    for (name, _) in seeds() {
+        let (plain, wrapped) = (&records[&name], &records[&format!("wrapped-{name}")]);
+        for field in [
+            "body",
+            "title",
+            "published",
+            "authors",
+            "dateline",
+            "publisher",
+        ] {
+            assert_eq!(wrapped[field], plain[field], "{name}: {field}");
+        }
+        assert_eq!(
+            wrapped["dedup"]["status"], "exact",
+            "{name}: same words, so an exact copy"
+        );
+    }
+}

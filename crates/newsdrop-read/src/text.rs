@@ -1,15 +1,68 @@
-//! Plain text (`.txt`): one [`BlockKind::Line`] block per non-empty line.
+//! Plain text (`.txt`): one [`BlockKind::Line`] block per non-empty line, with hard-wrapped
+//! paragraphs joined back into one.
 //!
 //! Text dumps of news pages mix page chrome and paragraphs line by line, so the line is the
 //! unit the boilerplate rule judges; blank lines are kept as `gap_before`, the only structure
-//! a text dump has.
+//! a text dump has. Mail, wire copy and text run through `fmt` break each paragraph at a
+//! fixed width (72 or 80 columns) instead; judged line by line, every piece of such a
+//! paragraph is a short line, and the article is lost. Such a page is recognised by its
+//! width ([`wrap_width`]), and a line is joined to the next where the next one's first word
+//! would not have fitted on it: what a greedy wrapper leaves. Unwrapped pages (a paragraph a
+//! line, as browsers save them) are read line by line as before.
 
 use newsdrop_core::{Block, BlockKind};
 
+/// Widths a hard-wrapped page may have: `fmt`'s 75, mail's 72, the terminal's 80, and
+/// what editors are set to, up to 100. Chrome lines shorter than the lower bound are never
+/// taken for pieces of a paragraph.
+const WRAP_WIDTHS: std::ops::RangeInclusive<usize> = 40..=100;
+/// How far short of the width a greedy wrapper's lines end: the next word did not fit.
+const WRAP_SLACK: usize = 20;
+/// Lines that must end near the width, each followed by a line whose first word would
+/// not have fitted, before a page counts as hard-wrapped.
+const MIN_WRAPPED_LINES: usize = 3;
+
 /// Splits decoded text (LF line ends) into line blocks. Each line is trimmed at both ends
 /// and tabs, form feeds and no-break spaces become plain spaces; the inner text is kept as is.
+/// On a hard-wrapped page, the lines of a paragraph become one block, joined by spaces.
 pub(crate) fn blocks(text: &str) -> Vec<Block> {
-    let mut blocks = Vec::new();
+    let lines = lines(text);
+    let width = wrap_width(&lines);
+    let mut blocks: Vec<Block> = Vec::with_capacity(lines.len());
+    let mut joins_next = false;
+    for (i, line) in lines.iter().enumerate() {
+        let text = if line.text.contains(['\t', '\u{a0}', '\u{0c}']) {
+            line.text.replace(['\t', '\u{a0}', '\u{0c}'], " ")
+        } else {
+            line.text.to_string()
+        };
+        match blocks.last_mut() {
+            Some(last) if joins_next => {
+                last.text.push(' ');
+                last.text.push_str(&text);
+            }
+            _ => {
+                let mut block = Block::new(text, BlockKind::Line);
+                block.gap_before = line.gap_before;
+                blocks.push(block);
+            }
+        }
+        joins_next = width.is_some_and(|w| wraps_into(line, lines.get(i + 1), w));
+    }
+    blocks
+}
+
+/// A non-empty line of the page, trimmed.
+struct Line<'a> {
+    text: &'a str,
+    /// Its length in characters.
+    chars: usize,
+    /// A blank line (or the start of the page) comes before it.
+    gap_before: bool,
+}
+
+fn lines(text: &str) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
     let mut gap = true;
     for line in text.split('\n') {
         let line = line.trim();
@@ -17,17 +70,51 @@ pub(crate) fn blocks(text: &str) -> Vec<Block> {
             gap = true;
             continue;
         }
-        let line = if line.contains(['\t', '\u{a0}', '\u{0c}']) {
-            line.replace(['\t', '\u{a0}', '\u{0c}'], " ")
-        } else {
-            line.to_string()
-        };
-        let mut block = Block::new(line, BlockKind::Line);
-        block.gap_before = gap;
+        lines.push(Line {
+            text: line,
+            chars: line.chars().count(),
+            gap_before: gap,
+        });
         gap = false;
-        blocks.push(block);
     }
-    blocks
+    lines
+}
+
+/// Whether `line` is a piece of a paragraph wrapped at `width` that goes on in `next`: it
+/// ends within [`WRAP_SLACK`] of the width, and `next` follows without a blank line and
+/// opens with a word too long to have fitted on it.
+fn wraps_into(line: &Line<'_>, next: Option<&Line<'_>>, width: usize) -> bool {
+    let Some(next) = next.filter(|n| !n.gap_before) else {
+        return false;
+    };
+    let first_word = next.text.split(' ').next().map_or(0, |w| w.chars().count());
+    line.chars <= width && line.chars + WRAP_SLACK >= width && line.chars + 1 + first_word > width
+}
+
+/// The width a hard-wrapped page was wrapped at, or `None` for a page that is not.
+///
+/// The width is where the line ends of the page bunch: of the widths in [`WRAP_WIDTHS`],
+/// the one with the most lines followed by another line ending within ten characters
+/// short of it (then the longest such line: the exact width). The page is wrapped when at
+/// least [`MIN_WRAPPED_LINES`] lines would join at that width and lines longer than it
+/// are fewer than a quarter of those: a page saved from a browser has its paragraphs on
+/// lines of several hundred characters.
+fn wrap_width(lines: &[Line<'_>]) -> Option<usize> {
+    let followed = |i: usize| lines.get(i + 1).is_some_and(|n| !n.gap_before);
+    let mut ends = [0usize; *WRAP_WIDTHS.end() + 1];
+    for (i, line) in lines.iter().enumerate() {
+        if followed(i) && line.chars <= *WRAP_WIDTHS.end() {
+            ends[line.chars] += 1;
+        }
+    }
+    let bunch = |w: usize| ends[w - 9..=w].iter().sum::<usize>();
+    let top = WRAP_WIDTHS.max_by_key(|&w| (bunch(w), std::cmp::Reverse(w)))?;
+    let width = (top - 9..=top).rev().find(|&w| ends[w] > 0)?;
+    let wrapped = (0..lines.len())
+        .filter(|&i| wraps_into(&lines[i], lines.get(i + 1), width))
+        .count();
+    let longer = lines.iter().filter(|l| l.chars > width).count();
+    (wrapped >= MIN_WRAPPED_LINES && longer * 4 <= wrapped).then_some(width)
 }
 
 #[cfg(test)]
@@ -58,5 +145,72 @@ mod tests {
         check("", &[]);
         check("\n\n", &[]);
         check("  indented", &[("indented", true)]);
+    }
+
+    #[test]
+    fn a_hard_wrapped_paragraph_is_one_block_and_the_chrome_around_it_stays_lines() {
+        let page = "Regional Herald\n\
+                    e-Paper | Newsletters | Podcasts\n\
+                    \n\
+                    Black Sabbath have topped a list of the best British rock albums of all\n\
+                    time.\n\
+                    \n\
+                    The band once fronted by Ozzy Osbourne led a poll of Kerrang! magazine\n\
+                    readers with their 1970 self-titled debut. The band have three more\n\
+                    efforts on the list, including fifth-placed Paranoid.\n\
+                    Osbourne appears more than any other act, with two solo records.\n\
+                    \n\
+                    Read more:\n\
+                    Car giant hit by Mercedes slump\n";
+        check(
+            page,
+            &[
+                ("Regional Herald", true),
+                ("e-Paper | Newsletters | Podcasts", false),
+                (
+                    "Black Sabbath have topped a list of the best British rock albums of all time.",
+                    true,
+                ),
+                (
+                    "The band once fronted by Ozzy Osbourne led a poll of Kerrang! magazine \
+                     readers with their 1970 self-titled debut. The band have three more \
+                     efforts on the list, including fifth-placed Paranoid.",
+                    true,
+                ),
+                // A paragraph after a single line break: the line before it ends far
+                // short of the width, so the two are not joined.
+                (
+                    "Osbourne appears more than any other act, with two solo records.",
+                    false,
+                ),
+                ("Read more:", true),
+                ("Car giant hit by Mercedes slump", false),
+            ],
+        );
+    }
+
+    #[test]
+    fn lines_of_a_page_saved_from_a_browser_are_not_joined() {
+        // Headlines of 60 to 80 characters one after another, as link lists are, with the
+        // page's paragraphs on long lines: nothing is wrapped.
+        let para = "The committee said on Monday that it would publish its report after the \
+                    summer, once every witness had been heard and the evidence weighed.";
+        let page = format!(
+            "{para}\n\n\
+             Markets slide as investors weigh the latest figures from the central bank\n\
+             Storm leaves thousands without power across the northern coast overnight\n\
+             Minister defends the budget plan against its critics in a heated debate\n\
+             Local team celebrates promotion after a dramatic final day of the season\n\
+             Museum reopens its doors to visitors after a long and costly renovation\n\n\
+             {para}\n\n{para}\n\n{para}\n"
+        );
+        assert_eq!(blocks(&page).len(), 9);
+    }
+
+    #[test]
+    fn two_wrapped_lines_are_too_few_to_call_a_page_wrapped() {
+        let page = "Katerina Thanou is confident she and fellow sprinter Kostas Kenteris\n\
+                    will not be punished for missing drugs tests before the Olympics.\n";
+        assert_eq!(blocks(page).len(), 2);
     }
 }
