@@ -812,6 +812,36 @@ mod tests {
     }
 
     #[test]
+    fn a_korean_article_under_english_chrome_is_kept_whole() {
+        // Korean glues its particles to the words, so its prose has as few whole-word
+        // stopwords as chrome: length and punctuation decide, as for Japanese.
+        const KO: [&str; 4] = [
+            "서울시는 월요일 새로운 교통 계획을 발표했으며, 이 계획은 내년 봄부터 시행될 \
+             예정이라고 밝혔다. 그래서 시는 이번 계획이 도심의 혼잡을 크게 줄일 수 있다고 본다.",
+            "시 관계자는 버스 노선을 늘리고 지하철 운행 간격을 줄여 출퇴근 시간의 혼잡을 \
+             덜겠다고 설명했다. 그리고 그는 올해 안에 새 차량을 들여올 것이라고 덧붙였다.",
+            "하지만 시민 단체들은 이 계획의 취지에는 공감하면서도 예산 확보 방안이 \
+             구체적이지 않다며 우려를 나타냈다. 그들은 시의회가 예산안을 따져 봐야 한다고 했다.",
+            "그러나 시는 다음 달 공청회를 열어 시민들의 의견을 듣고 계획을 보완할 수 있다고 \
+             밝혔다. 이 공청회는 시청 대회의실에서 열리며 누구나 참석할 수 있다.",
+        ];
+        let mut lines = vec![
+            "Regional Herald",
+            "e-Paper | Newsletters | Podcasts",
+            "Search",
+            "서울시, 새 교통 계획 발표",
+        ];
+        lines.extend(KO);
+        lines.extend([
+            "Get the Regional Herald newsletter",
+            "Enter your email address",
+            "Sign up",
+            "© Regional Herald 2024",
+        ]);
+        assert_eq!(text_body(&lines), KO.join("\n\n"));
+    }
+
+    #[test]
     fn the_page_footer_ends_the_article() {
         const RULES: &str = "Users must follow the laws of their country and the rules of \
             the site when they post, and the moderators have the right to delete any comment \
