@@ -41,7 +41,16 @@ pub fn read(
     derive_title: bool,
 ) -> Found {
     let blocks = &article.blocks;
-    let body_start = analysis.run.map_or(blocks.len(), |r| r.0);
+    // The head is read up from the first paragraph. A page where no article was found has
+    // neither: read up from its end, its "headline" was a footer's link row ("Terms of use
+    // | Privacy policy"), and its "first paragraph" the skip link at its top. Only its
+    // masthead is read.
+    let Some((body_start, _)) = analysis.run else {
+        return Found {
+            publisher: masthead(blocks, analysis, blocks.len()),
+            ..Found::default()
+        };
+    };
     let mut found = Found::default();
     let mut date: Option<(dates::Found, &'static str)> = None;
     let mut drops: Vec<(usize, &'static str)> = Vec::new();
@@ -74,15 +83,7 @@ pub fn read(
         }
     }
 
-    // A masthead among the first lines of the page, above the headline.
-    let top = title_at.unwrap_or(body_start);
-    found.publisher = blocks[..top]
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| b.keep && !b.text.trim().is_empty())
-        .take(3)
-        .find(|(j, b)| analysis.features[*j].hit.is_none() && byline::is_masthead(&b.text))
-        .map(|(_, b)| squeeze(&b.text));
+    found.publisher = masthead(blocks, analysis, title_at.unwrap_or(body_start));
 
     // Bylines and date lines just under the first paragraph (after a standfirst).
     for (j, b) in blocks.iter().enumerate().skip(body_start + 1).take(3) {
@@ -190,6 +191,17 @@ fn origin_of(t: &str) -> &'static str {
     } else {
         "page header date"
     }
+}
+
+/// A masthead among the first lines of the page, above line `top` (the headline).
+fn masthead(blocks: &[Block], analysis: &Analysis, top: usize) -> Option<String> {
+    blocks[..top]
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.keep && !b.text.trim().is_empty())
+        .take(3)
+        .find(|(j, b)| analysis.features[*j].hit.is_none() && byline::is_masthead(&b.text))
+        .map(|(_, b)| squeeze(&b.text))
 }
 
 /// Whether a line reads as a headline: three words or more, not a sentence, no chrome.
