@@ -29,3 +29,53 @@ Terms of use | Privacy policy | Cookie settings
     // The masthead at the top of the page is still the publisher.
     assert_eq!(a.meta.publisher.as_deref(), Some("The Daily Courier"));
 }
+
+/// A page as a site's template lays it out: masthead, menu, headline (with the site's
+/// name after a bar, in the first test: "TechBeat" is no glued-on summary), article, teasers.
+fn site_page(headline: &str) -> String {
+    format!(
+        "\
+TechBeat
+Reviews  News  Deals  How To
+Advertisement
+
+{headline}
+
+The harbour board said on Tuesday that the new quay would open in the spring, two years \
+after work began and a year later than the council had promised when it approved the plan.
+
+Engineers had to rebuild part of the old sea wall, the board said, and the storms of last \
+winter held the work up for most of three months while the site was under water.
+
+Advertisement
+Recommended
+Ferry timetable to change in May
+TechBeat is part of Beat Media. © 2025
+"
+    )
+}
+
+fn meta_of(page: &str) -> newsdrop_core::Meta {
+    let pipeline = util::default_pipeline();
+    let mut a = util::text_article("page.txt", page);
+    pipeline.run(&mut a).expect("runs");
+    a.meta
+}
+
+#[test]
+fn the_sites_name_after_the_headline_is_the_publisher_not_the_title() {
+    let meta = meta_of(&site_page("Harbour Quay Opens Late | TechBeat"));
+    assert_eq!(meta.title.as_deref(), Some("Harbour Quay Opens Late"));
+    assert_eq!(meta.publisher.as_deref(), Some("TechBeat"));
+    // The menu under the masthead names no publisher: without the headline's suffix to
+    // go by, there is none.
+    let meta = meta_of(&site_page("Harbour quay opens a year late"));
+    assert_eq!(
+        meta.title.as_deref(),
+        Some("Harbour quay opens a year late")
+    );
+    assert_eq!(meta.publisher, None);
+    // A dash that is the headline's own stays in it.
+    let meta = meta_of(&site_page("Harbour Quay Opens - At Last"));
+    assert_eq!(meta.title.as_deref(), Some("Harbour Quay Opens - At Last"));
+}

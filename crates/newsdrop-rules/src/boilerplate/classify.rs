@@ -110,7 +110,11 @@ impl Features {
             last,
             Some('.' | '!' | '?' | ':' | '…' | ';' | '。' | '！' | '？' | '」' | '』')
         );
-        f.glued_title = found.glue.is_some_and(|i| title_head(&t[..i]));
+        // The text glued on is a summary, so words follow; a brand at the end of a
+        // headline ("Jones files Conte lawsuit | TechBeat") is not glued to anything.
+        f.glued_title = found
+            .glue
+            .is_some_and(|i| title_head(&t[..i]) && crate::text::words(&t[i..]).nth(2).is_some());
         // Every stamp has three words or more ("13 hours ago", "2019-11-20").
         f.stamp = found.digit && (3..=10).contains(&f.words) && f.chars <= 80 && dates::is_stamp(t);
         f.footer = found.reserved && contains_ci(t, "all rights reserved");

@@ -409,11 +409,15 @@ pub fn lead(text: &str) -> Lead {
     out
 }
 
-/// Whether a short line at the top of a page names the publication ("Aaj English TV").
+/// Whether a short line at the top of a page names the publication ("Aaj English TV"). A
+/// row of links with a media word among them ("Reviews  News  Deals  How To", "Home | News")
+/// is the menu: its items are set apart by a bar, a dot or a run of spaces.
 pub fn is_masthead(line: &str) -> bool {
     let t = line.trim();
     let words: Vec<&str> = crate::text::words(t).collect();
     !words.is_empty()
+        && !t.contains(['|', '•', '·'])
+        && !t.contains("  ")
         && words.len() <= 5
         && t.chars().count() <= 40
         && words.iter().all(|w| {
@@ -542,6 +546,8 @@ mod tests {
     #[test]
     fn mastheads() {
         assert!(is_masthead("Aaj English TV"));
+        assert!(!is_masthead("Reviews  News  Deals  How To"));
+        assert!(!is_masthead("Home | News | Sport"));
         assert!(!is_masthead("Pakistan"));
         assert!(!is_masthead("Friday, September 20, 2024"));
         assert!(!is_masthead(

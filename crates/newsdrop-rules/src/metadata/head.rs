@@ -84,6 +84,12 @@ pub fn read(
     }
 
     found.publisher = masthead(blocks, analysis, title_at.unwrap_or(body_start));
+    if let (Some(at), Some(title)) = (title_at, found.title.as_mut())
+        && let Some((headline, site)) = site_suffix(title, &blocks[..at])
+    {
+        found.publisher.get_or_insert_with(|| site.to_string());
+        title.truncate(headline);
+    }
 
     // Bylines and date lines just under the first paragraph (after a standfirst).
     for (j, b) in blocks.iter().enumerate().skip(body_start + 1).take(3) {
@@ -202,6 +208,27 @@ fn masthead(blocks: &[Block], analysis: &Analysis, top: usize) -> Option<String>
         .take(3)
         .find(|(j, b)| analysis.features[*j].hit.is_none() && byline::is_masthead(&b.text))
         .map(|(_, b)| squeeze(&b.text))
+}
+
+/// A headline that ends in the site's name after a bar or a dash ("Wales win in Rome |
+/// TechBeat"), where one of the first lines of the page, `above` it, is that name: the
+/// length of the headline without it, and the name.
+fn site_suffix<'t>(title: &'t str, above: &[Block]) -> Option<(usize, &'t str)> {
+    let (cut, sep) = [" | ", " - ", " – ", " — "]
+        .iter()
+        .filter_map(|sep| title.rfind(sep).map(|i| (i, sep.len())))
+        .max()?;
+    let site = &title[cut + sep..];
+    let words = crate::text::words(site).count();
+    if !(1..=5).contains(&words) || crate::text::words(&title[..cut]).nth(1).is_none() {
+        return None;
+    }
+    above
+        .iter()
+        .filter(|b| b.keep && !b.text.trim().is_empty())
+        .take(3)
+        .any(|b| squeeze(&b.text).eq_ignore_ascii_case(site))
+        .then_some((cut, site))
 }
 
 /// Whether a line reads as a headline: three words or more, not a sentence, no chrome.
