@@ -68,6 +68,21 @@ fn the_five_seeds_are_unique_and_their_copies_are_not() {
     assert_eq!(v.of.as_deref(), Some(ids[0].as_str()), "{v:?}");
 }
 
+/// Runs `original` then `copy` (each a name and a text) through a fresh pipeline and
+/// asserts that the copy is a near duplicate of the original.
+#[track_caller]
+fn assert_near_copy(original: (&str, &str), copy: (&str, &str)) {
+    let pipeline = util::default_pipeline();
+    let first = processed(&pipeline, original.0, original.1);
+    let second = processed(&pipeline, copy.0, copy.1);
+    let v = second.dedup.expect("verdict");
+    assert_eq!(
+        (v.status, v.of.as_deref()),
+        (DedupStatus::Near, Some(first.id.as_str())),
+        "{v:?}"
+    );
+}
+
 /// A brief made of one paragraph of a seed, and the full story: the brief after the
 /// story is a teaser copy of it (contained in it); the story after the brief is not a copy of
 /// the brief for holding it (`superset_ratio`), it is the new, larger article.
@@ -84,15 +99,7 @@ fn a_teaser_is_a_copy_of_its_story_but_not_the_story_of_its_teaser() {
     );
     let brief = format!("Briefs\n\n{paragraph}\n");
 
-    let pipeline = util::default_pipeline();
-    let story = processed(&pipeline, name, text);
-    let teaser = processed(&pipeline, "brief.txt", &brief);
-    let v = teaser.dedup.expect("verdict");
-    assert_eq!(
-        (v.status, v.of.as_deref()),
-        (DedupStatus::Near, Some(story.id.as_str())),
-        "{v:?}"
-    );
+    assert_near_copy((name, text), ("brief.txt", &brief));
 
     let pipeline = util::default_pipeline();
     let teaser = processed(&pipeline, "brief.txt", &brief);
@@ -135,13 +142,5 @@ fn a_story_quoting_a_short_article_as_background_is_not_its_copy() {
     let (name, text) = &seeds[0];
     let added = paragraphs(&seeds[1].1, 40..60).remove(0);
     let longer = format!("{text}\n\n{added}\n");
-    let pipeline = util::default_pipeline();
-    let original = processed(&pipeline, name, text);
-    let copy = processed(&pipeline, "longer.txt", &longer);
-    let v = copy.dedup.expect("verdict");
-    assert_eq!(
-        (v.status, v.of.as_deref()),
-        (DedupStatus::Near, Some(original.id.as_str())),
-        "{v:?}"
-    );
+    assert_near_copy((name, text), ("longer.txt", &longer));
 }

@@ -199,13 +199,19 @@ fn origin_of(t: &str) -> &'static str {
     }
 }
 
-/// A masthead among the first lines of the page, above line `top` (the headline).
-fn masthead(blocks: &[Block], analysis: &Analysis, top: usize) -> Option<String> {
-    blocks[..top]
+/// The first three lines of `blocks` with text that are still kept, with their indices:
+/// where a page names itself.
+fn top_lines(blocks: &[Block]) -> impl Iterator<Item = (usize, &Block)> {
+    blocks
         .iter()
         .enumerate()
         .filter(|(_, b)| b.keep && !b.text.trim().is_empty())
         .take(3)
+}
+
+/// A masthead among the first lines of the page, above line `top` (the headline).
+fn masthead(blocks: &[Block], analysis: &Analysis, top: usize) -> Option<String> {
+    top_lines(&blocks[..top])
         .find(|(j, b)| analysis.features[*j].hit.is_none() && byline::is_masthead(&b.text))
         .map(|(_, b)| squeeze(&b.text))
 }
@@ -223,11 +229,8 @@ fn site_suffix<'t>(title: &'t str, above: &[Block]) -> Option<(usize, &'t str)> 
     if !(1..=5).contains(&words) || crate::text::words(&title[..cut]).nth(1).is_none() {
         return None;
     }
-    above
-        .iter()
-        .filter(|b| b.keep && !b.text.trim().is_empty())
-        .take(3)
-        .any(|b| squeeze(&b.text).eq_ignore_ascii_case(site))
+    top_lines(above)
+        .any(|(_, b)| squeeze(&b.text).eq_ignore_ascii_case(site))
         .then_some((cut, site))
 }
 
