@@ -362,6 +362,38 @@ mod tests {
         }
     }
 
+    /// Texts made at random of letters, digits, separators and multi-byte characters (cased,
+    /// uncased, word and non-word), so that words of every length end on every kind of
+    /// byte: the hashes must be those of [`words`].
+    #[test]
+    fn word_hashes_agree_with_words_on_random_texts() {
+        let pieces = [
+            "a", "Q", "z", "7", " ", "  ", ",", "'", "-", "\n", "é", "É", "ß", "İ", "中", "—",
+            "\u{201c}", "\u{2019}", "&amp;", "&#233;", "Ωmega", "\u{a0}",
+        ];
+        // A hash already in `out`, which must stay as it was.
+        let before = WordHash {
+            shingle: 1,
+            exact: 2,
+        };
+        let mut rng = 11u64;
+        for round in 0..2_000 {
+            let n = round % 40;
+            let text: String = (0..n)
+                .map(|_| {
+                    rng = mix(rng);
+                    pieces[(rng % pieces.len() as u64) as usize]
+                })
+                .collect();
+            let mut got = vec![before];
+            word_hashes(5, &text, &mut got);
+            let want: Vec<WordHash> = std::iter::once(before)
+                .chain(words(&text).iter().map(|w| WordHash::of(5, w.as_bytes())))
+                .collect();
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
     #[test]
     fn intersection_counts_the_common_values() {
         let mut rng = 7u64;
