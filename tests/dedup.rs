@@ -81,3 +81,62 @@ fn drop_policy_archives_a_duplicate_without_output() {
     assert!(daemon.log_text().contains("duplicate; not emitted"));
     assert!(daemon.terminate().success());
 }
+
+/// The index parameters a config leaves unset are those of the index the state holds, so
+/// an index built before a default changed is still opened; a config that sets other ones
+/// is refused, naming both; a new index takes the defaults.
+#[test]
+fn unset_index_parameters_follow_the_index_the_state_holds() {
+    let env = Env::new("");
+    let seeds = seeds();
+    let docs = env.path("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("1.txt"), &seeds[0].1).unwrap();
+    std::fs::write(docs.join("2.txt"), republished(&seeds[0].1)).unwrap();
+    let config = |name: &str, dedup: &str| {
+        let path = env.path(name);
+        let stages = "[[stage]]\nrule = \"metadata\"\n[[stage]]\nrule = \"boilerplate\"\n";
+        std::fs::write(
+            &path,
+            format!("{stages}[[stage]]\nrule = \"dedup\"\n{dedup}"),
+        )
+        .unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let (eight, unset, twelve) = (
+        config("eight.toml", "sampling = 8\n"),
+        config("unset.toml", ""),
+        config("twelve.toml", "sampling = 12\n"),
+    );
+    let process = |config: &str, state: &str, file: &str| {
+        env.newsdrop(&["process", "--config", config, "--state", state, file])
+    };
+    let succeeds = |out: &std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+
+    succeeds(&process(&eight, "old", "docs/1.txt"));
+    let later = process(&unset, "old", "docs/2.txt");
+    succeeds(&later);
+    let recs = jsonl(&later.stdout);
+    assert_eq!(
+        recs[0]["dedup"]["status"], "near",
+        "the index was opened and used"
+    );
+    let refused = process(&twelve, "old", "docs/2.txt");
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("sampling=8") && message.contains("sampling=12"),
+        "{message}"
+    );
+
+    // A new index: the default (12), so a config asking for 8 is refused by it.
+    succeeds(&process(&unset, "new", "docs/1.txt"));
+    succeeds(&process(&twelve, "new", "docs/2.txt"));
+    assert!(!process(&eight, "new", "docs/2.txt").status.success());
+}

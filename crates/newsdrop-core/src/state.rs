@@ -35,6 +35,22 @@ impl IndexParams {
             self.scheme, self.seed, self.shingle, self.sampling
         )
     }
+
+    /// The parameters [`Self::describe`] wrote, or `None` for a line it cannot have written.
+    pub fn parse(line: &str) -> Option<Self> {
+        let mut fields = line.split(' ').map(|f| f.split_once('='));
+        let mut next = |name: &str| match fields.next()? {
+            Some((key, value)) if key == name => Some(value),
+            _ => None,
+        };
+        let params = IndexParams {
+            scheme: next("scheme")?.to_string(),
+            seed: u64::from_str_radix(next("seed")?.strip_prefix("0x")?, 16).ok()?,
+            shingle: next("shingle")?.parse().ok()?,
+            sampling: next("sampling")?.parse().ok()?,
+        };
+        (fields.next().is_none() && params.describe() == line).then_some(params)
+    }
 }
 
 /// One article as the dedup index keeps it.
@@ -157,9 +173,40 @@ pub trait State: Send + Sync {
         expire_after_secs: Option<u64>,
     ) -> Result<Arc<dyn DedupIndex>, StateError>;
 
+    /// The parameters of the dedup index the store already holds, or `None` when it holds
+    /// none yet: a rule reads them first, so that the parameters its config leaves unset
+    /// can be the index's own rather than defaults that may have changed since it was built.
+    fn dedup_params(&self) -> Result<Option<IndexParams>, StateError>;
+
     /// The line-frequency memory.
     fn line_memory(&self) -> Result<Arc<dyn LineMemory>, StateError>;
 
     /// Where the state lives, for messages.
     fn location(&self) -> String;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IndexParams;
+
+    #[test]
+    fn params_read_back_what_describe_wrote_and_nothing_else() {
+        let params = IndexParams {
+            scheme: "nd-words-fnv1a-v1".to_string(),
+            seed: 0xdead_beef,
+            shingle: 4,
+            sampling: 12,
+        };
+        assert_eq!(IndexParams::parse(&params.describe()), Some(params));
+        for line in [
+            "",
+            "scheme=x seed=0x0 shingle=4",
+            "scheme=x seed=0 shingle=4 sampling=8",
+            "scheme=x seed=0x0 sampling=8 shingle=4",
+            "scheme=x seed=0x0 shingle=4 sampling=8 extra=1",
+            "scheme=x seed=0x0 shingle=four sampling=8",
+        ] {
+            assert_eq!(IndexParams::parse(line), None, "{line:?}");
+        }
+    }
 }

@@ -106,6 +106,10 @@ impl State for CountingState {
         Ok(index)
     }
 
+    fn dedup_params(&self) -> Result<Option<IndexParams>, StateError> {
+        self.store.dedup_params()
+    }
+
     fn line_memory(&self) -> Result<Arc<dyn LineMemory>, StateError> {
         self.store.line_memory()
     }

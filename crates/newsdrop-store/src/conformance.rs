@@ -82,6 +82,7 @@ macro_rules! cases {
             candidates_sharing_too_small_a_share_of_the_smaller_key_set_are_not_offered,
             expired_articles_are_not_candidates,
             an_index_built_with_other_params_is_refused,
+            the_params_of_the_index_held_are_read_back,
             the_ledger_and_the_index_survive_a_restart,
             two_workers_with_the_same_story_at_once_do_not_both_call_it_unique,
             the_line_memory_counts_earlier_articles_and_keeps_repeats_across_a_restart,
@@ -384,6 +385,25 @@ fn an_index_built_with_other_params_is_refused(b: &dyn Backend) {
     assert!(
         store.dedup_index(&params(4), None).is_ok(),
         "the same ones are fine"
+    );
+}
+
+fn the_params_of_the_index_held_are_read_back(b: &dyn Backend) {
+    {
+        let store = b.open();
+        assert_eq!(store.dedup_params().unwrap(), None, "no index yet");
+        store.dedup_index(&params(4), None).unwrap();
+        assert_eq!(
+            store.dedup_params().unwrap(),
+            Some(params(4)),
+            "the open one"
+        );
+    }
+    let store = b.open();
+    assert_eq!(
+        store.dedup_params().unwrap(),
+        Some(params(4)),
+        "the stored one, before it is opened"
     );
 }
 

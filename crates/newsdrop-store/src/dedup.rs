@@ -105,6 +105,23 @@ pub(crate) fn reuse(
     Ok(())
 }
 
+/// The parameters of the index in the database, if it has one. A line that does not read
+/// back as parameters is `None` too: opening the index then refuses it, quoting the line.
+pub(crate) fn stored_params(
+    conn: &Connection,
+    label: &str,
+) -> Result<Option<IndexParams>, StateError> {
+    let found: Option<String> = conn
+        .query_row(
+            "SELECT value FROM dedup_meta WHERE key = 'params'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| backend(label, e))?;
+    Ok(found.as_deref().and_then(IndexParams::parse))
+}
+
 /// A row not yet written.
 struct Pending {
     seq: i64,
@@ -326,6 +343,11 @@ impl SqliteIndex {
             expire_after: AtomicI64::new(expire_after),
             inner: Mutex::new(inner),
         })
+    }
+
+    /// The parameters the index was built with.
+    pub(crate) fn params(&self) -> &IndexParams {
+        &self.params
     }
 
     /// The same index for another pipeline (a config reload): the parameters must not

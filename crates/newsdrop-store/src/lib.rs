@@ -352,6 +352,10 @@ impl State for Store {
         each!(self, s => s.dedup_index(params, expire_after_secs))
     }
 
+    fn dedup_params(&self) -> Result<Option<IndexParams>, StateError> {
+        each!(self, s => s.dedup_params())
+    }
+
     fn line_memory(&self) -> Result<Arc<dyn LineMemory>, StateError> {
         each!(self, s => s.line_memory())
     }

@@ -265,6 +265,13 @@ impl State for SqliteStore {
         Ok(index)
     }
 
+    fn dedup_params(&self) -> Result<Option<IndexParams>, StateError> {
+        if let Some(index) = &lock(&self.handles).index {
+            return Ok(Some(index.params().clone()));
+        }
+        crate::dedup::stored_params(&lock(&self.conn), &self.label)
+    }
+
     fn line_memory(&self) -> Result<Arc<dyn LineMemory>, StateError> {
         let mut handles = lock(&self.handles);
         if let Some(lines) = &handles.lines {

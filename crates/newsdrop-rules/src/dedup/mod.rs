@@ -36,6 +36,17 @@
 //! (`make_dedup_scale.py`, whose originals reuse sentences), it lifts pairwise precision from
 //! 0.965 to 0.996 at the same recall: there, articles were chained to short ones made of
 //! sentences they happened to share.
+//!
+//! `sampling` 12 (it was 8): a look-up walks the postings of every key, so a third fewer
+//! keys is a third less of the stage's largest cost (and of the index's memory). On the
+//! seven instances, pairwise F1 is flat from 8 to 14: mean 0.9869–0.9872 and min
+//! 0.9801–0.9818, with precision at least 0.9934 throughout. At 16 it falls (mean 0.9856,
+//! min 0.9785). 12 sits inside the flat part, not at its edge. On the 100k scale set,
+//! pairwise F1 is 0.9902 (0.9908 at 8).
+//!
+//! The index parameters (`shingle`, `sampling`, `seed`) are stored with the index. Left
+//! unset, they are the index's own, so an index built before a default changed still opens.
+//! Set to other values, the index is refused.
 
 pub mod fingerprint;
 
@@ -67,6 +78,14 @@ pub enum Policy {
     LinkOnly,
 }
 
+/// Words per shingle, for a new index.
+pub const DEFAULT_SHINGLE: u32 = 4;
+/// One shingle in this many is an index key, for a new index (indexes built before it was
+/// raised from 8 keep theirs).
+pub const DEFAULT_SAMPLING: u32 = 12;
+/// Seed of the shingle hashes, for a new index.
+pub const DEFAULT_SEED: u64 = 0;
+
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct Options {
@@ -75,9 +94,11 @@ struct Options {
     containment: f64,
     superset_ratio: f64,
     min_shared: u32,
-    shingle: u32,
-    sampling: u32,
-    seed: u64,
+    /// The index parameters: unset, those of the index the store holds, or for a new one
+    /// [`DEFAULT_SHINGLE`], [`DEFAULT_SAMPLING`], [`DEFAULT_SEED`].
+    shingle: Option<u32>,
+    sampling: Option<u32>,
+    seed: Option<u64>,
     min_line_words: usize,
     chrome_line_words: usize,
     chrome_after: u32,
@@ -92,9 +113,9 @@ impl Default for Options {
             containment: 0.65,
             superset_ratio: 2.5,
             min_shared: 6,
-            shingle: 4,
-            sampling: 8,
-            seed: 0,
+            shingle: None,
+            sampling: None,
+            seed: None,
             min_line_words: 8,
             chrome_line_words: 12,
             chrome_after: 3,
@@ -114,10 +135,10 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
     if o.superset_ratio.is_nan() || o.superset_ratio < 1.0 {
         errors.push(cx.error("superset_ratio", "must be at least 1"));
     }
-    if !(1..=16).contains(&o.shingle) {
+    if o.shingle.is_some_and(|k| !(1..=16).contains(&k)) {
         errors.push(cx.error("shingle", "must be between 1 and 16"));
     }
-    if o.sampling == 0 {
+    if o.sampling == Some(0) {
         errors.push(cx.error("sampling", "must be at least 1"));
     }
     let Some(state) = cx.state else {
@@ -130,11 +151,21 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
     if !errors.is_empty() {
         return Err(errors);
     }
+    // Parameters the config leaves unset are the index's own when the store holds one (of
+    // this scheme): a default changed since it was built does not make it refused.
+    let built = state
+        .dedup_params()
+        .map_err(|e| vec![cx.error("", e.to_string())])?
+        .filter(|p| p.scheme == SCHEME);
+    let (seed, shingle, sampling) = match built {
+        Some(p) => (Some(p.seed), Some(p.shingle), Some(p.sampling)),
+        None => (None, None, None),
+    };
     let params = IndexParams {
         scheme: SCHEME.to_string(),
-        seed: o.seed,
-        shingle: o.shingle,
-        sampling: o.sampling,
+        seed: o.seed.or(seed).unwrap_or(DEFAULT_SEED),
+        shingle: o.shingle.or(shingle).unwrap_or(DEFAULT_SHINGLE),
+        sampling: o.sampling.or(sampling).unwrap_or(DEFAULT_SAMPLING),
     };
     let expire = (o.expire_after_days > 0).then(|| o.expire_after_days.saturating_mul(86_400));
     let index = state
@@ -225,11 +256,11 @@ impl Dedup {
                 .flat_map(|l| &words[l.range.clone()])
                 .map(|w| w.shingle),
         );
-        let shingles = shingles_of(seed, &kept, self.o.shingle as usize);
+        let shingles = shingles_of(seed, &kept, self.params.shingle as usize);
         let keys = shingles
             .iter()
             .copied()
-            .filter(|&s| is_key(s, self.o.sampling))
+            .filter(|&s| is_key(s, self.params.sampling))
             .collect();
         Ok(Fingerprint {
             id: article.id.clone(),

@@ -77,6 +77,23 @@ pub struct PgIndex {
 }
 
 impl PgIndex {
+    /// The parameters the index was built with.
+    pub(super) fn params(&self) -> &IndexParams {
+        &self.params
+    }
+
+    /// The parameters of the index in the database, if it has one (see
+    /// [`crate::dedup::stored_params`]).
+    pub(super) fn stored_params(pool: &Pool) -> Result<Option<IndexParams>, StateError> {
+        let mut conn = pool.get().map_err(|e| pool.state_error(e))?;
+        let found: Option<String> = conn
+            .client
+            .query_opt("SELECT value FROM dedup_meta WHERE key = 'params'", &[])
+            .map_err(|e| pool.state_error(e))?
+            .map(|row| row.get(0));
+        Ok(found.as_deref().and_then(IndexParams::parse))
+    }
+
     /// Checks (or records) `params` and purges expired rows.
     pub(super) fn open(
         pool: Arc<Pool>,

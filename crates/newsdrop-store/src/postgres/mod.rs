@@ -286,6 +286,13 @@ impl State for PgStore {
         Ok(index)
     }
 
+    fn dedup_params(&self) -> Result<Option<IndexParams>, StateError> {
+        if let Some(index) = &*lock(&self.index) {
+            return Ok(Some(index.params().clone()));
+        }
+        PgIndex::stored_params(&self.pool)
+    }
+
     fn line_memory(&self) -> Result<Arc<dyn LineMemory>, StateError> {
         let mut slot = lock(&self.lines);
         if let Some(lines) = &*slot {
