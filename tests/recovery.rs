@@ -140,6 +140,43 @@ fn a_file_that_was_interrupted_too_often_is_quarantined() {
     assert!(daemon.terminate().success());
 }
 
+/// A kill between publishing an output and settling the ledger leaves the input in `work/`
+/// with its output in the outbox. However often that happened, the file is finished: it
+/// did not crash the daemon, and quarantining it would make the article both emitted and
+/// failed.
+#[test]
+fn a_file_interrupted_too_often_after_its_output_was_published_is_finished() {
+    let env = Env::new("[store]\nmax_attempts = 3\n");
+    let bytes = article(4);
+    let id = leave_in_work(&env, "published.txt", bytes.as_bytes());
+    {
+        let store = Store::open(&env.path(".newsdrop")).expect("store");
+        for _ in 0..3 {
+            store
+                .begin_attempt(&id, &sha256_hex(bytes.as_bytes()), "published.txt")
+                .expect("attempt");
+        }
+    }
+    fs::create_dir_all(env.path("outbox")).expect("mkdir");
+    let output = env.path(format!("outbox/{id}.json").as_str());
+    fs::write(&output, "{}").expect("output");
+    let daemon = env.start();
+    assert!(
+        wait_until(LIMIT, || env.path("archive/published.txt").exists()),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(env.list("failed").is_empty(), "{:?}", env.list("failed"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(&output).expect("output")).expect("json");
+    assert_eq!(
+        json["id"],
+        id.as_str(),
+        "the output was written again, whole"
+    );
+    assert!(daemon.terminate().success());
+}
+
 #[test]
 fn an_input_already_committed_is_only_archived_and_temp_outputs_are_removed() {
     let env = Env::new("");

@@ -146,7 +146,12 @@ fn work(item: &Claimed, name: &str, folder: &str, settings: &Settings, shared: &
             status: attempt.status,
         };
     }
-    if attempt.attempts > settings.max_attempts {
+    // An output of this id already in the outbox means the pipeline went through this file
+    // and the interruption came between publishing it and settling the ledger: the file did
+    // not crash the daemon. It runs again to the same output instead of being quarantined,
+    // which would leave the article both emitted and failed.
+    let published = || shared.outbox.join(format!("{id}.json")).exists();
+    if attempt.attempts > settings.max_attempts && !published() {
         let message = format!(
             "quarantined: processing was interrupted {} times (a crash or a kill); not tried again",
             attempt.attempts - 1
