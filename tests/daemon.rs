@@ -334,6 +334,41 @@ fn files_in_subfolders_keep_their_folder() {
     assert!(env.path("archive/site-a/story.txt").exists());
 }
 
+/// Two sources (subfolders) sending the same bytes under the same name: two articles, the
+/// second an exact copy of the first, each archived in its folder. They once had one id,
+/// and the second stayed in `work/` after a failed publish.
+#[test]
+fn the_same_file_from_two_subfolders_is_two_articles() {
+    let env = Env::new("[[stage]]\nrule = \"metadata\"\n[[stage]]\nrule = \"dedup\"\n");
+    let daemon = env.start();
+    let text = paragraph("Sent by two sites.");
+    for site in ["site-a", "site-b"] {
+        fs::create_dir_all(env.path(&format!("inbox/{site}"))).expect("mkdir");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for site in ["site-a", "site-b"] {
+        let staged = env.path(&format!("staging/{site}.txt"));
+        fs::write(&staged, &text).expect("write");
+        fs::rename(&staged, env.path(&format!("inbox/{site}/same.txt"))).expect("rename");
+    }
+    assert!(
+        wait_until(MINUTE, || env.path("archive/site-a/same.txt").exists()
+            && env.path("archive/site-b/same.txt").exists()),
+        "{}",
+        daemon.log_text()
+    );
+    let mut outputs = env.outputs();
+    assert_eq!(outputs.len(), 2, "{}", daemon.log_text());
+    outputs.sort_by_key(|o| o["dedup"]["status"] != "unique");
+    let (first, copy) = (&outputs[0], &outputs[1]);
+    assert_ne!(first["id"], copy["id"]);
+    assert_ne!(first["source"]["folder"], copy["source"]["folder"]);
+    assert_eq!(copy["dedup"]["status"], "exact");
+    assert_eq!(copy["dedup"]["of"], first["id"]);
+    assert!(env.list(".newsdrop/work").is_empty());
+    assert!(daemon.terminate().success());
+}
+
 #[test]
 fn on_success_delete_removes_the_input_once_emitted() {
     let env = Env::new("[output]\non_success = \"delete\"\n");

@@ -30,7 +30,10 @@ impl Article {
     /// A fresh article with no blocks yet; the reader fills the rest.
     pub fn new(source: Source, format: Format) -> Self {
         Article {
-            id: crate::article_id(&source.sha256, &source.name),
+            id: crate::article_id(
+                &source.sha256,
+                &crate::id::inbox_path(&source.folder, &source.name),
+            ),
             source,
             format,
             blocks: Vec::new(),

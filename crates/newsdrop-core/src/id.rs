@@ -2,7 +2,9 @@
 //!
 //! Re-processing the same file after a crash gives the same id, so the same output file is
 //! rewritten rather than a second one created; the same bytes under another name give another
-//! id (another article, which dedup will call `exact`).
+//! id (another article, which dedup will call `exact`). The name is the file's path in the
+//! inbox ([`inbox_path`]): the same bytes under the same name in two subfolders (two
+//! sources) are two articles too.
 
 use sha2::{Digest, Sha256};
 
@@ -14,6 +16,16 @@ pub fn article_id(sha256_hex: &str, name: &str) -> String {
     h.update([0u8]);
     h.update(name.as_bytes());
     hex::encode(&h.finalize()[..16])
+}
+
+/// The name an id is derived from: `folder/name` for a file in an inbox subfolder, the bare
+/// name in the inbox itself (so ids of those are as they always were).
+pub fn inbox_path<'a>(folder: &str, name: &'a str) -> std::borrow::Cow<'a, str> {
+    if folder.is_empty() {
+        std::borrow::Cow::Borrowed(name)
+    } else {
+        std::borrow::Cow::Owned(format!("{folder}/{name}"))
+    }
 }
 
 /// SHA-256 of `bytes`, lowercase hex.

@@ -30,6 +30,19 @@ pub struct Input {
     pub received_at: Timestamp,
 }
 
+impl Input {
+    /// The article id of this file with content hash `sha256`, as [`Article::new`] gives
+    /// it (see [`newsdrop_core::id::inbox_path`]).
+    ///
+    /// [`Article::new`]: newsdrop_core::Article::new
+    pub fn article_id(&self, sha256: &str) -> String {
+        newsdrop_core::article_id(
+            sha256,
+            &newsdrop_core::id::inbox_path(&self.folder, &self.name),
+        )
+    }
+}
+
 /// A finished article.
 #[derive(Debug)]
 pub enum Finished {
@@ -135,7 +148,7 @@ pub fn run_hashed(
         received_at: input.received_at,
         encoding: String::new(),
     };
-    let id = newsdrop_core::article_id(&source.sha256, &source.name);
+    let id = input.article_id(&source.sha256);
     let mut article = read_article(bytes, source, &settings.limits)
         .map_err(|e| Failure::step("read", Some(&id), e.to_string()))?;
     let verdict = settings.pipeline.run_observed(&mut article, observe);

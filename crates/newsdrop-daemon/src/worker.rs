@@ -126,7 +126,12 @@ fn work(item: &Claimed, name: &str, folder: &str, settings: &Settings, shared: &
         }
     };
     let sha256 = sha256_hex(&bytes);
-    let id = newsdrop_core::article_id(&sha256, name);
+    let input = Input {
+        name: name.to_string(),
+        folder: folder.to_string(),
+        received_at: item.claimed_at,
+    };
+    let id = input.article_id(&sha256);
     tracing::Span::current().record("id", id.as_str());
     let attempt = match store_call(shared, || store.begin_attempt(&id, &sha256, name)) {
         Some(Ok(a)) => a,
@@ -161,11 +166,6 @@ fn work(item: &Claimed, name: &str, folder: &str, settings: &Settings, shared: &
             attempts: attempt.attempts,
         };
     }
-    let input = Input {
-        name: name.to_string(),
-        folder: folder.to_string(),
-        received_at: item.claimed_at,
-    };
     let observe = |stage: &str, took: std::time::Duration| {
         metrics.stage_time(stage, took.as_secs_f64());
     };
