@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use newsdrop_core::{ConfigError, ConfigErrors, InvalidConfig, LoadedConfig, State};
+use newsdrop_core::{Config, ConfigError, ConfigErrors, InvalidConfig, LoadedConfig, State};
 use newsdrop_read::Limits;
 use newsdrop_rules::Registry;
 use newsdrop_store::{Store, StoreError};
@@ -398,6 +398,39 @@ fn stage_names(settings: &SharedSettings) -> String {
         .join(" → ")
 }
 
+/// The keys `new` changes that a reload does not apply: the intake, the workers, the
+/// committer, the store and the HTTP server read them once, at start-up. A reload applies
+/// the pipeline, `intake.max_file_bytes`, `output.removed` and `store.max_attempts`.
+fn read_at_start_up(old: &Config, new: &Config) -> Vec<&'static str> {
+    let (i, j) = (&old.intake, &new.intake);
+    let (w, x) = (&old.workers, &new.workers);
+    let (o, p) = (&old.output, &new.output);
+    let (s, t) = (&old.store, &new.store);
+    [
+        ("intake.settle_ms", i.settle_ms != j.settle_ms),
+        (
+            "intake.scan_interval_secs",
+            i.scan_interval_secs != j.scan_interval_secs,
+        ),
+        (
+            "intake.queue_capacity",
+            i.queue_capacity != j.queue_capacity,
+        ),
+        ("intake.recursive", i.recursive != j.recursive),
+        ("workers", w != x),
+        ("output.on_success", o.on_success != p.on_success),
+        ("output.jsonl", o.jsonl != p.jsonl),
+        ("output.table", o.table != p.table),
+        ("store.kind", s.kind != t.kind),
+        ("store.url", s.url != t.url),
+        ("store.pool_size", s.pool_size != t.pool_size),
+        ("http", old.http != new.http),
+    ]
+    .into_iter()
+    .filter_map(|(key, changed)| changed.then_some(key))
+    .collect()
+}
+
 /// SIGHUP: validate the new config fully, then swap it in; on any error keep the old one.
 /// The new pipeline is built over the same store, so the dedup index carries over.
 /// Returns whether the new config is in force.
@@ -416,14 +449,15 @@ fn reload(
             return false;
         }
     };
+    let mut later = read_at_start_up(&running.config, &loaded.config);
     if Layout::of(&loaded) != *layout {
-        tracing::warn!("folder changes take effect at the next restart");
+        later.insert(0, "folders");
     }
-    if loaded.config.http != running.config.http {
-        tracing::warn!("[http] changes take effect at the next restart");
-    }
-    if loaded.config.store != running.config.store {
-        tracing::warn!("[store] changes take effect at the next restart");
+    if !later.is_empty() {
+        tracing::warn!(
+            keys = %later.join(", "),
+            "these changes take effect at the next restart; the rest is in force now"
+        );
     }
     match settings.write() {
         Ok(mut s) => *s = Arc::new(new),
@@ -431,4 +465,29 @@ fn reload(
     }
     tracing::info!(stages = %stage_names(settings), "config reloaded");
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use newsdrop_core::Config;
+    use newsdrop_core::config::OnSuccess;
+
+    use super::read_at_start_up;
+
+    #[test]
+    fn a_reload_names_the_changes_it_does_not_apply_and_only_those() {
+        let old = Config::default();
+        let mut new = old.clone();
+        new.intake.max_file_bytes += 1;
+        new.output.removed = !new.output.removed;
+        new.store.max_attempts += 1;
+        assert!(read_at_start_up(&old, &new).is_empty(), "all applied");
+        new.intake.settle_ms += 1;
+        new.output.on_success = OnSuccess::Delete;
+        new.workers.threads += 1;
+        assert_eq!(
+            read_at_start_up(&old, &new),
+            ["intake.settle_ms", "workers", "output.on_success"]
+        );
+    }
 }
