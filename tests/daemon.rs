@@ -369,6 +369,59 @@ fn the_same_file_from_two_subfolders_is_two_articles() {
     assert!(daemon.terminate().success());
 }
 
+/// A name too long to claim under (once the work folder's claim number is added) used to
+/// leave the file in the inbox forever, with a warning at every scan: it goes to `failed/`
+/// with a record that says why. A name that is not UTF-8 was skipped in silence: the file
+/// is processed, its name spelt with `%XX` for the bytes that are not UTF-8.
+#[test]
+fn names_too_long_to_claim_fail_and_names_not_utf8_are_spelt_out() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new("");
+    let daemon = env.start();
+    let long = format!("{}.txt", "L".repeat(240));
+    let not_utf8 = std::ffi::OsStr::from_bytes(b"bad\xff\xfename.txt");
+    for name in [std::ffi::OsStr::new(&long), not_utf8] {
+        let staged = env.path("staging").join(name);
+        fs::write(&staged, paragraph("A fine article under an odd name.")).expect("write");
+        fs::rename(&staged, env.path("inbox").join(name)).expect("rename");
+    }
+    assert!(
+        wait_until(MINUTE, || env.list("failed").len() == 2
+            && env.path("archive/bad%FF%FEname.txt").exists()),
+        "{:?}\n{}",
+        env.list("failed"),
+        daemon.log_text()
+    );
+    assert!(env.list("inbox").is_empty());
+    let outputs = env.outputs();
+    assert_eq!(outputs.len(), 1);
+    assert_eq!(outputs[0]["source"]["name"], "bad%FF%FEname.txt");
+    let kept = env
+        .list("failed")
+        .into_iter()
+        .find(|n| !n.ends_with(".error.json"))
+        .expect("the long-named file");
+    assert!(
+        kept.starts_with("LLL") && kept.len() < long.len(),
+        "shortened to fit: {kept}"
+    );
+    let record = env.error_record(&kept);
+    assert_eq!(record["stage"], "intake");
+    assert_eq!(
+        record["file"],
+        long.as_str(),
+        "the record has the whole name"
+    );
+    assert!(
+        record["message"]
+            .as_str()
+            .expect("message")
+            .contains("too long"),
+        "{record:#}"
+    );
+    assert!(daemon.terminate().success());
+}
+
 #[test]
 fn on_success_delete_removes_the_input_once_emitted() {
     let env = Env::new("[output]\non_success = \"delete\"\n");

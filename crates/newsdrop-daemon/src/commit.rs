@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::article::Failure;
 use crate::layout::{Layout, fsync_dir, rename_new, sync_filesystem, with_path, write_atomic};
 use crate::metrics::{KindLabel, Metrics, StageLabel};
-use crate::names::free_name;
+use crate::names::{NAME_MAX, free_name, split_relative};
 use crate::sink::JsonlSink;
 use crate::worker::{Done, Outcome, Shared, retry_write, store_call};
 
@@ -320,6 +320,43 @@ fn fail(done: &Done, failure: &Failure, attempts: u32, layout: &Layout) -> std::
     let dest = layout.failed.join(&name);
     fs::rename(&done.item.work_path, &dest).map_err(|e| with_path(e, &dest))?;
     Ok(dest.display().to_string())
+}
+
+/// Moves a file intake cannot claim ([`crate::names::unclaimable`]) from `path` in the inbox
+/// to `failed/`, beside its error record (stage `intake`, no id: it was never read). Its
+/// name there is its shown name, cut to fit with the record's suffix; the record holds the
+/// shown name whole. Returns where it went.
+pub fn fail_unclaimed(
+    failed: &Path,
+    path: &Path,
+    relative: &str,
+    message: &str,
+) -> std::io::Result<std::path::PathBuf> {
+    let (folder, name) = split_relative(relative);
+    // Room for ".error.json" and a tag that `free_name` may add.
+    let mut short = name.len().min(NAME_MAX - ".error.json".len() - 24);
+    while !name.is_char_boundary(short) {
+        short -= 1;
+    }
+    let name_there = free_name(failed, &name[..short], "intake");
+    let record = ErrorRecord {
+        file: &name,
+        folder: &folder,
+        id: None,
+        stage: "intake",
+        rule: "",
+        message,
+        panicked: false,
+        attempts: 0,
+        time: jiff::Timestamp::now().to_string(),
+    };
+    let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
+    json.push(b'\n');
+    write_atomic(failed, &format!("{name_there}.error.json"), &json)?;
+    let dest = failed.join(&name_there);
+    fs::rename(path, &dest).map_err(|e| with_path(e, &dest))?;
+    fsync_dir(failed)?;
+    Ok(dest)
 }
 
 /// An error record without its input is what a crash between the two writes leaves behind:

@@ -25,9 +25,11 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 
+use crate::commit::fail_unclaimed;
 use crate::health::Health;
 use crate::metrics::Metrics;
-use crate::names::{is_ignored, work_name};
+use crate::metrics::StageLabel;
+use crate::names::{is_ignored, shown_name, unclaimable, work_name};
 use crate::outage::Outage;
 use crate::worker::Shared;
 
@@ -63,6 +65,8 @@ const HINT_CAPACITY: usize = 8192;
 pub struct IntakeConfig {
     pub inbox: PathBuf,
     pub work: PathBuf,
+    /// Where a file goes that cannot be claimed under its name.
+    pub failed: PathBuf,
     pub settle: Duration,
     pub scan_interval: Duration,
     pub recursive: bool,
@@ -394,8 +398,8 @@ impl Intake {
         let rel = path.strip_prefix(&self.config.inbox).ok()?;
         let mut parts = Vec::new();
         for part in rel.components() {
-            let s = part.as_os_str().to_str()?;
-            if is_ignored(s) {
+            let s = shown_name(part.as_os_str());
+            if is_ignored(&s) {
                 return None;
             }
             parts.push(s);
@@ -413,7 +417,12 @@ impl Intake {
             return;
         }
         let claim = self.next_claim.fetch_add(1, Ordering::Relaxed);
-        let work_path = self.config.work.join(work_name(claim, &relative));
+        let work = work_name(claim, &relative);
+        if let Some(reason) = unclaimable(&relative, &work) {
+            self.fail_unclaimable(path, &relative, &reason);
+            return;
+        }
+        let work_path = self.config.work.join(work);
         match fs::rename(path, &work_path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
@@ -421,6 +430,9 @@ impl Intake {
                 tracing::warn!(file = %relative, error = %e, "cannot claim file");
                 return;
             }
+        }
+        if path.to_str().is_none() {
+            tracing::info!(file = %relative, "the file name is not UTF-8: it goes on with its other bytes spelt %XX");
         }
         tracing::debug!(file = %relative, "claimed");
         self.metrics.files_seen.inc();
@@ -431,6 +443,26 @@ impl Intake {
             claimed_at: jiff::Timestamp::now(),
             claimed: Instant::now(),
         });
+    }
+
+    /// A file that cannot be claimed ([`unclaimable`]) goes from the inbox straight to
+    /// `failed/`, beside its error record, rather than waiting there forever.
+    fn fail_unclaimable(&self, path: &Path, relative: &str, reason: &str) {
+        self.metrics.files_seen.inc();
+        self.metrics
+            .failures
+            .get_or_create(&StageLabel {
+                stage: "intake".to_string(),
+            })
+            .inc();
+        match fail_unclaimed(&self.config.failed, path, relative, reason) {
+            Ok(dest) => {
+                tracing::warn!(file = %relative, to = %dest.display(), error = reason, "cannot claim file; moved to failed/");
+            }
+            Err(e) => {
+                tracing::warn!(file = %relative, error = reason, move_error = %e, "cannot claim file, nor move it to failed/");
+            }
+        }
     }
 
     /// Queues a claimed file; false once the workers are gone (the file stays in `work/`

@@ -1,6 +1,8 @@
 //! File names: which ones intake ignores, how a claimed file's name records where it came
 //! from, and how a name that is already taken in `archive/` or `failed/` is made unique.
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// Hidden and temporary names a producer is still writing: `.*`, `*.tmp`, `*.part`, `*~`,
@@ -28,6 +30,39 @@ pub fn parse_work_name(work: &str) -> Option<String> {
         return None;
     }
     Some(escaped.replace("%2F", "/").replace("%25", "%"))
+}
+
+/// Longest file name the work folder and `failed/` can hold, in bytes (`NAME_MAX` of
+/// Linux's file systems).
+pub const NAME_MAX: usize = 255;
+
+/// A name as text: UTF-8 as it is, any other byte as `%XX`. A file whose name is not UTF-8
+/// is processed under this name (`source.name`, and its name in `archive/`), rather than
+/// left in the inbox: its content may be a fine article.
+pub fn shown_name(name: &OsStr) -> String {
+    let mut shown = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        shown.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            shown.push_str(&format!("%{b:02X}"));
+        }
+    }
+    shown
+}
+
+/// Why the file at inbox-relative `relative` cannot be claimed under the work name
+/// `work`, if it cannot: a name too long once the claim number and the escaped subfolder
+/// are added (or its non-UTF-8 bytes spelt `%XX`). Such a file would otherwise stay in the
+/// inbox forever.
+pub fn unclaimable(relative: &str, work: &str) -> Option<String> {
+    (work.len() > NAME_MAX).then(|| {
+        format!(
+            "the file name is too long: {} bytes with its inbox subfolder, {} in the work \
+             folder, over the file system's {NAME_MAX}; shorten it and drop it again",
+            relative.len(),
+            work.len()
+        )
+    })
 }
 
 /// Splits an inbox-relative path into (subfolder, file name).
@@ -93,6 +128,22 @@ mod tests {
             ("site/sub".into(), "b.html".into())
         );
         assert_eq!(split_relative("b.html"), (String::new(), "b.html".into()));
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_are_spelt_out_and_long_ones_cannot_be_claimed() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = OsStr::from_bytes(b"caf\xc3\xa9 \xff%.txt");
+        assert_eq!(
+            shown_name(name),
+            "café %FF%.txt",
+            "UTF-8 as it is, the rest %XX"
+        );
+        let fits = "a".repeat(NAME_MAX - 17);
+        assert_eq!(unclaimable(&fits, &work_name(1, &fits)), None);
+        let long = format!("{fits}b");
+        let why = unclaimable(&long, &work_name(1, &long)).expect("too long");
+        assert!(why.contains("256 in the work folder"), "{why}");
     }
 
     #[test]

@@ -330,6 +330,7 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
     let intake_config = IntakeConfig {
         inbox: layout.canonical_inbox()?,
         work: layout.work.clone(),
+        failed: layout.failed.clone(),
         settle: Duration::from_millis(c.intake.settle_ms),
         scan_interval: Duration::from_secs(c.intake.scan_interval_secs),
         recursive: c.intake.recursive,
