@@ -1,5 +1,6 @@
 //! File names: which ones intake ignores, how a claimed file's name records where it came
-//! from, and how a name that is already taken in `archive/` or `failed/` is made unique.
+//! from, how a name that is not UTF-8 is spelt and which are too long to claim, and how a
+//! name that is already taken in `archive/` or `failed/` is made unique.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -132,7 +133,6 @@ mod tests {
 
     #[test]
     fn names_that_are_not_utf8_are_spelt_out_and_long_ones_cannot_be_claimed() {
-        use std::os::unix::ffi::OsStrExt;
         let name = OsStr::from_bytes(b"caf\xc3\xa9 \xff%.txt");
         assert_eq!(
             shown_name(name),
