@@ -111,15 +111,20 @@ pub(crate) fn stored_params(
     conn: &Connection,
     label: &str,
 ) -> Result<Option<IndexParams>, StateError> {
-    let found: Option<String> = conn
-        .query_row(
-            "SELECT value FROM dedup_meta WHERE key = 'params'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| backend(label, e))?;
-    Ok(found.as_deref().and_then(IndexParams::parse))
+    Ok(params_line(conn, label)?
+        .as_deref()
+        .and_then(IndexParams::parse))
+}
+
+/// The parameters line ([`IndexParams::describe`]) the database holds, if any.
+fn params_line(conn: &Connection, label: &str) -> Result<Option<String>, StateError> {
+    conn.query_row(
+        "SELECT value FROM dedup_meta WHERE key = 'params'",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(|e| backend(label, e))
 }
 
 /// A row not yet written.
@@ -239,15 +244,7 @@ impl SqliteIndex {
         let wanted = params.describe();
         let shared = conn;
         let conn = lock(&shared);
-        let found: Option<String> = conn
-            .query_row(
-                "SELECT value FROM dedup_meta WHERE key = 'params'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(err)?;
-        match found {
+        match params_line(&conn, label)? {
             Some(found) if found != wanted => {
                 return Err(StateError::ParamsMismatch {
                     location: label.to_string(),
