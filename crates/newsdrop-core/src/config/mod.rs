@@ -364,6 +364,22 @@ pub fn is_table_name(name: &str) -> bool {
     parts.len() <= 2 && parts.iter().all(|p| part(p))
 }
 
+/// `path` with `.` left out and `..` taken back, as written (no file system look-up): enough
+/// to compare the folders of one config, which are relative to the same place.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// Checks that span sections: values serde accepts but newsdrop cannot run with.
 fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
     let mut errors = Vec::new();
@@ -380,6 +396,18 @@ fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
     positive("intake.queue_capacity", config.intake.queue_capacity as u64);
     positive("store.max_attempts", u64::from(config.store.max_attempts));
     positive("store.pool_size", config.store.pool_size as u64);
+    // The queue's slots are allocated when it is made, and each worker is a thread.
+    let mut at_most = |key: &str, value: usize, most: usize| {
+        if value > most {
+            errors.push(lines.error(key, format!("must be at most {most}")));
+        }
+    };
+    at_most(
+        "intake.queue_capacity",
+        config.intake.queue_capacity,
+        1 << 20,
+    );
+    at_most("workers.threads", config.workers.threads, 1024);
 
     let store = &config.store;
     match (store.kind, &store.url) {
@@ -419,6 +447,25 @@ fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
     for (i, (key, path)) in named.iter().enumerate() {
         if let Some((other, _)) = named[..i].iter().find(|(_, q)| q == path) {
             errors.push(lines.error(key, format!("is the same folder as `{other}`")));
+        }
+    }
+    // Intake reads the inbox's subfolders: a folder newsdrop writes inside it would be read
+    // back as articles, the error records of failed ones failing in turn without end. A
+    // hidden one (the state folder `.newsdrop`, say) is never read.
+    let inbox = lexical(&p.inbox);
+    for (key, path) in &named[1..] {
+        let folder = lexical(path);
+        let inside = folder
+            .strip_prefix(&inbox)
+            .ok()
+            .and_then(|rest| rest.components().next())
+            .is_some_and(|first| !first.as_os_str().to_string_lossy().starts_with('.'));
+        if inside && **path != p.inbox {
+            errors.push(lines.error(
+                key,
+                "is inside the inbox (`paths.inbox`): intake would read what newsdrop writes \
+                 there as articles; put it beside the inbox, or give it a hidden name",
+            ));
         }
     }
 
@@ -562,6 +609,40 @@ mod tests {
             .0;
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.key.as_str())).collect();
         assert_eq!(got, vec![(4, "http.listen"), (5, "http.port")]);
+    }
+
+    #[test]
+    fn a_folder_newsdrop_writes_inside_the_inbox_is_an_error_unless_hidden() {
+        let keys = |src: &str| -> Vec<String> {
+            parse(src)
+                .err()
+                .map_or_else(Vec::new, |e| e.0.into_iter().map(|e| e.key).collect())
+        };
+        assert_eq!(
+            keys("[paths]\ninbox = \".\"\n"),
+            ["paths.outbox", "paths.archive", "paths.failed"],
+            "the defaults beside `.`: all inside it but the hidden state folder"
+        );
+        assert_eq!(
+            keys("[paths]\ninbox = \"\"\n").len(),
+            3,
+            "an empty path is `.`"
+        );
+        assert_eq!(
+            keys("[paths]\noutbox = \"inbox/./out\"\n"),
+            ["paths.outbox"]
+        );
+        assert!(keys("[paths]\nfailed = \"inbox/../failed-too\"\n").is_empty());
+        assert!(keys("[paths]\nstate = \"inbox/.state\"\n").is_empty());
+    }
+
+    #[test]
+    fn a_queue_or_a_pool_too_large_to_allocate_is_an_error() {
+        let errors = parse("[intake]\nqueue_capacity = 4000000000\n[workers]\nthreads = 100000\n")
+            .expect_err("must fail")
+            .0;
+        let got: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(got, ["intake.queue_capacity", "workers.threads"]);
     }
 
     #[test]
