@@ -29,14 +29,22 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta), ReadError> {
         authors: authors(&object),
         ..Meta::default()
     };
+    // A stated date that is not RFC 3339 is left out (the output promises RFC 3339, and a
+    // consumer sorts on it); the metadata rule may still find one in the text.
     for key in ["published", "date", "datePublished", "published_at"] {
-        if let Some(date) = string(&object, &[key]) {
+        if let Some(date) = string(&object, &[key]).filter(|d| is_rfc3339(d)) {
             meta.published = Some(date);
             meta.published_origin = Some(format!("json field {key}"));
             break;
         }
     }
     Ok((blocks, meta))
+}
+
+/// Whether `date` is an RFC 3339 date-time (with its offset) or a full date.
+fn is_rfc3339(date: &str) -> bool {
+    date.parse::<jiff::Timestamp>().is_ok()
+        || (date.len() == 10 && date.parse::<jiff::civil::Date>().is_ok())
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -82,6 +90,11 @@ fn authors(object: &Map<String, Value>) -> Vec<String> {
 fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
     for key in ["body", "text", "content"] {
         match object.get(key) {
+            Some(Value::String(body)) if body.trim().is_empty() => {
+                return Err(ReadError::Json(format!(
+                    "\"{key}\" is empty: no article to read"
+                )));
+            }
             Some(Value::String(body)) => return Ok(paragraphs(body)),
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
                 return Ok(items
@@ -152,6 +165,33 @@ mod tests {
     }
 
     #[test]
+    fn a_stated_date_that_is_not_rfc3339_is_left_out() {
+        for (date, kept) in [
+            ("2024-09-20", true),
+            ("2024-09-20T10:15:00+05:00", true),
+            ("2024-09-20T10:15:00Z", true),
+            ("yesterday afternoon", false),
+            ("20/09/2024", false),
+            ("2024-13-45", false),
+            ("Fri, 20 Sep 2024 10:15:00 +0000", false),
+        ] {
+            let meta = check(
+                &format!(r#"{{"body":"Text.","published":"{date}"}}"#),
+                &["Text."],
+            );
+            assert_eq!(meta.published.is_some(), kept, "{date}");
+        }
+    }
+
+    #[test]
+    fn an_empty_body_is_an_error_as_an_empty_file_is() {
+        for body in [r#""""#, r#"" \n ""#] {
+            let err = read(&format!(r#"{{"title":"x","body":{body}}}"#)).expect_err(body);
+            assert!(err.to_string().contains("empty"), "{err}");
+        }
+    }
+
+    #[test]
     fn fields_become_meta() {
         let meta = check(
             r#"{"title":" Talks ","body":"One\nstill one\n\n\nTwo","published":"2024-09-20",
@@ -184,7 +224,6 @@ mod tests {
             Some("json field datePublished")
         );
         check(r#"{"content":["p1","p2\n\np3"]}"#, &["p1", "p2", "p3"]);
-        check(r#"{"body":""}"#, &[]);
     }
 
     #[test]
