@@ -151,7 +151,14 @@ pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded<'_>, ReadError>
                 });
             }
             let declared = if html { meta_charset(bytes) } else { None };
-            (declared.unwrap_or_else(|| detect(bytes)), bytes)
+            let guessed = || {
+                if mostly_utf8(bytes) {
+                    encoding_rs::UTF_8
+                } else {
+                    detect(bytes)
+                }
+            };
+            (declared.unwrap_or_else(guessed), bytes)
         }
     };
     let (raw, _had_errors) = encoding.decode_without_bom_handling(body);
@@ -160,6 +167,20 @@ pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded<'_>, ReadError>
         text,
         encoding: encoding.name(),
     })
+}
+
+/// Whether bytes that are not valid UTF-8 are still UTF-8 with a few bad bytes (a copy cut
+/// mid-character, a stray byte): they hold multi-byte UTF-8 characters, which text in a
+/// single-byte encoding almost never does, and bad bytes are at most 1% of them. Read as
+/// UTF-8, each bad byte is one replacement character; a guess would read all of the text
+/// in another encoding (`café` as `cafÃ©`), or fail it as not text.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut multibyte, mut bad) = (false, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        multibyte |= !chunk.valid().is_ascii();
+        bad += chunk.invalid().len();
+    }
+    multibyte && bad * 100 <= bytes.len()
 }
 
 /// chardetng's guess for bytes that are not valid UTF-8.
@@ -378,6 +399,36 @@ mod tests {
                 proptest::prop_assert_eq!(fast, bytewise, "{:?}", t);
             }
         }
+    }
+
+    #[test]
+    fn utf8_with_a_stray_byte_stays_utf8_and_a_single_byte_encoding_does_not() {
+        let text = "Caf\u{e9} \u{201c}co\u{2019}op\u{201d} talks in \u{41c}\u{43e}\u{441}\u{43a}\u{432}\u{430}, cooperation agreed. "
+            .repeat(3);
+        let stray = text
+            .replacen("cooperation", "coop\u{0}eration", 1)
+            .into_bytes();
+        let stray: Vec<u8> = stray
+            .iter()
+            .map(|&b| if b == 0 { 0xff } else { b })
+            .collect();
+        let got = decode(&stray, false).expect("decodes");
+        assert_eq!(got.encoding, "UTF-8");
+        assert!(
+            got.text.contains("Caf\u{e9} \u{201c}co\u{2019}op"),
+            "{}",
+            got.text
+        );
+        assert!(got.text.contains("coop\u{fffd}eration"), "{}", got.text);
+        // windows-1252 bytes (é is 0xE9) hold no UTF-8 character: still guessed.
+        let latin = b"Caf\xe9 and cr\xe8me br\xfbl\xe9e were served at the caf\xe9 on the square.";
+        let got = decode(latin, false).expect("decodes");
+        assert_ne!(got.encoding, "UTF-8");
+        assert!(
+            got.text.contains("Caf\u{e9} and cr\u{e8}me"),
+            "{}",
+            got.text
+        );
     }
 
     #[test]
