@@ -108,19 +108,23 @@ fn leave_in_work(env: &Env, name: &str, bytes: &[u8]) -> String {
     article_id(&sha256_hex(bytes), name)
 }
 
+/// [`leave_in_work`], with `times` attempts already begun in the ledger (each one a crash
+/// or a kill while the file was processed); returns its id.
+fn interrupted(env: &Env, name: &str, bytes: &[u8], times: usize) -> String {
+    let id = leave_in_work(env, name, bytes);
+    let store = Store::open(&env.path(".newsdrop")).expect("store");
+    for _ in 0..times {
+        store
+            .begin_attempt(&id, &sha256_hex(bytes), name)
+            .expect("attempt");
+    }
+    id
+}
+
 #[test]
 fn a_file_that_was_interrupted_too_often_is_quarantined() {
     let env = Env::new("[store]\nmax_attempts = 3\n");
-    let bytes = article(1);
-    let id = leave_in_work(&env, "crashy.txt", bytes.as_bytes());
-    {
-        let store = Store::open(&env.path(".newsdrop")).expect("store");
-        for _ in 0..3 {
-            store
-                .begin_attempt(&id, &sha256_hex(bytes.as_bytes()), "crashy.txt")
-                .expect("attempt");
-        }
-    }
+    interrupted(&env, "crashy.txt", article(1).as_bytes(), 3);
     let daemon = env.start();
     assert!(
         wait_until(LIMIT, || env.path("failed/crashy.txt.error.json").exists()),
@@ -147,16 +151,7 @@ fn a_file_that_was_interrupted_too_often_is_quarantined() {
 #[test]
 fn a_file_interrupted_too_often_after_its_output_was_published_is_finished() {
     let env = Env::new("[store]\nmax_attempts = 3\n");
-    let bytes = article(4);
-    let id = leave_in_work(&env, "published.txt", bytes.as_bytes());
-    {
-        let store = Store::open(&env.path(".newsdrop")).expect("store");
-        for _ in 0..3 {
-            store
-                .begin_attempt(&id, &sha256_hex(bytes.as_bytes()), "published.txt")
-                .expect("attempt");
-        }
-    }
+    let id = interrupted(&env, "published.txt", article(4).as_bytes(), 3);
     fs::create_dir_all(env.path("outbox")).expect("mkdir");
     let output = env.path(format!("outbox/{id}.json").as_str());
     fs::write(&output, "{}").expect("output");

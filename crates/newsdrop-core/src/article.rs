@@ -276,6 +276,16 @@ pub struct Meta {
     pub url: Option<String>,
 }
 
+impl Meta {
+    /// Whether `value` is what `published` promises: an RFC 3339 date-time (with its
+    /// offset) or a full date. Checked where a value comes from outside the rules' own date
+    /// reading (a JSON input's field, a plugin's `meta_set`).
+    pub fn is_valid_published(value: &str) -> bool {
+        value.parse::<jiff::Timestamp>().is_ok()
+            || (value.len() == 10 && value.parse::<jiff::civil::Date>().is_ok())
+    }
+}
+
 /// A canonical tag such as `country:PK` or `person:valentina-matviyenko`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tag {

@@ -176,12 +176,6 @@ unsafe extern "C" fn meta_get(
     }
 }
 
-/// RFC 3339 date or date-time, as the output promises for `published`.
-fn valid_published(value: &str) -> bool {
-    value.parse::<jiff::civil::Date>().is_ok() && value.len() == 10
-        || value.parse::<jiff::Timestamp>().is_ok()
-}
-
 unsafe extern "C" fn meta_set(a: *mut NdArticle, field: u32, value: *const NdStr) -> bool {
     // SAFETY: as in `block_mark`; `value` is NULL or a readable NdStr.
     unsafe {
@@ -194,7 +188,10 @@ unsafe extern "C" fn meta_set(a: *mut NdArticle, field: u32, value: *const NdStr
                 meta.title_derived = false;
             }
             abi::ND_META_PUBLISHED => {
-                if value.as_deref().is_some_and(|v| !valid_published(v)) {
+                if value
+                    .as_deref()
+                    .is_some_and(|v| !newsdrop_core::Meta::is_valid_published(v))
+                {
                     return false;
                 }
                 meta.published_origin = value.as_ref().map(|_| c.rule.to_string());

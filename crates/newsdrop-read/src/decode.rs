@@ -405,13 +405,9 @@ mod tests {
     fn utf8_with_a_stray_byte_stays_utf8_and_a_single_byte_encoding_does_not() {
         let text = "Caf\u{e9} \u{201c}co\u{2019}op\u{201d} talks in \u{41c}\u{43e}\u{441}\u{43a}\u{432}\u{430}, cooperation agreed. "
             .repeat(3);
-        let stray = text
-            .replacen("cooperation", "coop\u{0}eration", 1)
-            .into_bytes();
-        let stray: Vec<u8> = stray
-            .iter()
-            .map(|&b| if b == 0 { 0xff } else { b })
-            .collect();
+        let at = text.find("cooperation").expect("the word") + "coop".len();
+        let mut stray = text.into_bytes();
+        stray.insert(at, 0xff);
         let got = decode(&stray, false).expect("decodes");
         assert_eq!(got.encoding, "UTF-8");
         assert!(

@@ -32,19 +32,13 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta), ReadError> {
     // A stated date that is not RFC 3339 is left out (the output promises RFC 3339, and a
     // consumer sorts on it); the metadata rule may still find one in the text.
     for key in ["published", "date", "datePublished", "published_at"] {
-        if let Some(date) = string(&object, &[key]).filter(|d| is_rfc3339(d)) {
+        if let Some(date) = string(&object, &[key]).filter(|d| Meta::is_valid_published(d)) {
             meta.published = Some(date);
             meta.published_origin = Some(format!("json field {key}"));
             break;
         }
     }
     Ok((blocks, meta))
-}
-
-/// Whether `date` is an RFC 3339 date-time (with its offset) or a full date.
-fn is_rfc3339(date: &str) -> bool {
-    date.parse::<jiff::Timestamp>().is_ok()
-        || (date.len() == 10 && date.parse::<jiff::civil::Date>().is_ok())
 }
 
 fn type_name(value: &Value) -> &'static str {
