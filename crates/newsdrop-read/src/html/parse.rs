@@ -27,6 +27,7 @@ use std::convert::Infallible;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{Doctype, Tag, TagKind, Token, TokenSink, TokenSinkResult};
+use html5ever::interface::Tracer;
 use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts, TreeSink};
 use html5ever::{Attribute, LocalName, QualName, ns};
 use html5gum::{Emitter, Error, State, Tokenizer};
@@ -202,6 +203,127 @@ struct TreeEmitter {
     doctype: PendingDoctype,
     /// Name of the last start tag, for "appropriate end tag" in raw text states.
     last_start_tag: Vec<u8>,
+    depth: DepthGuard,
+}
+
+/// The most elements the tree builder's stack of open elements may hold, as in browsers
+/// (Blink's parser caps the depth of the tree at 512).
+const MAX_DEPTH: usize = 512;
+
+/// Keeps the tree builder's stack of open elements at most [`MAX_DEPTH`] deep.
+///
+/// Why: for many start tags (`<div>`, `<p>`, …) html5ever looks down its stack for an
+/// element in scope, so a document nested n deep costs n² (100,000 nested `<div>`s, 1 MB,
+/// took 30 s). Past the cap, a start tag that would open an element is not sent, and the
+/// next end tag of its name is not sent either: what follows goes into the deepest element
+/// open, flattened, and nothing of the text is lost.
+///
+/// The stack is the tree builder's own and not public; its depth is measured by tracing
+/// its handles ([`TreeBuilder::trace_handles`]: the document, the stack, the list of active
+/// formatting elements, `<head>` and `<form>`), which counts a little more than the stack,
+/// never less. Measuring costs the stack's depth, so it is done only when it could be
+/// needed: an element pushed is an element created, so the depth cannot have grown by more
+/// than the nodes created since the last measure. A page measures about once in 500 nodes.
+#[derive(Default)]
+struct DepthGuard {
+    /// The tree's node count and the depth, when last measured.
+    nodes_then: usize,
+    depth_then: usize,
+    /// Start tags not sent, by name, each waiting for its end tag (not sent either).
+    held: Vec<(LocalName, usize)>,
+}
+
+impl DepthGuard {
+    /// Whether the start tag `name` may be sent: false when the stack is full and the tag
+    /// would open an element on it.
+    fn admits(&mut self, builder: &TreeBuilder<NodeId, Tree>, name: &LocalName) -> bool {
+        let nodes = builder.sink.len();
+        let most = self.depth_then + (nodes - self.nodes_then);
+        if most < MAX_DEPTH || !opens_element(name) {
+            return true;
+        }
+        let counter = HandleCounter::default();
+        builder.trace_handles(&counter);
+        self.nodes_then = nodes;
+        // Less the document's handle.
+        self.depth_then = counter.0.get().saturating_sub(1);
+        if self.depth_then < MAX_DEPTH {
+            return true;
+        }
+        match self.held.iter_mut().find(|(held, _)| held == name) {
+            Some((_, count)) => *count += 1,
+            None => self.held.push((name.clone(), 1)),
+        }
+        false
+    }
+
+    /// Whether the end tag `name` may be sent: false when it closes a start tag not sent.
+    fn admits_end(&mut self, name: &LocalName) -> bool {
+        if self.held.is_empty() {
+            return true;
+        }
+        let Some(at) = self.held.iter().position(|(held, _)| held == name) else {
+            return true;
+        };
+        self.held[at].1 -= 1;
+        if self.held[at].1 == 0 {
+            self.held.swap_remove(at);
+        }
+        false
+    }
+}
+
+/// Whether a start tag named `name` leaves an element on the stack of open elements. Void
+/// elements never do; raw text elements leave it only until their end tag, and holding
+/// them back would turn their text into markup; `<html>`, `<head>` and `<body>` past
+/// the first only add attributes.
+fn opens_element(name: &LocalName) -> bool {
+    !matches!(
+        &**name,
+        "area"
+            | "base"
+            | "basefont"
+            | "bgsound"
+            | "br"
+            | "col"
+            | "embed"
+            | "frame"
+            | "hr"
+            | "image"
+            | "img"
+            | "input"
+            | "keygen"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+            | "script"
+            | "style"
+            | "textarea"
+            | "title"
+            | "xmp"
+            | "iframe"
+            | "noembed"
+            | "noframes"
+            | "plaintext"
+            | "html"
+            | "head"
+            | "body"
+    )
+}
+
+/// Counts the handles the tree builder traces.
+#[derive(Default)]
+struct HandleCounter(std::cell::Cell<usize>);
+
+impl Tracer for HandleCounter {
+    type Handle = NodeId;
+
+    fn trace_handle(&self, _node: &NodeId) {
+        self.0.set(self.0.get() + 1);
+    }
 }
 
 impl TreeEmitter {
@@ -222,6 +344,7 @@ impl TreeEmitter {
             skip_text: false,
             doctype: PendingDoctype::default(),
             last_start_tag: Vec::new(),
+            depth: DepthGuard::default(),
         }
     }
 
@@ -450,9 +573,19 @@ impl Emitter for &mut TreeEmitter {
                     .any(|a| &*a.name.local == "type" && super::is_json_ld(&a.value)),
                 _ => false,
             };
+        let name = local_name(&tag.name);
+        let admitted = if start {
+            self.depth.admits(&self.builder, &name)
+        } else {
+            self.depth.admits_end(&name)
+        };
+        if !admitted {
+            return None;
+        }
+        let tag = &mut self.tag;
         let token = Token::TagToken(Tag {
             kind: tag.kind,
-            name: local_name(&tag.name),
+            name,
             self_closing: tag.self_closing,
             attrs: if tag.attrs.is_empty() {
                 Vec::new()
@@ -578,6 +711,7 @@ impl Emitter for &mut TreeEmitter {
 #[cfg(test)]
 pub(in crate::html) mod tests {
     use super::super::walk;
+    use super::super::tree::NodeData;
     use super::*;
     use html5ever::tendril::TendrilSink;
     use proptest::prelude::*;
@@ -660,6 +794,88 @@ pub(in crate::html) mod tests {
         ] {
             check(html);
         }
+    }
+
+    /// Elements' depth below the document, the deepest first found.
+    fn deepest(nodes: &[Node]) -> (usize, NodeId) {
+        let depth = |mut id: NodeId| {
+            let mut n = 0;
+            while let Some(parent) = nodes[id].parent() {
+                (n, id) = (n + 1, parent);
+            }
+            n
+        };
+        (0..nodes.len())
+            .filter(|&id| matches!(nodes[id].data, NodeData::Element(_)))
+            .map(|id| (depth(id), id))
+            .max_by_key(|&(depth, id)| (depth, std::cmp::Reverse(id)))
+            .unwrap_or_default()
+    }
+
+    fn text_of(nodes: &[Node]) -> String {
+        nodes
+            .iter()
+            .filter_map(|n| match &n.data {
+                NodeData::Text(t) => Some(&**t),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A document nested past the cap is flattened there (it would cost the square of its
+    /// depth), keeps all of its text, and is closed by its end tags as if it were not: what
+    /// follows them is outside again. Below the cap the tree is untouched.
+    #[test]
+    fn nesting_past_the_cap_is_flattened_without_losing_text() {
+        let n = 3 * MAX_DEPTH;
+        let html = format!(
+            "<body>{}{}<p>after</p>",
+            "<div><b>x</b>".repeat(n),
+            "</div>".repeat(n)
+        );
+        let nodes = document(&html);
+        let (depth, _) = deepest(&nodes);
+        // html, body, then the divs: at most MAX_DEPTH elements open, the `<b>` inside.
+        assert!(depth <= MAX_DEPTH + 1, "{depth}");
+        assert!(depth >= MAX_DEPTH - 2, "{depth}");
+        assert_eq!(text_of(&nodes), format!("{}after", "x".repeat(n)));
+        let after = nodes
+            .iter()
+            .position(|node| matches!(&node.data, NodeData::Text(t) if &**t == "after"))
+            .unwrap();
+        let p = nodes[after].parent().unwrap();
+        let body = nodes[p].parent().unwrap();
+        assert!(
+            matches!(&nodes[body].data, NodeData::Element(e) if &*e.name.local == "body"),
+            "<p>after</p> is not back in <body>"
+        );
+
+        // Below the cap: the reference tree, whose deepest element is as deep as written.
+        let shallow = format!("<body>{}deep", "<div>".repeat(MAX_DEPTH - 20));
+        check(&shallow);
+        assert_eq!(deepest(&document(&shallow)).0, MAX_DEPTH - 20 + 2);
+    }
+
+    /// Void and raw text elements pass the cap: a `<script>` past it is still raw text
+    /// (its `<p>` is not markup, and its text is skipped as ever), and so is a `<textarea>`.
+    #[test]
+    fn raw_text_and_void_elements_pass_the_cap() {
+        let html = format!(
+            "<body>{}<script><p>code</p></script><img><em>kept</em><textarea><i>t</i></textarea>",
+            "<div>".repeat(2 * MAX_DEPTH)
+        );
+        let nodes = document(&html);
+        let names: Vec<&str> = nodes
+            .iter()
+            .filter_map(|n| match &n.data {
+                NodeData::Element(e) => Some(&*e.name.local),
+                _ => None,
+            })
+            .filter(|name| *name != "div")
+            .collect();
+        // `<em>` opens an element, so past the cap it is held back; its text is kept.
+        assert_eq!(names, ["html", "head", "body", "script", "img", "textarea"]);
+        assert_eq!(text_of(&nodes), "kept<i>t</i>");
     }
 
     /// `local_name` gives the atom `LocalName::from` gives: for every ASCII name of up to two

@@ -133,6 +133,11 @@ impl Tree {
         }
     }
 
+    /// How many nodes the tree has so far.
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
     fn push(&self, data: NodeData) -> NodeId {
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(Node::new(data));
