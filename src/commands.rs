@@ -64,7 +64,12 @@ fn run(config_path: Option<PathBuf>) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return report(Err(e).context("cannot start the runtime")),
     };
-    match runtime.block_on(newsdrop_daemon::run(config_path, Arc::new(registry()))) {
+    let result = runtime.block_on(newsdrop_daemon::run(config_path, Arc::new(registry())));
+    // Past the drain limit, a worker may still be inside a slow article, and the task that
+    // joins the threads with it: dropping the runtime would wait for that task, so the
+    // limit would not hold. What is unfinished stays in the work folder for the next start.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(DaemonError::Config(errors)) => config_error(&errors),
         Err(e) => report(Err(e.into())),

@@ -181,6 +181,29 @@ fn process_on_a_terminal_draws_a_progress_bar_on_stderr() {
     assert!(!written.contains("files"), "no bar on stdout");
 }
 
+/// An article that outlasts `drain_timeout_secs` does not hold the exit: the daemon stops
+/// at the limit, and the file waits in the work folder for the next start.
+#[test]
+fn the_drain_limit_holds_against_a_slow_article() {
+    let env = Env::new("");
+    let plugin = crate::plugins::install(&env, "fixture-misbehave");
+    let config = format!(
+        "[intake]\nsettle_ms = 100\n[workers]\nthreads = 1\ndrain_timeout_secs = 1\n\n[[stage]]\nrule = \"plugin:{plugin}\"\nmode = \"slow\"\nsleep_ms = 600000\n"
+    );
+    fs::write(env.config(), config).expect("config");
+    let daemon = env.start();
+    env.drop_file("slow.txt", b"An article that takes ten minutes to process.\n");
+    assert!(wait_until(MINUTE, || !env.list(".newsdrop/work").is_empty()));
+    let log = daemon.log.clone();
+    // `terminate` gives it a minute; without the limit it would be ten.
+    let status = daemon.terminate();
+    assert!(status.success(), "{status:?}");
+    let log = fs::read_to_string(log).unwrap();
+    assert!(log.contains("drain limit reached"), "{log}");
+    assert_eq!(env.list(".newsdrop/work").len(), 1, "the file waits in work/");
+    assert!(env.outputs().is_empty() && env.list("failed").is_empty());
+}
+
 #[test]
 fn a_draining_backlog_logs_progress_then_that_it_is_gone() {
     let env = Env::new("");
