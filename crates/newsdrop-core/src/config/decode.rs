@@ -90,6 +90,25 @@ impl KeyLines {
         })
     }
 
+    /// An error at a place in the source (a value the parser refused after the keys were
+    /// read), named by the key whose line it is on: the last one to start before it.
+    pub fn error_at(&self, (line, column): (usize, usize), message: impl Into<String>) -> ConfigError {
+        let key = self
+            .lines
+            .iter()
+            .filter(|(_, (l, c))| *l == line && *c <= column)
+            .max_by_key(|(_, (_, c))| *c)
+            .map(|(key, _)| key.clone())
+            .unwrap_or_default();
+        ConfigError {
+            file: self.file.clone(),
+            line,
+            column,
+            key,
+            message: message.into(),
+        }
+    }
+
     /// An error at `key`, placed at the nearest line the source gives for it or a parent.
     pub fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
         let mut probe = key;
@@ -117,7 +136,7 @@ fn parent_key(key: &str) -> Option<&str> {
     Some(&key[..cut])
 }
 
-fn line_col(src: &str, offset: usize) -> (usize, usize) {
+pub(super) fn line_col(src: &str, offset: usize) -> (usize, usize) {
     LineIndex::new(src).line_col(offset)
 }
 

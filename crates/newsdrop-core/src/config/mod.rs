@@ -275,14 +275,10 @@ impl LoadedConfig {
             partial: None,
         };
         let lines = KeyLines::parse(src, &label).map_err(syntax)?;
+        // The keys are read: what fails now is a value, such as an integer past i64.
         let table: toml::Table = toml::from_str(src).map_err(|e| {
-            syntax(ConfigError {
-                file: label.clone(),
-                line: 0,
-                column: 0,
-                key: String::new(),
-                message: e.message().to_string(),
-            })
+            let at = e.span().map_or((0, 0), |s| decode::line_col(src, s.start));
+            syntax(lines.error_at(at, e.message().trim()))
         })?;
         // Section by section, so that one bad section does not hide the errors of the
         // others, and the stages still reach their rules for checking.
@@ -397,17 +393,26 @@ fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
     positive("store.max_attempts", u64::from(config.store.max_attempts));
     positive("store.pool_size", config.store.pool_size as u64);
     // The queue's slots are allocated when it is made, and each worker is a thread.
-    let mut at_most = |key: &str, value: usize, most: usize| {
+    let mut at_most = |key: &str, value: u64, most: u64| {
         if value > most {
             errors.push(lines.error(key, format!("must be at most {most}")));
         }
     };
     at_most(
         "intake.queue_capacity",
-        config.intake.queue_capacity,
+        config.intake.queue_capacity as u64,
         1 << 20,
     );
-    at_most("workers.threads", config.workers.threads, 1024);
+    at_most("workers.threads", config.workers.threads as u64, 1024);
+    // Times are added to the clock: one of millions of years overflows it (the intake
+    // thread panicked). A day is more than any of them needs.
+    const DAY_SECS: u64 = 24 * 60 * 60;
+    let i = &config.intake;
+    at_most("intake.settle_ms", i.settle_ms, DAY_SECS * 1000);
+    at_most("intake.scan_interval_secs", i.scan_interval_secs, DAY_SECS);
+    let w = &config.workers;
+    at_most("workers.drain_timeout_secs", w.drain_timeout_secs, DAY_SECS);
+    at_most("workers.progress_secs", w.progress_secs, DAY_SECS);
 
     let store = &config.store;
     match (store.kind, &store.url) {
@@ -643,6 +648,30 @@ mod tests {
             .0;
         let got: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(got, ["intake.queue_capacity", "workers.threads"]);
+    }
+
+    #[test]
+    fn times_past_a_day_are_errors_and_integers_past_toml_name_their_key() {
+        let src = "[intake]\nsettle_ms = 9223372036854775807\nscan_interval_secs = 86401\n\
+                   [workers]\ndrain_timeout_secs = 86400\nprogress_secs = 100000\n";
+        let errors = parse(src).expect_err("must fail").0;
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.key.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (2, "intake.settle_ms"),
+                (3, "intake.scan_interval_secs"),
+                (6, "workers.progress_secs")
+            ]
+        );
+
+        // Past what a TOML integer holds: the parser's error, placed at its key.
+        let src = "[intake]\nsettle_ms = 5\n\n[workers]\nthreads = 2\n progress_secs = 18446744073709551615\n";
+        let errors = parse(src).expect_err("must fail").0;
+        assert_eq!(errors.len(), 1);
+        let e = &errors[0];
+        assert_eq!((e.line, e.key.as_str()), (6, "workers.progress_secs"), "{e}");
+        assert!(e.message.contains("too large"), "{e}");
     }
 
     #[test]
