@@ -2,7 +2,8 @@
 //!
 //! A paragraph is one block (soft breaks become spaces), so prose written with hard-wrapped
 //! lines is not cut into fragments; headings, list items, quotes, code and table rows keep
-//! their kind for the rules. Link text stays and URLs go; images and inline HTML tags go.
+//! their kind for the rules. Link text stays and URLs go; images and inline HTML tags go,
+//! and so does what raw HTML hides from a reader: comments, `<script>` and `<style>`.
 
 use newsdrop_core::{Block, BlockKind};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -29,6 +30,10 @@ struct Builder {
     /// Inside a table row: cells are joined with ` | ` into one block.
     in_row: bool,
     in_cell_count: usize,
+    /// Inside raw HTML that hides its text (a comment, `<script>`, `<style>`): the marker
+    /// that ends it. It spans events: an HTML block comes a line at a time, and the text
+    /// of an inline `<script>` comes as text between two inline HTML events.
+    hidden_until: Option<&'static str>,
 }
 
 impl Builder {
@@ -37,6 +42,9 @@ impl Builder {
     }
 
     fn flush(&mut self) {
+        // Whatever hid text ends with its block: an unclosed `<script>` hides the rest of
+        // its paragraph, not the rest of the article.
+        self.hidden_until = None;
         let kind = self.kind();
         let text = if kind == BlockKind::Code {
             self.buf.trim_end().trim_start_matches('\n').to_string()
@@ -50,7 +58,7 @@ impl Builder {
     }
 
     fn push_text(&mut self, text: &str) {
-        if self.image_depth == 0 {
+        if self.image_depth == 0 && self.hidden_until.is_none() {
             self.buf.push_str(text);
         }
     }
@@ -62,10 +70,7 @@ impl Builder {
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
                 self.push_text(&t);
             }
-            Event::Html(html) | Event::InlineHtml(html) => {
-                let text = strip_tags(&html);
-                self.push_text(&text);
-            }
+            Event::Html(html) | Event::InlineHtml(html) => self.html(&html),
             Event::SoftBreak => self.push_text(" "),
             Event::HardBreak => self.push_text("\n"),
             Event::Rule => self.flush(),
@@ -170,23 +175,56 @@ fn heading_level(level: HeadingLevel) -> u8 {
     }
 }
 
-/// Drops `<…>` tags and `<!-- … -->` comments from a piece of raw HTML, keeping the text.
-fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find('<') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let close = if rest.starts_with("<!--") { "-->" } else { ">" };
-        match rest.find(close) {
-            Some(end) => rest = &rest[end + close.len()..],
-            None => {
-                rest = "";
+impl Builder {
+    /// Raw HTML: its tags go, the text between them stays, but for what comments,
+    /// `<script>` and `<style>` hide.
+    fn html(&mut self, html: &str) {
+        let mut rest = html;
+        loop {
+            if let Some(close) = self.hidden_until {
+                let Some(at) = rest.to_ascii_lowercase().find(close) else {
+                    return;
+                };
+                rest = &rest[at + close.len()..];
+                self.hidden_until = None;
+                if close != COMMENT_END {
+                    // The rest of the end tag: `</script >`.
+                    rest = rest.find('>').map_or("", |end| &rest[end + 1..]);
+                }
             }
+            let Some(at) = rest.find('<') else {
+                self.push_text(rest);
+                return;
+            };
+            self.push_text(&rest[..at]);
+            rest = &rest[at..];
+            if let Some(after) = rest.strip_prefix("<!--") {
+                self.hidden_until = Some(COMMENT_END);
+                rest = after;
+                continue;
+            }
+            let end = rest.find('>').map_or(rest.len(), |end| end + 1);
+            self.hidden_until = hiding_end_tag(&rest[..end]);
+            rest = &rest[end..];
         }
     }
-    out.push_str(rest);
-    out
+}
+
+const COMMENT_END: &str = "-->";
+
+/// For a start tag whose element's text is not for readers, the start of its end tag.
+fn hiding_end_tag(tag: &str) -> Option<&'static str> {
+    let name = tag
+        .strip_prefix('<')?
+        .split(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+        .next()?;
+    if name.eq_ignore_ascii_case("script") {
+        Some("</script")
+    } else if name.eq_ignore_ascii_case("style") {
+        Some("</style")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -234,9 +272,23 @@ mod tests {
         );
     }
 
+    /// What raw HTML hides from a reader stays hidden: inline or as a block, over lines,
+    /// in any case; an unclosed one hides the rest of its paragraph only.
     #[test]
-    fn strip_tags_handles_unclosed() {
-        assert_eq!(strip_tags("a<b>c</b>d<e"), "acd");
-        assert_eq!(strip_tags("x<!-- a > b -->y"), "xy");
+    fn scripts_styles_and_comments_are_hidden() {
+        check(
+            "Before <script>track('x < y')</script>after <STYLE type=x>p{}</Style >styled.\n\n\
+             <script>\nvar a = 1;\n\nvar b = 2;\n</script>\n\n\
+             <!--\na comment\n\nover lines\n-->\n\n\
+             Tags <b>stay</b> text<e\n\n\
+             Open <script>never closed\n\nNext paragraph.\n",
+            &[
+                (BlockKind::Paragraph, "Before after styled."),
+                // Not a tag to CommonMark, so text.
+                (BlockKind::Paragraph, "Tags stay text<e"),
+                (BlockKind::Paragraph, "Open"),
+                (BlockKind::Paragraph, "Next paragraph."),
+            ],
+        );
     }
 }
