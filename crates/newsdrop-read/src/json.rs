@@ -6,19 +6,16 @@
 //! crawler spellings and their synonyms; unknown fields are ignored.
 
 use newsdrop_core::{Block, BlockKind, Meta};
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::ReadError;
 
 /// Parses a JSON article into body blocks and the metadata it states.
 pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta), ReadError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| ReadError::Json(e.to_string()))?;
-    let Value::Object(object) = value else {
-        return Err(ReadError::Json(format!(
-            "expected an object with a \"body\" field, found {}",
-            type_name(&value)
-        )));
-    };
+    let object = fields(text)?;
     let blocks = body_blocks(&object)?;
     let mut meta = Meta {
         title: string(&object, &["title", "headline"]),
@@ -39,6 +36,26 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta), ReadError> {
         }
     }
     Ok((blocks, meta))
+}
+
+/// The top-level object's fields. A field whose value serde_json cannot hold is left out
+/// rather than failing the article: a crawler's `"views": 1e999999` is no reason to lose
+/// the story (its syntax is checked, its value never read). Of a key given twice, the
+/// last counts.
+fn fields(text: &str) -> Result<Map<String, Value>, ReadError> {
+    let json = |e: serde_json::Error| ReadError::Json(e.to_string());
+    let top: &RawValue = serde_json::from_str(text).map_err(json)?;
+    if !top.get().starts_with('{') {
+        let found = serde_json::from_str(top.get()).map_or("a number", |v| type_name(&v));
+        return Err(ReadError::Json(format!(
+            "expected an object with a \"body\" field, found {found}"
+        )));
+    }
+    let raw: BTreeMap<String, &RawValue> = serde_json::from_str(top.get()).map_err(json)?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, serde_json::from_str(value.get()).ok()?)))
+        .collect())
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -220,6 +237,17 @@ mod tests {
         check(r#"{"content":["p1","p2\n\np3"]}"#, &["p1", "p2", "p3"]);
     }
 
+    /// A field serde_json cannot hold (a number past f64) is left out, not the article;
+    /// the fields around it are read, and the last of a key given twice counts.
+    #[test]
+    fn a_field_out_of_range_is_left_out() {
+        let meta = check(
+            r#"{"views":1e999999,"title":"First","body":"Kept.","title":"Last","n":-1e400}"#,
+            &["Kept."],
+        );
+        assert_eq!(meta.title.as_deref(), Some("Last"));
+    }
+
     #[test]
     fn errors() {
         let err = |json: &str| match read(json) {
@@ -228,7 +256,10 @@ mod tests {
         };
         assert!(err(r#"{"title":"x"}"#).contains("no body field"));
         assert!(err(r#"{"body":7}"#).contains("no body field"));
-        assert!(err("[1,2]").contains("found an array"));
+        assert!(err(" \n [1,2]").contains("found an array"));
+        assert!(err("1e999999").contains("found a number"));
+        // Syntax is checked in the fields left out, too.
+        assert!(err(r#"{"body":"x","views":1e9e9}"#).contains("line 1"));
         let m = err("{\n\"body\": \"x\",\n}");
         assert!(m.contains("line 3"), "{m}");
     }
