@@ -296,7 +296,7 @@ impl LoadedConfig {
                 other => errors.push(lines.error(other, format!("unknown key `{other}`"))),
             }
         }
-        errors.extend(validate(&config, &lines));
+        errors.extend(validate(&config, file, &lines));
         errors.sort_by_key(|e| (e.line, e.column));
         let loaded = LoadedConfig {
             config,
@@ -376,8 +376,17 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
+/// Whether intake would read `path` (lexical, as `inbox` is): it is inside the inbox, and
+/// not under a hidden name there.
+fn read_by_intake(inbox: &Path, path: &Path) -> bool {
+    path.strip_prefix(inbox)
+        .ok()
+        .and_then(|rest| rest.components().next())
+        .is_some_and(|first| !first.as_os_str().to_string_lossy().starts_with('.'))
+}
+
 /// Checks that span sections: values serde accepts but newsdrop cannot run with.
-fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
+fn validate(config: &Config, file: &Path, lines: &KeyLines) -> Vec<ConfigError> {
     let mut errors = Vec::new();
     let mut positive = |key: &str, value: u64| {
         if value == 0 {
@@ -459,19 +468,29 @@ fn validate(config: &Config, lines: &KeyLines) -> Vec<ConfigError> {
     // hidden one (the state folder `.newsdrop`, say) is never read.
     let inbox = lexical(&p.inbox);
     for (key, path) in &named[1..] {
-        let folder = lexical(path);
-        let inside = folder
-            .strip_prefix(&inbox)
-            .ok()
-            .and_then(|rest| rest.components().next())
-            .is_some_and(|first| !first.as_os_str().to_string_lossy().starts_with('.'));
-        if inside && **path != p.inbox {
+        if read_by_intake(&inbox, &lexical(path)) && **path != p.inbox {
             errors.push(lines.error(
                 key,
                 "is inside the inbox (`paths.inbox`): intake would read what newsdrop writes \
                  there as articles; put it beside the inbox, or give it a hidden name",
             ));
         }
+    }
+    // So would the config file itself be taken, and failed as no article. The folders are
+    // still relative to the config's folder here.
+    let base = file.parent().unwrap_or(Path::new(""));
+    let absolute = |path: &Path| std::path::absolute(path).map(|path| lexical(&path));
+    if let (Ok(inbox), Ok(file)) = (absolute(&base.join(&p.inbox)), absolute(file))
+        && read_by_intake(&inbox, &file)
+    {
+        errors.push(lines.error(
+            "paths.inbox",
+            format!(
+                "holds this config file ({}): intake would take it as an article; keep the \
+                 config beside the inbox, or in a hidden folder in it",
+                file.display()
+            ),
+        ));
     }
 
     let mut seen: Vec<&str> = Vec::new();
@@ -625,12 +644,13 @@ mod tests {
         };
         assert_eq!(
             keys("[paths]\ninbox = \".\"\n"),
-            ["paths.outbox", "paths.archive", "paths.failed"],
-            "the defaults beside `.`: all inside it but the hidden state folder"
+            ["paths.outbox", "paths.archive", "paths.failed", "paths.inbox"],
+            "the defaults beside `.`: all inside it but the hidden state folder, and so is \
+             the config file"
         );
         assert_eq!(
             keys("[paths]\ninbox = \"\"\n").len(),
-            3,
+            4,
             "an empty path is `.`"
         );
         assert_eq!(
@@ -639,6 +659,32 @@ mod tests {
         );
         assert!(keys("[paths]\nfailed = \"inbox/../failed-too\"\n").is_empty());
         assert!(keys("[paths]\nstate = \"inbox/.state\"\n").is_empty());
+    }
+
+    #[test]
+    fn a_config_file_inside_the_inbox_is_an_error() {
+        let at = |file: &str, src: &str| {
+            LoadedConfig::parse(src, Path::new(file))
+                .err()
+                .map(|e| e.errors.0.iter().map(|e| e.key.clone()).collect::<Vec<_>>())
+        };
+        // Folders outside the inbox, the config in it.
+        let outside = "[paths]\ninbox = \".\"\noutbox = \"../out\"\narchive = \"../archive\"\n\
+                       failed = \"../failed\"\nstate = \"../state\"\n";
+        assert_eq!(
+            at("/srv/news/inbox/newsdrop.toml", outside),
+            Some(vec!["paths.inbox".to_string()])
+        );
+        assert_eq!(
+            at("/srv/news/inbox/site/newsdrop.toml", "[paths]\ninbox = \"..\"\n"),
+            Some(vec!["paths.inbox".to_string()])
+        );
+        // Beside the inbox, or hidden in it: fine.
+        assert_eq!(at("/srv/news/newsdrop.toml", ""), None);
+        assert_eq!(
+            at("/srv/news/inbox/.conf/newsdrop.toml", "[paths]\ninbox = \"..\"\noutbox = \"../../out\"\narchive = \"../../archive\"\nfailed = \"../../failed\"\nstate = \"../../state\"\n"),
+            None
+        );
     }
 
     #[test]
