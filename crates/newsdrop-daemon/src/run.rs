@@ -3,6 +3,7 @@
 //! Threads do the data work (intake, a worker per core, one committer); the tokio runtime
 //! only waits for signals: SIGTERM/SIGINT stop intake and drain in-flight articles within
 //! the drain limit, SIGHUP reloads the config (validated first; on error the old one stays).
+//! A thread that stops while the daemon runs stops the daemon too, with an error.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,6 +43,8 @@ pub enum DaemonError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("the {0}; stopped so that the service manager restarts newsdrop")]
+    ThreadStopped(String),
 }
 
 /// Reads a config file (or takes the embedded default when `path` is `None`, relative paths
@@ -129,7 +132,9 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;
-    let mut running = off_runtime(|| start(config_path.as_deref(), &registry))?;
+    let (stopped_tx, mut stopped) = tokio::sync::mpsc::unbounded_channel();
+    let mut running = off_runtime(|| start(config_path.as_deref(), &registry, &stopped_tx))?;
+    drop(stopped_tx);
     let shared = running.shared.clone();
     if let Some(listener) = running.http.take() {
         let endpoint = Arc::new(Endpoint {
@@ -156,9 +161,18 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
     }
     crate::systemd::ready("watching inbox");
     tokio::spawn(crate::systemd::watchdog(shared.health.clone()));
+    let mut failure = None;
     loop {
         tokio::select! {
             _ = term.recv() => { tracing::info!("SIGTERM: stopping intake, draining"); break; }
+            Some(what) = stopped.recv() => {
+                tracing::error!(
+                    thread = %what,
+                    "a thread of the daemon stopped while running; stopping, draining"
+                );
+                failure = Some(what);
+                break;
+            }
             _ = int.recv() => { tracing::info!("SIGINT: stopping intake, draining"); break; }
             _ = hup.recv() => {
                 crate::systemd::reloading();
@@ -200,7 +214,37 @@ pub async fn run(config_path: Option<PathBuf>, registry: Arc<Registry>) -> Resul
         ),
     }
     off_runtime(move || drop((shared, held, state)));
-    Ok(())
+    failure.map_or(Ok(()), |what| Err(DaemonError::ThreadStopped(what)))
+}
+
+/// Spawns one of the daemon's threads (intake, a worker, the committer). None of them ends
+/// while the daemon runs: if one does (a panic outside the rules, which the pipeline
+/// catches), `stopped` hears what happened, and the daemon stops with an error instead of
+/// running on without intake, or with fewer workers, unnoticed.
+fn spawn_watched(
+    name: String,
+    stopped: &tokio::sync::mpsc::UnboundedSender<String>,
+    body: impl FnOnce() + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let stopped = stopped.clone();
+    std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || {
+            let what = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+                Ok(()) => format!("{name} thread ended"),
+                Err(panic) => format!("{name} thread panicked: {}", panic_message(&*panic)),
+            };
+            // Gone once the daemon stops: threads end then, as they should.
+            let _ = stopped.send(what);
+        })
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// Logs progress every `every` while a backlog drains (see [`crate::progress`]).
@@ -253,7 +297,11 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 /// Opens the store, builds the pipeline, recovers leftovers and starts the threads.
-fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, DaemonError> {
+fn start(
+    config_path: Option<&Path>,
+    registry: &Registry,
+    stopped: &tokio::sync::mpsc::UnboundedSender<String>,
+) -> Result<Running, DaemonError> {
     // The store opens before the pipeline is built: rules keep their state in it.
     let (config, errors) = read_config(config_path)?;
     let layout = Layout::of(&config);
@@ -305,25 +353,21 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
     let committer = {
         let (layout, shared) = (layout.clone(), shared.clone());
         let on_success = c.output.on_success;
-        std::thread::Builder::new()
-            .name("committer".into())
-            .spawn(move || {
-                let cx = Committer {
-                    layout: &layout,
-                    shared: &shared,
-                    on_success,
-                };
-                crate::commit::run(&done_rx, &cx, sinks);
-            })?
+        spawn_watched("committer".into(), stopped, move || {
+            let cx = Committer {
+                layout: &layout,
+                shared: &shared,
+                on_success,
+            };
+            crate::commit::run(&done_rx, &cx, sinks);
+        })?
     };
     let mut worker_threads = Vec::with_capacity(workers);
     for i in 0..workers {
         let (queue, shared, done) = (queue_rx.clone(), shared.clone(), done_tx.clone());
-        worker_threads.push(
-            std::thread::Builder::new()
-                .name(format!("worker-{i}"))
-                .spawn(move || crate::worker::run(&queue, &shared, &done))?,
-        );
+        worker_threads.push(spawn_watched(format!("worker-{i}"), stopped, move || {
+            crate::worker::run(&queue, &shared, &done);
+        })?);
     }
     drop((queue_rx, done_tx));
 
@@ -354,9 +398,7 @@ fn start(config_path: Option<&Path>, registry: &Registry) -> Result<Running, Dae
     outage.rescan_with(hints.clone());
     let intake = {
         let intake = Intake::new(intake_config, queue_tx, hints_rx, overflow, &shared);
-        std::thread::Builder::new()
-            .name("intake".into())
-            .spawn(move || intake.run(leftovers))?
+        spawn_watched("intake".into(), stopped, move || intake.run(leftovers))?
     };
     tracing::info!(
         inbox = %layout.inbox.display(),
@@ -473,7 +515,26 @@ mod tests {
     use newsdrop_core::Config;
     use newsdrop_core::config::OnSuccess;
 
-    use super::read_at_start_up;
+    use super::{read_at_start_up, spawn_watched};
+
+    /// A thread that panics or ends is heard of, with its name and the panic's message;
+    /// the signal loop stops the daemon on it.
+    #[test]
+    fn a_thread_that_stops_is_reported() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let panicked = spawn_watched("worker-3".into(), &tx, || panic!("store gone: {}", 7));
+        let ended = spawn_watched("intake".into(), &tx, || {});
+        drop(tx);
+        panicked.unwrap().join().unwrap();
+        ended.unwrap().join().unwrap();
+        let mut heard = vec![rx.blocking_recv().unwrap(), rx.blocking_recv().unwrap()];
+        heard.sort();
+        assert_eq!(
+            heard,
+            ["intake thread ended", "worker-3 thread panicked: store gone: 7"]
+        );
+        assert!(rx.blocking_recv().is_none());
+    }
 
     #[test]
     fn a_reload_names_the_changes_it_does_not_apply_and_only_those() {
