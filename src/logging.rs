@@ -13,7 +13,8 @@ use crate::cli::LogFormat;
 pub fn init(format: LogFormat, level: Option<&str>) {
     let filter = match level {
         Some(level) => EnvFilter::new(level),
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,html5ever=error")),
+        None => EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new("info,html5ever=error")),
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -192,15 +192,24 @@ fn the_drain_limit_holds_against_a_slow_article() {
     );
     fs::write(env.config(), config).expect("config");
     let daemon = env.start();
-    env.drop_file("slow.txt", b"An article that takes ten minutes to process.\n");
-    assert!(wait_until(MINUTE, || !env.list(".newsdrop/work").is_empty()));
+    env.drop_file(
+        "slow.txt",
+        b"An article that takes ten minutes to process.\n",
+    );
+    assert!(wait_until(MINUTE, || !env
+        .list(".newsdrop/work")
+        .is_empty()));
     let log = daemon.log.clone();
     // `terminate` gives it a minute; without the limit it would be ten.
     let status = daemon.terminate();
     assert!(status.success(), "{status:?}");
-    let log = fs::read_to_string(log).unwrap();
+    let log = fs::read_to_string(log).expect("daemon log");
     assert!(log.contains("drain limit reached"), "{log}");
-    assert_eq!(env.list(".newsdrop/work").len(), 1, "the file waits in work/");
+    assert_eq!(
+        env.list(".newsdrop/work").len(),
+        1,
+        "the file waits in work/"
+    );
     assert!(env.outputs().is_empty() && env.list("failed").is_empty());
 }
 

@@ -525,13 +525,17 @@ mod tests {
         let panicked = spawn_watched("worker-3".into(), &tx, || panic!("store gone: {}", 7));
         let ended = spawn_watched("intake".into(), &tx, || {});
         drop(tx);
-        panicked.unwrap().join().unwrap();
-        ended.unwrap().join().unwrap();
-        let mut heard = vec![rx.blocking_recv().unwrap(), rx.blocking_recv().unwrap()];
+        for thread in [panicked, ended] {
+            thread.expect("spawned").join().expect("the panic is caught");
+        }
+        let mut heard: Vec<String> = (0..2).filter_map(|_| rx.blocking_recv()).collect();
         heard.sort();
         assert_eq!(
             heard,
-            ["intake thread ended", "worker-3 thread panicked: store gone: 7"]
+            [
+                "intake thread ended",
+                "worker-3 thread panicked: store gone: 7"
+            ]
         );
         assert!(rx.blocking_recv().is_none());
     }

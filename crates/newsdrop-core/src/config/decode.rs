@@ -92,7 +92,11 @@ impl KeyLines {
 
     /// An error at a place in the source (a value the parser refused after the keys were
     /// read), named by the key whose line it is on: the last one to start before it.
-    pub fn error_at(&self, (line, column): (usize, usize), message: impl Into<String>) -> ConfigError {
+    pub fn error_at(
+        &self,
+        (line, column): (usize, usize),
+        message: impl Into<String>,
+    ) -> ConfigError {
         let key = self
             .lines
             .iter()

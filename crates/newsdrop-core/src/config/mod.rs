@@ -644,7 +644,12 @@ mod tests {
         };
         assert_eq!(
             keys("[paths]\ninbox = \".\"\n"),
-            ["paths.outbox", "paths.archive", "paths.failed", "paths.inbox"],
+            [
+                "paths.outbox",
+                "paths.archive",
+                "paths.failed",
+                "paths.inbox"
+            ],
             "the defaults beside `.`: all inside it but the hidden state folder, and so is \
              the config file"
         );
@@ -676,13 +681,19 @@ mod tests {
             Some(vec!["paths.inbox".to_string()])
         );
         assert_eq!(
-            at("/srv/news/inbox/site/newsdrop.toml", "[paths]\ninbox = \"..\"\n"),
+            at(
+                "/srv/news/inbox/site/newsdrop.toml",
+                "[paths]\ninbox = \"..\"\n"
+            ),
             Some(vec!["paths.inbox".to_string()])
         );
         // Beside the inbox, or hidden in it: fine.
         assert_eq!(at("/srv/news/newsdrop.toml", ""), None);
         assert_eq!(
-            at("/srv/news/inbox/.conf/newsdrop.toml", "[paths]\ninbox = \"..\"\noutbox = \"../../out\"\narchive = \"../../archive\"\nfailed = \"../../failed\"\nstate = \"../../state\"\n"),
+            at(
+                "/srv/news/inbox/.conf/newsdrop.toml",
+                "[paths]\ninbox = \"..\"\noutbox = \"../../out\"\narchive = \"../../archive\"\nfailed = \"../../failed\"\nstate = \"../../state\"\n"
+            ),
             None
         );
     }
@@ -716,7 +727,11 @@ mod tests {
         let errors = parse(src).expect_err("must fail").0;
         assert_eq!(errors.len(), 1);
         let e = &errors[0];
-        assert_eq!((e.line, e.key.as_str()), (6, "workers.progress_secs"), "{e}");
+        assert_eq!(
+            (e.line, e.key.as_str()),
+            (6, "workers.progress_secs"),
+            "{e}"
+        );
         assert!(e.message.contains("too large"), "{e}");
     }
 
