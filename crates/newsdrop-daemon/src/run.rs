@@ -526,7 +526,10 @@ mod tests {
         let ended = spawn_watched("intake".into(), &tx, || {});
         drop(tx);
         for thread in [panicked, ended] {
-            thread.expect("spawned").join().expect("the panic is caught");
+            thread
+                .expect("spawned")
+                .join()
+                .expect("the panic is caught");
         }
         let mut heard: Vec<String> = (0..2).filter_map(|_| rx.blocking_recv()).collect();
         heard.sort();
