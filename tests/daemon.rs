@@ -459,3 +459,31 @@ fn json_logs_name_the_file_and_the_id_of_each_article() {
     assert_eq!(emitted["id"], id.as_str());
     assert_eq!(emitted["level"], "INFO");
 }
+
+/// A writer that creates its file and fills it later (a crawler fetching the page) leaves
+/// it empty past the settle time: it is not taken empty, and is read once written.
+#[test]
+fn an_empty_file_still_open_waits_for_its_writer() {
+    let env = Env::with_intake("settle_ms = 100", "");
+    let daemon = env.start();
+    let mut writer = fs::File::create(env.path("inbox").join("slow.txt")).expect("create");
+    // Fifteen settle times later, with another file gone through meanwhile, it still waits.
+    std::thread::sleep(Duration::from_millis(1500));
+    env.drop_file("other.txt", paragraph("Another story.").as_bytes());
+    assert!(wait_until(MINUTE, || env.list("archive").len() == 1));
+    assert_eq!(env.list("inbox"), ["slow.txt"]);
+    assert!(env.list("failed").is_empty(), "{:?}", env.list("failed"));
+
+    writer
+        .write_all(paragraph("The page came at last.").as_bytes())
+        .expect("write");
+    drop(writer);
+    assert!(wait_until(MINUTE, || env.list("archive").len() == 2));
+    let names: Vec<String> = env
+        .outputs()
+        .iter()
+        .map(|o| o["source"]["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(names.contains(&"slow.txt".to_string()), "{names:?}");
+    assert!(daemon.terminate().success());
+}

@@ -4,7 +4,7 @@
 //! of the inbox (at start-up, every `scan_interval_secs`, and at once after an event-queue
 //! overflow) decides what is there. A file is ready when it arrived by rename or its writer
 //! closed it (inotify says so), or when its size and mtime have been stable for the settle
-//! time. A ready file is claimed by an atomic rename into `work/` and handed to the workers
+//! time; for an empty file, a minute at least ([`EMPTY_SETTLE`]). A ready file is claimed by an atomic rename into `work/` and handed to the workers
 //! through a bounded queue; when the queue is full, intake waits and the rest of a burst
 //! stays in the inbox, costing nothing. While the store is unreachable ([`Outage`]) nothing
 //! is claimed either; a rescan follows when it is back.
@@ -32,6 +32,15 @@ use crate::metrics::StageLabel;
 use crate::names::{is_ignored, shown_name, unclaimable, work_name};
 use crate::outage::Outage;
 use crate::worker::Shared;
+
+/// How long a file of `size` bytes must be stable before it is taken.
+fn settle_for(settle: Duration, size: u64) -> Duration {
+    if size == 0 {
+        settle.max(EMPTY_SETTLE)
+    } else {
+        settle
+    }
+}
 
 /// A claimed file on its way to a worker.
 #[derive(Debug, Clone)]
@@ -190,6 +199,13 @@ pub struct Intake {
 /// Most files tracked while settling; beyond this the periodic scan picks them up.
 const MAX_SETTLING: usize = 65_536;
 
+/// How long an empty file must stay empty, its writer not having closed it, before it is
+/// taken (and failed as empty). A writer that creates its file, then fetches what to write
+/// (a crawler over the network), leaves it empty for longer than the settle time: taken
+/// then, it failed as "empty file", and the text written after went into `failed/`. Vector
+/// waits likewise for a file to have bytes to fingerprint before it reads it.
+const EMPTY_SETTLE: Duration = Duration::from_secs(60);
+
 impl Intake {
     /// `shared` gives the flags intake heeds (stopping, store outage, blocked writes) and the
     /// metrics it counts into.
@@ -331,12 +347,12 @@ impl Intake {
         }
         let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
         let age = SystemTime::now().duration_since(mtime).unwrap_or_default();
-        if ready || age >= self.config.settle {
+        let size = meta.len();
+        if ready || age >= self.settle_for(size) {
             self.settling.remove(path);
             self.claim(path, relative);
             return;
         }
-        let size = meta.len();
         let room = self.settling.len() < MAX_SETTLING;
         match self.settling.get_mut(path) {
             Some(s) if s.size == size && s.mtime == mtime => {}
@@ -366,6 +382,7 @@ impl Intake {
         }
         let mut ready = Vec::new();
         let mut gone = Vec::new();
+        let settle = self.config.settle;
         for (path, s) in &mut self.settling {
             match fs::symlink_metadata(path) {
                 Ok(meta) if meta.file_type().is_file() => {
@@ -374,7 +391,7 @@ impl Intake {
                         s.size = meta.len();
                         s.mtime = mtime;
                         s.stable_since = Instant::now();
-                    } else if s.stable_since.elapsed() >= self.config.settle {
+                    } else if s.stable_since.elapsed() >= settle_for(settle, s.size) {
                         ready.push(path.clone());
                     }
                 }
@@ -390,6 +407,10 @@ impl Intake {
                 self.claim(&path, relative);
             }
         }
+    }
+
+    fn settle_for(&self, size: u64) -> Duration {
+        settle_for(self.config.settle, size)
     }
 
     /// The inbox-relative path, or `None` for paths intake must leave alone (outside the
