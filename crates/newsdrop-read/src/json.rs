@@ -112,6 +112,7 @@ fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
                     .iter()
                     .filter_map(Value::as_str)
                     .flat_map(paragraphs)
+                    .take(crate::MAX_BLOCKS + 1)
                     .collect());
             }
             _ => {}
@@ -123,7 +124,8 @@ fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
 }
 
 /// Splits a body into paragraphs: on blank lines if it has any (the lines of one paragraph
-/// joined with spaces), else one paragraph per line.
+/// joined with spaces), else one paragraph per line. Stops past [`crate::MAX_BLOCKS`]
+/// (the article fails).
 fn paragraphs(body: &str) -> Vec<Block> {
     let body = body.replace("\r\n", "\n").replace('\r', "\n");
     let lines: Vec<&str> = body.trim().split('\n').map(str::trim).collect();
@@ -139,6 +141,9 @@ fn paragraphs(body: &str) -> Vec<Block> {
                         BlockKind::Paragraph,
                     ));
                 }
+                if crate::over_block_limit(&blocks) {
+                    break;
+                }
             } else {
                 if !current.is_empty() {
                     current.push(' ');
@@ -151,6 +156,7 @@ fn paragraphs(body: &str) -> Vec<Block> {
             lines
                 .iter()
                 .filter(|l| !l.is_empty())
+                .take(crate::MAX_BLOCKS + 1)
                 .map(|l| Block::new(*l, BlockKind::Paragraph)),
         );
     }

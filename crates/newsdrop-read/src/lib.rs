@@ -35,6 +35,17 @@ impl Default for Limits {
     }
 }
 
+/// The most blocks (lines, paragraphs) an article may have. A news article has hundreds;
+/// a page dump a few thousand. What has more is a list or a log, and reading it would cost
+/// without bound: 10 MB of one-letter lines made 5 million blocks and 1.7 GB. Readers stop
+/// once they have more, and the file fails with [`ReadError::TooManyBlocks`].
+pub const MAX_BLOCKS: usize = 200_000;
+
+/// Whether a reader has made more blocks than [`MAX_BLOCKS`] and can stop.
+fn over_block_limit(blocks: &[newsdrop_core::Block]) -> bool {
+    blocks.len() > MAX_BLOCKS
+}
+
 /// Why a file could not be read. Each message is meant for `failed/<file>.error.json`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
@@ -56,6 +67,10 @@ pub enum ReadError {
     Encoding(String),
     #[error("malformed JSON: {0}")]
     Json(String),
+    #[error(
+        "more than {MAX_BLOCKS} lines or paragraphs: not an article (a list or a log?), and too large to read"
+    )]
+    TooManyBlocks,
 }
 
 /// The format of a file from its name, and whether it is gzip-compressed.
@@ -122,10 +137,13 @@ pub fn read_article(
     source.encoding = decoded.encoding.to_string();
     let mut article = Article::new(source, format);
     match format {
-        Format::Text => article.blocks = text::blocks(&text),
+        Format::Text => article.blocks = text::blocks(&text)?,
         Format::Markdown => article.blocks = markdown::blocks(&text),
         Format::Html => (article.blocks, article.page) = html::read(&text),
         Format::Json => (article.blocks, article.meta) = json::read(&text)?,
+    }
+    if over_block_limit(&article.blocks) {
+        return Err(ReadError::TooManyBlocks);
     }
     Ok(article)
 }

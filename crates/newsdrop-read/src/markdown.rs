@@ -14,6 +14,9 @@ pub(crate) fn blocks(text: &str) -> Vec<Block> {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for event in Parser::new_ext(text, options) {
         out.event(event);
+        if crate::over_block_limit(&out.blocks) {
+            break;
+        }
     }
     out.flush();
     out.blocks

@@ -27,8 +27,8 @@ const MIN_WRAPPED_LINES: usize = 2;
 /// Splits decoded text (LF line ends) into line blocks. Each line is trimmed at both ends
 /// and tabs, form feeds and no-break spaces become plain spaces; the inner text is kept as is.
 /// On a hard-wrapped page, the lines of a paragraph become one block, joined by spaces.
-pub(crate) fn blocks(text: &str) -> Vec<Block> {
-    let lines = lines(text);
+pub(crate) fn blocks(text: &str) -> Result<Vec<Block>, crate::ReadError> {
+    let lines = lines(text).ok_or(crate::ReadError::TooManyBlocks)?;
     let width = wrap_width(&lines);
     let mut blocks: Vec<Block> = Vec::with_capacity(lines.len());
     let mut joins_next = false;
@@ -51,7 +51,7 @@ pub(crate) fn blocks(text: &str) -> Vec<Block> {
         }
         joins_next = width.is_some_and(|w| wraps_into(line, lines.get(i + 1), w));
     }
-    blocks
+    Ok(blocks)
 }
 
 /// A non-empty line of the page, trimmed.
@@ -63,7 +63,9 @@ struct Line<'a> {
     gap_before: bool,
 }
 
-fn lines(text: &str) -> Vec<Line<'_>> {
+/// The page's lines; `None` when there are more than [`crate::MAX_BLOCKS`] (wrapped
+/// lines may join into fewer blocks, but a page that long is no article either).
+fn lines(text: &str) -> Option<Vec<Line<'_>>> {
     let mut lines = Vec::new();
     let mut gap = true;
     for line in text.split('\n') {
@@ -72,6 +74,10 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             gap = true;
             continue;
         }
+        // Past the limit the article fails: no need to go on.
+        if lines.len() > crate::MAX_BLOCKS {
+            return None;
+        }
         lines.push(Line {
             text: line,
             chars: line.chars().count(),
@@ -79,7 +85,7 @@ fn lines(text: &str) -> Vec<Line<'_>> {
         });
         gap = false;
     }
-    lines
+    Some(lines)
 }
 
 /// Whether `line` is a piece of a paragraph wrapped at `width` that goes on in `next`: it
@@ -132,6 +138,7 @@ mod tests {
     #[track_caller]
     fn check(text: &str, expected: &[(&str, bool)]) {
         let got: Vec<(String, bool)> = blocks(text)
+            .unwrap()
             .into_iter()
             .map(|b| {
                 assert_eq!(b.kind, BlockKind::Line);
@@ -211,22 +218,26 @@ mod tests {
              Museum reopens its doors to visitors after a long and costly renovation\n\n\
              {para}\n\n{para}\n\n{para}\n"
         );
-        assert_eq!(blocks(&page).len(), 9);
+        assert_eq!(blocks(&page).unwrap().len(), 9);
         // A line repeated has no ragged edge: each is as long as the widest.
         let line = "A line of seventy-odd characters that the page repeats, word for word.\n";
-        assert_eq!(blocks(&line.repeat(3)).len(), 3);
+        assert_eq!(blocks(&line.repeat(3)).unwrap().len(), 3);
     }
 
     #[test]
     fn one_break_is_too_few_to_call_a_page_wrapped_two_are_enough() {
         let page = "Katerina Thanou is confident she and fellow sprinter Kostas Kenteris\n\
                     will not be punished for missing drugs tests before the Olympics.\n";
-        assert_eq!(blocks(page).len(), 2);
+        assert_eq!(blocks(page).unwrap().len(), 2);
         let teaser = "No half measures with Half-Life 2\n\n\
                       Could Half-Life 2 possibly live up to the hype? After almost two years of\n\
                       tantalising previews and infuriating delays it's safe to say that this is the\n\
                       most highly-anticipated computer game of all time.\n";
-        let got: Vec<String> = blocks(teaser).into_iter().map(|b| b.text).collect();
+        let got: Vec<String> = blocks(teaser)
+            .unwrap()
+            .into_iter()
+            .map(|b| b.text)
+            .collect();
         assert_eq!(
             got,
             [

@@ -450,3 +450,27 @@ proptest! {
         }
     }
 }
+
+/// A file of more lines or paragraphs than an article has fails with a clear error, in
+/// every format, rather than costing memory without bound; one at the limit is read.
+#[test]
+fn more_blocks_than_an_article_has_fail() {
+    use newsdrop_read::MAX_BLOCKS;
+    let over = MAX_BLOCKS + 1;
+    let limit = 64 * 1024 * 1024;
+    let at_limit = read("list.txt", "a\n".repeat(MAX_BLOCKS).as_bytes()).expect("at the limit");
+    assert_eq!(at_limit.blocks.len(), MAX_BLOCKS);
+    let json_lines = serde_json::json!({ "body": "a\n".repeat(over) }).to_string();
+    let json_items = serde_json::json!({ "body": vec!["a"; over] }).to_string();
+    for (name, bytes) in [
+        ("list.txt", "a\n".repeat(over)),
+        ("list.md", "a\n\n".repeat(over)),
+        ("list.html", "<p>a".repeat(over)),
+        ("list.json", json_lines),
+        ("items.json", json_items),
+    ] {
+        let err = check_err(name, bytes.as_bytes(), limit);
+        assert!(matches!(err, ReadError::TooManyBlocks), "{name}: {err}");
+        assert!(err.to_string().contains("more than 200000 lines"), "{err}");
+    }
+}

@@ -316,6 +316,9 @@ impl<'t> Walker<'t> {
         let mut frames: Vec<Frame> = Vec::new();
         let mut next = nodes[DOCUMENT].first_child();
         loop {
+            if crate::over_block_limit(&self.blocks) {
+                return;
+            }
             let Some(id) = next else {
                 let Some(frame) = frames.pop() else { break };
                 self.leave(frame.undo);
