@@ -4,9 +4,10 @@
 //! of the inbox (at start-up, every `scan_interval_secs`, and at once after an event-queue
 //! overflow) decides what is there. A file is ready when it arrived by rename or its writer
 //! closed it (inotify says so), or when its size and mtime have been stable for the settle
-//! time; for an empty file, a minute at least ([`EMPTY_SETTLE`]). A ready file is claimed by an atomic rename into `work/` and handed to the workers
-//! through a bounded queue; when the queue is full, intake waits and the rest of a burst
-//! stays in the inbox, costing nothing. While the store is unreachable ([`Outage`]) nothing
+//! time; for an empty file, a minute at least ([`EMPTY_SETTLE`]). A ready file is claimed
+//! by an atomic rename into `work/` and handed to the workers through a bounded queue;
+//! when the queue is full, intake waits and the rest of a burst stays in the inbox,
+//! costing nothing. While the store is unreachable ([`Outage`]) nothing
 //! is claimed either; a rescan follows when it is back.
 //!
 //! This is the only module that knows `notify`. We use its watcher directly rather than
