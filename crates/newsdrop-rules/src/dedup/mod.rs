@@ -65,6 +65,7 @@ use self::fingerprint::{
     SCHEME, WordHash, exact_seed, fold, intersection, is_key, shingles_of, word_hashes,
 };
 use crate::RuleContext;
+use crate::text::Fast;
 
 /// The rule's name, recorded on the blocks `link-only` drops.
 pub const RULE: &str = "dedup";
@@ -226,7 +227,7 @@ impl Dedup {
         let mut short: Vec<u64> = Vec::new();
         // Where each short line is in `short`: a page of 150,000 short lines searched
         // `short` for each, in 4 s.
-        let mut short_at: HashMap<u64, usize> = HashMap::new();
+        let mut short_at: HashMap<u64, usize, Fast> = HashMap::default();
         let mut prev_long = false;
         for block in &article.blocks {
             let metadata = !block.keep && block.mark.as_ref().is_some_and(|m| m.rule == "metadata");
