@@ -487,3 +487,53 @@ fn an_empty_file_still_open_waits_for_its_writer() {
     assert!(names.contains(&"slow.txt".to_string()), "{names:?}");
     assert!(daemon.terminate().success());
 }
+
+/// A second daemon on a state folder another one runs on refuses to start, naming it; the
+/// first goes on.
+#[test]
+fn a_second_daemon_on_one_state_folder_refuses_to_start() {
+    let env = Env::new("");
+    let daemon = env.start();
+    let config = env.config();
+    let second = env.newsdrop(&["run", "--config", config.to_str().expect("utf-8")]);
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("another newsdrop is running on the state folder"),
+        "{stderr}"
+    );
+    env.drop_file(
+        "after.txt",
+        paragraph("The first daemon goes on.").as_bytes(),
+    );
+    assert!(wait_until(MINUTE, || env.list("archive").len() == 1));
+    assert!(daemon.terminate().success());
+}
+
+/// Folders on two filesystems cannot exchange files by rename: start-up says so, instead
+/// of every claim failing. Runs where `/dev/shm` is another filesystem than the temp dir.
+#[test]
+fn folders_on_two_filesystems_are_refused_at_start_up() {
+    use std::os::unix::fs::MetadataExt;
+    let shm = std::path::Path::new("/dev/shm");
+    let env = Env::new("");
+    let dev = |p: &std::path::Path| fs::metadata(p).map(|m| m.dev()).ok();
+    if dev(shm).is_none() || dev(shm) == dev(&env.path("")) {
+        eprintln!("skipped: /dev/shm is missing or on the temp dir's filesystem");
+        return;
+    }
+    let archive = tempfile::tempdir_in(shm).expect("tempdir in /dev/shm");
+    let config = format!(
+        "[intake]\nsettle_ms = 300\n[paths]\narchive = \"{}\"\n",
+        archive.path().display()
+    );
+    fs::write(env.config(), config).expect("config");
+    let config = env.config();
+    let out = env.newsdrop(&["run", "--config", config.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`paths.archive`") && stderr.contains("another filesystem"),
+        "{stderr}"
+    );
+}

@@ -55,6 +55,61 @@ impl Layout {
         Ok(())
     }
 
+    /// Takes the state folder for this process: a lock on `<state>/newsdrop.lock`, held while
+    /// the returned file is open. Two daemons on one state folder wrote one SQLite index and
+    /// one shingle file over each other (constraint failures, inputs left in `work/`,
+    /// shingle records that no longer match their rows).
+    pub fn lock_state(&self) -> io::Result<File> {
+        let path = self.state.join("newsdrop.lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| with_path(e, &path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(fs::TryLockError::WouldBlock) => Err(io::Error::other(format!(
+                "another newsdrop is running on the state folder {} (it holds {}): one state \
+                 folder serves one daemon; give each its own `paths.state`, and share a \
+                 PostgreSQL store instead",
+                self.state.display(),
+                path.display()
+            ))),
+            Err(fs::TryLockError::Error(e)) => Err(with_path(e, &path)),
+        }
+    }
+
+    /// Checks that files can move between the folders by rename: the inbox, `work/`,
+    /// `archive/` and `failed/` on one filesystem. Across two, every claim failed with
+    /// "Invalid cross-device link" and nothing was processed, or inputs stayed in `work/`.
+    #[cfg(unix)]
+    pub fn check_one_filesystem(&self) -> io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let device = |dir: &Path| {
+            fs::metadata(dir)
+                .map(|m| m.dev())
+                .map_err(|e| with_path(e, dir))
+        };
+        let work = device(&self.work)?;
+        for (name, dir) in [
+            ("paths.inbox", &self.inbox),
+            ("paths.archive", &self.archive),
+            ("paths.failed", &self.failed),
+        ] {
+            if device(dir)? != work {
+                return Err(io::Error::other(format!(
+                    "`{name}` ({}) is on another filesystem than the state folder's work \
+                     folder ({}): files move between them by rename, which cannot cross \
+                     filesystems; put the inbox, archive, failed and state folders on one",
+                    dir.display(),
+                    self.work.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The inbox with symlinks resolved: the watcher reports paths under the real folder.
     pub fn canonical_inbox(&self) -> io::Result<PathBuf> {
         fs::canonicalize(&self.inbox).map_err(|e| with_path(e, &self.inbox))

@@ -284,6 +284,8 @@ struct Running {
     /// Intake, then the workers, then the committer: the order they finish in.
     threads: Vec<std::thread::JoinHandle<()>>,
     drain: Duration,
+    /// The state folder's lock ([`Layout::lock_state`]), held until the process ends.
+    _state_lock: std::fs::File,
 }
 
 /// Runs `f` on a plain thread and waits for it. The PostgreSQL client blocks on a runtime
@@ -306,6 +308,8 @@ fn start(
     let (config, errors) = read_config(config_path)?;
     let layout = Layout::of(&config);
     layout.create()?;
+    let state_lock = layout.lock_state()?;
+    layout.check_one_filesystem()?;
     let store = Arc::new(Store::from_config(&config.config.store, &layout.state)?);
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::default());
@@ -425,6 +429,7 @@ fn start(
         hints,
         threads,
         drain,
+        _state_lock: state_lock,
     })
 }
 
