@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 
 use crate::layout::{with_path, write_checked};
 
-/// How far back from the end recovery looks for ids: far more than the lines a batch of
-/// in-flight articles can have written.
+/// How far back from the end recovery first looks for ids; it looks further back until it
+/// has the last [`crate::commit::MAX_BATCH`] lines. The committer appends a batch and then
+/// settles it in the ledger, so the lines of articles re-run after a crash are among the
+/// last batch's. A fixed window was not enough: eight articles of 4 MB were appended twice.
 const TAIL_BYTES: u64 = 16 * 1024 * 1024;
 
 pub struct JsonlSink {
@@ -36,7 +38,8 @@ impl JsonlSink {
             .open(path)
             .map_err(|e| with_path(e, path))?;
         let written = if recovering {
-            repair_tail(&mut file).map_err(|e| with_path(e, path))?
+            repair_tail(&mut file, crate::commit::MAX_BATCH, TAIL_BYTES)
+                .map_err(|e| with_path(e, path))?
         } else {
             HashSet::new()
         };
@@ -78,13 +81,22 @@ impl JsonlSink {
     }
 }
 
-/// Truncates a partial last line and returns the ids of the lines in the tail.
-fn repair_tail(file: &mut File) -> io::Result<HashSet<String>> {
+/// Truncates a partial last line and returns the ids of the last `lines` lines (at least),
+/// reading back from the end `window` bytes, then twice as many, until it has them.
+fn repair_tail(file: &mut File, lines: usize, window: u64) -> io::Result<HashSet<String>> {
     let len = file.metadata()?.len();
-    let start = len.saturating_sub(TAIL_BYTES);
-    file.seek(SeekFrom::Start(start))?;
-    let mut tail = Vec::new();
-    file.take(TAIL_BYTES).read_to_end(&mut tail)?;
+    let mut window = window.max(1);
+    let (start, tail) = loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut tail = Vec::new();
+        file.by_ref().take(window).read_to_end(&mut tail)?;
+        // One line more than asked: the first of a tail that starts mid-file may be cut.
+        if start == 0 || tail.iter().filter(|&&b| b == b'\n').count() > lines {
+            break (start, tail);
+        }
+        window = window.saturating_mul(2);
+    };
     let complete = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     if complete < tail.len() {
         file.set_len(start + complete as u64)?;
@@ -118,5 +130,28 @@ mod tests {
             .expect("append");
         let text = std::fs::read_to_string(&path).expect("read");
         assert_eq!(text, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n");
+    }
+
+    /// Lines longer than the first window are still found: the window grows until it
+    /// holds the lines asked for.
+    #[test]
+    fn recovery_reads_back_as_far_as_the_last_lines_reach() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("out.jsonl");
+        let line = |id: &str| format!("{{\"id\":\"{id}\",\"body\":\"{}\"}}\n", "x".repeat(100));
+        let text: String = ["a", "b", "c", "d"].iter().map(|id| line(id)).collect();
+        std::fs::write(&path, &text).expect("write");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .expect("open");
+        let ids = repair_tail(&mut file, 3, 16).expect("repair");
+        for id in ["b", "c", "d"] {
+            assert!(ids.contains(id), "{id} not found in {ids:?}");
+        }
+        // A window that holds them from the start is not grown: the first line is not read.
+        let ids = repair_tail(&mut file, 1, 300).expect("repair");
+        assert!(!ids.contains("a") && ids.contains("d"), "{ids:?}");
     }
 }
