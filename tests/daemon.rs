@@ -537,3 +537,21 @@ fn folders_on_two_filesystems_are_refused_at_start_up() {
         "{stderr}"
     );
 }
+
+/// The state folder deleted under a running daemon: it stops with an error saying so (the
+/// service manager restarts it on a new state), instead of claiming nothing, silently.
+#[test]
+fn a_deleted_state_folder_stops_the_daemon_with_an_error() {
+    let env = Env::new("");
+    let mut daemon = env.start();
+    fs::remove_dir_all(env.path(".newsdrop")).expect("rm state");
+    env.drop_file("orphan.txt", paragraph("Nowhere to go.").as_bytes());
+    let status = daemon.wait(MINUTE);
+    assert_eq!(status.code(), Some(1), "{}", daemon.log_text());
+    assert!(daemon.log_text().contains("the work folder is gone"));
+    assert_eq!(
+        env.list("inbox"),
+        ["orphan.txt"],
+        "the file waits for the next start"
+    );
+}

@@ -186,7 +186,7 @@ impl Daemon {
         metric(&text, sample)
     }
 
-    fn wait(&mut self, limit: Duration) -> ExitStatus {
+    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

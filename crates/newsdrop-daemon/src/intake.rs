@@ -195,6 +195,9 @@ pub struct Intake {
     reported: HashMap<PathBuf, ()>,
     metrics: Arc<Metrics>,
     health: Arc<Health>,
+    /// The work folder is gone (the state folder deleted under the daemon): intake stops,
+    /// and with it the daemon (see `run::spawn_watched`), rather than claim nothing, silently.
+    work_gone: bool,
 }
 
 /// Most files tracked while settling; beyond this the periodic scan picks them up.
@@ -232,6 +235,7 @@ impl Intake {
             reported: HashMap::new(),
             metrics: shared.metrics.clone(),
             health: shared.health.clone(),
+            work_gone: false,
         }
     }
 
@@ -251,7 +255,7 @@ impl Intake {
             (self.config.settle / 4).clamp(Duration::from_millis(20), Duration::from_millis(250));
         let mut paused = false;
         loop {
-            if self.stopping.load(Ordering::Relaxed) {
+            if self.stopping.load(Ordering::Relaxed) || self.work_gone {
                 return;
             }
             // Outputs or the store cannot be written: claim nothing (files wait in the
@@ -447,6 +451,17 @@ impl Intake {
         let work_path = self.config.work.join(work);
         match fs::rename(path, &work_path) {
             Ok(()) => {}
+            // The file went away meanwhile: nothing to do. But if it is still there, the
+            // work folder is what is missing.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.exists() => {
+                tracing::error!(
+                    work = %self.config.work.display(),
+                    "the work folder is gone (was the state folder deleted?): nothing can be \
+                     claimed, and the ledger may be lost; stopping"
+                );
+                self.work_gone = true;
+                return;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
             Err(e) => {
                 tracing::warn!(file = %relative, error = %e, "cannot claim file");
