@@ -83,8 +83,9 @@ impl Layout {
     /// Checks that files can move between the folders by rename: the inbox, `work/`,
     /// `archive/` and `failed/` on one filesystem. Across two, every claim failed with
     /// "Invalid cross-device link" and nothing was processed, or inputs stayed in `work/`.
+    /// The archive counts only when inputs are `archived` (not deleted).
     #[cfg(unix)]
-    pub fn check_one_filesystem(&self) -> io::Result<()> {
+    pub fn check_one_filesystem(&self, archived: bool) -> io::Result<()> {
         use std::os::unix::fs::MetadataExt;
         let device = |dir: &Path| {
             fs::metadata(dir)
@@ -97,6 +98,9 @@ impl Layout {
             ("paths.archive", &self.archive),
             ("paths.failed", &self.failed),
         ] {
+            if name == "paths.archive" && !archived {
+                continue;
+            }
             if device(dir)? != work {
                 return Err(io::Error::other(format!(
                     "`{name}` ({}) is on another filesystem than the state folder's work \

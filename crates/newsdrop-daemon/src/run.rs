@@ -309,7 +309,8 @@ fn start(
     let layout = Layout::of(&config);
     layout.create()?;
     let state_lock = layout.lock_state()?;
-    layout.check_one_filesystem()?;
+    let archived = config.config.output.on_success == newsdrop_core::config::OnSuccess::Archive;
+    layout.check_one_filesystem(archived)?;
     let store = Arc::new(Store::from_config(&config.config.store, &layout.state)?);
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::default());
