@@ -488,16 +488,22 @@ fn an_empty_file_still_open_waits_for_its_writer() {
     assert!(daemon.terminate().success());
 }
 
+/// Runs `newsdrop run` on the env's config, expecting it to refuse to start (exit 1); its
+/// stderr.
+fn refused_start(env: &Env) -> String {
+    let config = env.config();
+    let out = env.newsdrop(&["run", "--config", config.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// A second daemon on a state folder another one runs on refuses to start, naming it; the
 /// first goes on.
 #[test]
 fn a_second_daemon_on_one_state_folder_refuses_to_start() {
     let env = Env::new("");
     let daemon = env.start();
-    let config = env.config();
-    let second = env.newsdrop(&["run", "--config", config.to_str().expect("utf-8")]);
-    assert_eq!(second.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&second.stderr);
+    let stderr = refused_start(&env);
     assert!(
         stderr.contains("another newsdrop is running on the state folder"),
         "{stderr}"
@@ -528,10 +534,7 @@ fn folders_on_two_filesystems_are_refused_at_start_up() {
         archive.path().display()
     );
     fs::write(env.config(), config).expect("config");
-    let config = env.config();
-    let out = env.newsdrop(&["run", "--config", config.to_str().expect("utf-8")]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_start(&env);
     assert!(
         stderr.contains("`paths.archive`") && stderr.contains("another filesystem"),
         "{stderr}"

@@ -353,7 +353,7 @@ impl Intake {
         let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
         let age = SystemTime::now().duration_since(mtime).unwrap_or_default();
         let size = meta.len();
-        if ready || age >= self.settle_for(size) {
+        if ready || age >= settle_for(self.config.settle, size) {
             self.settling.remove(path);
             self.claim(path, relative);
             return;
@@ -412,10 +412,6 @@ impl Intake {
                 self.claim(&path, relative);
             }
         }
-    }
-
-    fn settle_for(&self, size: u64) -> Duration {
-        settle_for(self.config.settle, size)
     }
 
     /// The inbox-relative path, or `None` for paths intake must leave alone (outside the

@@ -93,14 +93,11 @@ impl Layout {
                 .map_err(|e| with_path(e, dir))
         };
         let work = device(&self.work)?;
-        for (name, dir) in [
-            ("paths.inbox", &self.inbox),
-            ("paths.archive", &self.archive),
-            ("paths.failed", &self.failed),
-        ] {
-            if name == "paths.archive" && !archived {
-                continue;
-            }
+        let mut folders = vec![("paths.inbox", &self.inbox), ("paths.failed", &self.failed)];
+        if archived {
+            folders.push(("paths.archive", &self.archive));
+        }
+        for (name, dir) in folders {
             if device(dir)? != work {
                 return Err(io::Error::other(format!(
                     "`{name}` ({}) is on another filesystem than the state folder's work \
