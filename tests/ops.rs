@@ -76,6 +76,44 @@ fn metrics_count_what_the_folders_show() {
     assert!(daemon.terminate().success());
 }
 
+/// Idle connections past the endpoint's limit (64, `http::MAX_CONNECTIONS`) wait in the
+/// kernel's backlog instead of taking the daemon's file descriptors; the endpoint answers
+/// again once they go, and articles go through all along.
+#[test]
+fn idle_connections_past_the_limit_take_no_file_descriptors() {
+    let env = Env::new(HTTP);
+    let daemon = env.start();
+    let addr = daemon.http_addr();
+    let fds = || {
+        fs::read_dir(format!("/proc/{}/fd", daemon.child.id()))
+            .expect("the daemon's descriptors")
+            .count()
+    };
+    let before = fds();
+    // 120: past the limit, and within the listener's backlog (128), so every connect returns.
+    let idle: Vec<std::net::TcpStream> = (0..120)
+        .map(|_| std::net::TcpStream::connect(&addr).expect("connect"))
+        .collect();
+    assert!(
+        wait_until(MINUTE, || fds() >= before + 64),
+        "the daemon took up to its limit"
+    );
+    // Time for it to take more if it would (it took all of them at once before the limit).
+    std::thread::sleep(Duration::from_millis(500));
+    let held = fds() - before;
+    assert!(
+        held <= 64 + 2,
+        "{held} descriptors for 120 idle connections"
+    );
+
+    let (name, bytes) = &seeds()[0];
+    env.drop_file(name, bytes);
+    assert!(wait_until(MINUTE, || env.list("archive").len() == 1));
+    drop(idle);
+    assert_eq!(daemon.get("/health"), (200, "ok\n".to_string()));
+    assert!(daemon.terminate().success());
+}
+
 #[test]
 fn a_plugin_panic_is_counted_and_keeps_ready_false_until_a_reload() {
     let env = Env::new("");

@@ -4,8 +4,8 @@
 //! `TcpListener`, on the runtime that already waits for signals. Three fixed GET routes
 //! scraped every few seconds by Prometheus or a load balancer need no router, keep-alive or
 //! chunking; hyper + hyper-util would add a dozen crates to a build that runs on 2 cores for
-//! what is 80 lines here. Requests are bounded (8 KiB head, 10 s per connection), and
-//! anything but GET or HEAD gets 405.
+//! what is 80 lines here. Requests are bounded (8 KiB head, 10 s per connection,
+//! [`MAX_CONNECTIONS`] at once), and anything but GET or HEAD gets 405.
 //!
 //! - `/health`: 200 while the process answers at all (liveness).
 //! - `/ready`: 200 `ready`, or 503 with one line per problem (see [`crate::health`]).
@@ -39,9 +39,19 @@ pub struct Endpoint {
 
 const MAX_HEAD: usize = 8 * 1024;
 
+/// Connections answered at once. Past it, new ones wait in the kernel's backlog until one
+/// ends (each within 10 s): a scraper or a load balancer opens a few, and a flood of idle
+/// ones must not take the file descriptors that articles need (1,000 of them under
+/// `ulimit -n 1024` left claimed files unable to move).
+pub const MAX_CONNECTIONS: usize = 64;
+
 /// Serves until the runtime stops.
 pub async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return; // never closed
+        };
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(e) => {
@@ -54,6 +64,7 @@ pub async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
         let endpoint = endpoint.clone();
         tokio::spawn(async move {
             let _ = tokio::time::timeout(Duration::from_secs(10), answer(stream, &endpoint)).await;
+            drop(slot);
         });
     }
 }
