@@ -543,6 +543,45 @@ fn folders_on_two_filesystems_are_refused_at_start_up() {
 
 /// The state folder deleted under a running daemon: it stops with an error saying so (the
 /// service manager restarts it on a new state), instead of claiming nothing, silently.
+/// SQLite writes on to a database file deleted under it: the ledger of everything done
+/// since would be lost at the next start, with nothing said. The daemon notices at the next
+/// commit, stops with an error, and the next start (on a new database) takes up what was
+/// left.
+#[test]
+fn a_deleted_database_stops_the_daemon_with_an_error_and_loses_no_input() {
+    let env = Env::new("");
+    let mut daemon = env.start();
+    env.drop_file(
+        "before.txt",
+        paragraph("Settled in the first database.").as_bytes(),
+    );
+    assert!(wait_until(MINUTE, || env.list("archive").len() == 1));
+    for name in ["newsdrop.db", "newsdrop.db-wal", "newsdrop.db-shm"] {
+        let _ = fs::remove_file(env.path(".newsdrop").join(name));
+    }
+    env.drop_file(
+        "after.txt",
+        paragraph("Dropped once the database was gone.").as_bytes(),
+    );
+    let status = daemon.wait(MINUTE);
+    let log = daemon.log_text();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("was deleted or replaced while newsdrop ran"),
+        "{log}"
+    );
+    assert_eq!(env.list("archive"), ["before.txt"], "nothing settled since");
+
+    let daemon = env.start();
+    assert!(
+        wait_until(MINUTE, || env.list("archive").len() == 2),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(env.list("work").is_empty() && env.list("failed").is_empty());
+    assert!(daemon.terminate().success());
+}
+
 #[test]
 fn a_deleted_state_folder_stops_the_daemon_with_an_error() {
     let env = Env::new("");

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::mpsc::Receiver;
 
 use newsdrop_core::config::OnSuccess;
-use newsdrop_store::{Settled, Status};
+use newsdrop_store::{Settled, Status, StoreError};
 use serde::Serialize;
 
 use crate::article::Failure;
@@ -44,7 +44,16 @@ pub struct Committer<'a> {
     pub on_success: OnSuccess,
 }
 
-/// Commits until every worker is gone.
+/// Whether the committer goes on after a batch.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Go,
+    /// The ledger can no longer be written (its file was deleted): the committer ends,
+    /// and so the daemon, with an error, for the service manager to start it again.
+    Stop,
+}
+
+/// Commits until every worker is gone, or the ledger's file is.
 pub fn run(done: &Receiver<Done>, cx: &Committer<'_>, mut sinks: Sinks) {
     while let Ok(first) = done.recv() {
         let mut batch = vec![first];
@@ -54,8 +63,11 @@ pub fn run(done: &Receiver<Done>, cx: &Committer<'_>, mut sinks: Sinks) {
                 Err(_) => break,
             }
         }
-        commit(&batch, cx, &mut sinks);
+        let next = commit(&batch, cx, &mut sinks);
         cx.shared.metrics.in_flight.dec_by(batch.len() as i64);
+        if next == Next::Stop {
+            return;
+        }
     }
 }
 
@@ -114,7 +126,7 @@ struct ErrorRecord<'a> {
 
 /// Commits a batch, and counts what the ledger took in the metrics (before the inputs
 /// move, so that counters are never behind the folders).
-fn commit(batch: &[Done], cx: &Committer<'_>, sinks: &mut Sinks) {
+fn commit(batch: &[Done], cx: &Committer<'_>, sinks: &mut Sinks) -> Next {
     let (layout, shared) = (cx.layout, cx.shared);
     let (store, metrics) = (&shared.store, &shared.metrics);
     let mut settled = Vec::with_capacity(batch.len());
@@ -125,7 +137,7 @@ fn commit(batch: &[Done], cx: &Committer<'_>, sinks: &mut Sinks) {
     // 1. Outputs become durable, then visible.
     if let Err(e) = retry_write(shared, || make_durable(batch, &layout.outbox)) {
         tracing::error!(error = %e, "cannot flush this batch's outputs; its inputs stay in work/ until the next start");
-        return;
+        return Next::Go;
     }
     let mut any_output = false;
     for done in batch {
@@ -227,9 +239,13 @@ fn commit(batch: &[Done], cx: &Committer<'_>, sinks: &mut Sinks) {
     // store that cannot be reached or written is waited for).
     match store_call(shared, || store.settle(&settled)) {
         Some(Ok(())) => {}
+        Some(Err(e @ StoreError::Replaced { .. })) => {
+            tracing::error!(error = %e, "cannot commit to the ledger; the daemon stops");
+            return Next::Stop;
+        }
         Some(Err(e)) => {
             tracing::error!(error = %e, "cannot commit to the ledger; inputs stay in work/ until the next start");
-            return;
+            return Next::Go;
         }
         None => return stop_in_outage(),
     }
@@ -262,6 +278,7 @@ fn commit(batch: &[Done], cx: &Committer<'_>, sinks: &mut Sinks) {
             _ => {}
         }
     }
+    Next::Go
 }
 
 /// Outputs at least this many in a batch are flushed with one syncfs of the outbox's
@@ -290,10 +307,11 @@ fn make_durable(batch: &[Done], outbox: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn stop_in_outage() {
+fn stop_in_outage() -> Next {
     tracing::warn!(
         "stopping while the store is unreachable; this batch's inputs stay in work/ until the next start"
     );
+    Next::Go
 }
 
 /// Writes the error record, then moves the input beside it; returns the input's new path.

@@ -105,6 +105,12 @@ pub enum StoreError {
     /// The database cannot be reached (refused, closed, shut down): try again later.
     #[error("store {label} is unreachable: {message}")]
     Unavailable { label: String, message: String },
+    /// The database file is not the one opened any more (deleted or replaced under the
+    /// daemon): whatever is written goes to a file no one will open again.
+    #[error(
+        "the database {label} was deleted or replaced while newsdrop ran: the ledger and dedup index it held are gone, and nothing more is written to it; restart newsdrop, which opens a new one and takes up the inputs left in work/"
+    )]
+    Replaced { label: String },
     #[error("ledger is corrupt: {0}")]
     Corrupt(String),
     #[error("ledger schema version {found} is newer than this newsdrop understands ({supported})")]

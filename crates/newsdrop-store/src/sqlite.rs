@@ -30,6 +30,8 @@ pub struct SqliteStore {
     handles: Mutex<Handles>,
     /// The state folder (where the dedup index keeps its shingle file); `None` in memory.
     dir: Option<PathBuf>,
+    /// The database file as opened (device, inode), to notice it deleted or replaced.
+    file: Option<(u64, u64)>,
 }
 
 const SCHEMA_VERSION: i64 = 4;
@@ -62,7 +64,9 @@ impl SqliteStore {
             .map_err(|e| sqlite(&label, e))?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(|e| sqlite(&label, e))?;
-        SqliteStore::with(conn, label, Some(state_dir.to_path_buf()))
+        let mut store = SqliteStore::with(conn, label, Some(state_dir.to_path_buf()))?;
+        store.file = file_identity(&path);
+        Ok(store)
     }
 
     /// A ledger in memory, gone when dropped (`newsdrop process` without `--state`).
@@ -79,7 +83,24 @@ impl SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             handles: Mutex::new(Handles::default()),
             dir,
+            file: None,
         })
+    }
+
+    /// Fails with [`StoreError::Replaced`] once the database file is not the one opened:
+    /// SQLite writes on to a deleted file without a word, and the ledger would be lost at
+    /// the next start with nothing said (one `stat`, per batch settled and per probe).
+    fn check_file(&self) -> Result<(), StoreError> {
+        let (Some(opened), Some(dir)) = (self.file, &self.dir) else {
+            return Ok(());
+        };
+        if file_identity(&dir.join(DB_FILE)) == Some(opened) {
+            Ok(())
+        } else {
+            Err(StoreError::Replaced {
+                label: self.label.clone(),
+            })
+        }
     }
 
     /// Where the ledger lives, for logs.
@@ -146,6 +167,7 @@ impl SqliteStore {
         if batch.is_empty() {
             return Ok(());
         }
+        self.check_file()?;
         let index = lock(&self.handles).index.clone();
         if let Some(index) = index {
             index.flush()?;
@@ -202,9 +224,9 @@ impl SqliteStore {
         .transpose()
     }
 
-    /// How many articles are in each status.
-    /// Whether the ledger answers a query.
+    /// Whether the ledger answers a query, from the file it was opened on.
     pub fn ping(&self) -> Result<(), StoreError> {
+        self.check_file()?;
         let conn = lock(&self.conn);
         conn.query_row("SELECT COUNT(*) FROM ledger WHERE id = ''", [], |r| {
             r.get::<_, i64>(0)
@@ -213,6 +235,7 @@ impl SqliteStore {
         .map_err(|e| sqlite(&self.label, e))
     }
 
+    /// How many articles are in each status.
     pub fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
         let conn = lock(&self.conn);
         let mut stmt = conn
@@ -313,6 +336,12 @@ pub fn schema_version(state_dir: &Path) -> Result<SchemaReport, StoreError> {
         found,
         current: SCHEMA_VERSION,
     })
+}
+
+/// The device and inode of the file at `path`, if there is one.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// The path of the database inside `state_dir`.
