@@ -141,22 +141,55 @@ fn sample(article: &Article) -> Option<String> {
 }
 
 /// The language to record: the stated tag when its primary subtag agrees with the text
-/// (it may carry a region, `en-GB`), else the detected code, else the stated tag.
+/// (it may carry a region, `en-GB`), else the detected code, else the stated tag. A stated
+/// tag is recorded in BCP 47's case (`EN_us` → `en-US`), and one that is not shaped like a
+/// language tag (`{{ lang }}`, `english`) counts as unstated.
 pub fn choose(stated: Option<&str>, detected: Option<&'static str>) -> Option<String> {
-    let stated = stated.map(str::trim).filter(|s| !s.is_empty());
-    match (stated, detected) {
+    match (stated.and_then(language_tag), detected) {
         (Some(s), Some(d)) => {
-            let primary = s.split(['-', '_']).next().unwrap_or(s);
-            if primary.eq_ignore_ascii_case(d) {
-                Some(s.replace('_', "-"))
+            let primary = s.split('-').next().unwrap_or(&s);
+            if primary == d {
+                Some(s)
             } else {
                 Some(d.to_string())
             }
         }
-        (Some(s), None) => Some(s.replace('_', "-")),
+        (Some(s), None) => Some(s),
         (None, Some(d)) => Some(d.to_string()),
         (None, None) => None,
     }
+}
+
+/// `tag` as a BCP 47 language tag in its canonical case: the language lowercase (two or
+/// three letters), a script in title case (four letters), a region uppercase (two letters
+/// or three digits), anything else lowercase; `_` read as `-`. `None` when it is not
+/// shaped like one.
+fn language_tag(tag: &str) -> Option<String> {
+    let mut out = String::with_capacity(tag.len());
+    for (i, sub) in tag.trim().split(['-', '_']).enumerate() {
+        let letters = sub.bytes().all(|b| b.is_ascii_alphabetic());
+        let shaped = match i {
+            0 => letters && (2..=3).contains(&sub.len()),
+            _ => sub.bytes().all(|b| b.is_ascii_alphanumeric()) && (1..=8).contains(&sub.len()),
+        };
+        if !shaped {
+            return None;
+        }
+        if i > 0 {
+            out.push('-');
+        }
+        let digits = sub.bytes().all(|b| b.is_ascii_digit());
+        match sub.len() {
+            4 if i > 0 && letters => {
+                out.push_str(&sub[..1].to_ascii_uppercase());
+                out.push_str(&sub[1..].to_ascii_lowercase());
+            }
+            2 if i > 0 && letters => out.push_str(&sub.to_ascii_uppercase()),
+            3 if i > 0 && digits => out.push_str(sub),
+            _ => out.push_str(&sub.to_ascii_lowercase()),
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -201,5 +234,18 @@ mod tests {
         assert_eq!(choose(Some("en-US"), Some("pt")).as_deref(), Some("pt"));
         assert_eq!(choose(Some("it"), None).as_deref(), Some("it"));
         assert_eq!(choose(None, None), None);
+        // In BCP 47's case; what is no language tag is not recorded.
+        assert_eq!(
+            choose(Some(" EN_us "), Some("en")).as_deref(),
+            Some("en-US")
+        );
+        assert_eq!(
+            choose(Some("zh-hant-tw"), None).as_deref(),
+            Some("zh-Hant-TW")
+        );
+        assert_eq!(choose(Some("es-419"), None).as_deref(), Some("es-419"));
+        assert_eq!(choose(Some("{{ lang }}"), None), None);
+        assert_eq!(choose(Some("english"), Some("en")).as_deref(), Some("en"));
+        assert_eq!(choose(Some("en--US"), None), None);
     }
 }
