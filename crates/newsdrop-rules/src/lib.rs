@@ -192,6 +192,33 @@ mod tests {
     }
 
     #[test]
+    fn an_index_of_another_fingerprint_scheme_is_refused_by_name() {
+        let config = LoadedConfig::embedded(Path::new("."));
+        let store = newsdrop_store::Store::in_memory().expect("store");
+        let old = newsdrop_core::IndexParams {
+            scheme: "nd-words-fnv1a-v1".to_string(),
+            seed: 0,
+            shingle: 4,
+            sampling: 12,
+        };
+        store
+            .dedup_index(&old, None)
+            .expect("an index of the old scheme");
+        let state: Arc<dyn State> = Arc::new(store);
+        let errors = Registry::builtin()
+            .build_with_state(&config, Some(&state))
+            .err()
+            .expect("refused")
+            .0;
+        let message = &errors[0].message;
+        assert!(
+            message.contains("fingerprint scheme nd-words-fnv1a-v1")
+                && message.contains("another state folder"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn an_unknown_rule_and_a_bad_rule_key_are_both_reported_with_lines() {
         let src =
             "[[stage]]\nrule = \"boilerplat\"\n\n[[stage]]\nrule = \"metadata\"\nbogus_key = 1\n";

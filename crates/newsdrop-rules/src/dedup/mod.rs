@@ -162,12 +162,24 @@ pub fn create(spec: &StageSpec, cx: &RuleContext<'_>) -> Result<Box<dyn Stage>, 
     if !errors.is_empty() {
         return Err(errors);
     }
-    // Parameters the config leaves unset are the index's own when the store holds one (of
-    // this scheme): a default changed since it was built does not make it refused.
+    // Parameters the config leaves unset are the index's own when the store holds one: a
+    // default changed since it was built does not make it refused. An index fingerprinted
+    // another way (by another version of newsdrop) cannot be used at all.
     let built = state
         .dedup_params()
-        .map_err(|e| vec![cx.error("", e.to_string())])?
-        .filter(|p| p.scheme == SCHEME);
+        .map_err(|e| vec![cx.error("", e.to_string())])?;
+    if let Some(p) = built.as_ref().filter(|p| p.scheme != SCHEME) {
+        return Err(vec![cx.error(
+            "",
+            format!(
+                "the dedup index in {} was built by another version of newsdrop (fingerprint \
+                 scheme {}); this one fingerprints with {SCHEME} and cannot use it: start on \
+                 another state folder",
+                state.location(),
+                p.scheme
+            ),
+        )]);
+    }
     let (seed, shingle, sampling) = match built {
         Some(p) => (Some(p.seed), Some(p.shingle), Some(p.sampling)),
         None => (None, None, None),
