@@ -541,8 +541,6 @@ fn folders_on_two_filesystems_are_refused_at_start_up() {
     );
 }
 
-/// The state folder deleted under a running daemon: it stops with an error saying so (the
-/// service manager restarts it on a new state), instead of claiming nothing, silently.
 /// SQLite writes on to a database file deleted under it: the ledger of everything done
 /// since would be lost at the next start, with nothing said. The daemon notices at the next
 /// commit, stops with an error, and the next start (on a new database) takes up what was
@@ -582,6 +580,8 @@ fn a_deleted_database_stops_the_daemon_with_an_error_and_loses_no_input() {
     assert!(daemon.terminate().success());
 }
 
+/// The state folder deleted under a running daemon: it stops with an error saying so (the
+/// service manager restarts it on a new state), instead of claiming nothing, silently.
 #[test]
 fn a_deleted_state_folder_stops_the_daemon_with_an_error() {
     let env = Env::new("");

@@ -4,8 +4,8 @@
 //! `TcpListener`, on the runtime that already waits for signals. Three fixed GET routes
 //! scraped every few seconds by Prometheus or a load balancer need no router, keep-alive or
 //! chunking; hyper + hyper-util would add a dozen crates to a build that runs on 2 cores for
-//! what is 80 lines here. Requests are bounded (8 KiB head, 10 s per connection,
-//! [`MAX_CONNECTIONS`] at once), and anything but GET or HEAD gets 405.
+//! what is 80 lines here. Requests are bounded (8 KiB head sent within 2 s, 10 s
+//! per connection, [`MAX_CONNECTIONS`] at once), and anything but GET or HEAD gets 405.
 //!
 //! - `/health`: 200 while the process answers at all (liveness).
 //! - `/ready`: 200 `ready`, or 503 with one line per problem (see [`crate::health`]).
@@ -45,6 +45,11 @@ const MAX_HEAD: usize = 8 * 1024;
 /// `ulimit -n 1024` left claimed files unable to move).
 pub const MAX_CONNECTIONS: usize = 64;
 
+/// Time a connection has to send its request head: a scraper sends it at once, and
+/// connections that send nothing must not hold the slots (and keep a liveness probe
+/// waiting) for the whole 10 s.
+const HEAD_WITHIN: Duration = Duration::from_secs(2);
+
 /// Serves until the runtime stops.
 pub async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
@@ -70,15 +75,22 @@ pub async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
 }
 
 async fn answer(mut stream: TcpStream, endpoint: &Endpoint) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(512);
-    let mut chunk = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
+    let read_head = async {
+        let mut head = Vec::with_capacity(512);
+        let mut chunk = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&chunk[..n]);
         }
-        head.extend_from_slice(&chunk[..n]);
-    }
+        Ok::<_, std::io::Error>(head)
+    };
+    let Ok(head) = tokio::time::timeout(HEAD_WITHIN, read_head).await else {
+        return Ok(()); // too slow to ask: its slot goes to the next connection
+    };
+    let head = head?;
     let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = String::from_utf8_lossy(line);
     let mut parts = line.split_whitespace();

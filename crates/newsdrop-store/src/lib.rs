@@ -108,7 +108,7 @@ pub enum StoreError {
     /// The database file is not the one opened any more (deleted or replaced under the
     /// daemon): whatever is written goes to a file no one will open again.
     #[error(
-        "the database {label} was deleted or replaced while newsdrop ran: the ledger and dedup index it held are gone, and nothing more is written to it; restart newsdrop, which opens a new one and takes up the inputs left in work/"
+        "the database {label} was deleted or replaced while newsdrop ran: nothing more is written to the file it opened; restart newsdrop, which opens the file now at that path (a new, empty one if none: the ledger and dedup index of the old one are gone) and takes up the inputs left in work/"
     )]
     Replaced { label: String },
     #[error("ledger is corrupt: {0}")]

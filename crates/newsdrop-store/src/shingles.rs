@@ -45,7 +45,8 @@ pub(crate) fn record_len(count: u32) -> u64 {
 }
 
 /// The check of a record: each value folded in by a multiply (odd, so any one value
-/// changed changes the sum), folded to 32 bits. A multiply per value, not per byte (as it
+/// changed changes the 64-bit state), folded to 32 bits (so a damaged record passes one
+/// time in 2^32). A multiply per value, not per byte (as it
 /// was, FNV-1a): a record is checked on every write and every read, and four multiplies
 /// that each wait for the one before cost more than the read itself.
 fn check(values: &[u32]) -> u32 {

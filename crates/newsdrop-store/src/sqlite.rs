@@ -65,7 +65,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(|e| sqlite(&label, e))?;
         let mut store = SqliteStore::with(conn, label, Some(state_dir.to_path_buf()))?;
-        store.file = file_identity(&path);
+        store.file = std::fs::metadata(&path).ok().map(|m| identity(&m));
         Ok(store)
     }
 
@@ -87,20 +87,26 @@ impl SqliteStore {
         })
     }
 
-    /// Fails with [`StoreError::Replaced`] once the database file is not the one opened:
-    /// SQLite writes on to a deleted file without a word, and the ledger would be lost at
-    /// the next start with nothing said (one `stat`, per batch settled and per probe).
+    /// Fails with [`StoreError::Replaced`] once the database file is not the one opened
+    /// (gone, or another file at its path): SQLite writes on to a deleted file without a
+    /// word, and the ledger would be lost at the next start with nothing said (one `stat`,
+    /// per batch settled and per probe). A `stat` that fails otherwise (permissions, a
+    /// network filesystem's hiccup) tells nothing, and SQLite's own calls report what is
+    /// wrong.
     fn check_file(&self) -> Result<(), StoreError> {
         let (Some(opened), Some(dir)) = (self.file, &self.dir) else {
             return Ok(());
         };
-        if file_identity(&dir.join(DB_FILE)) == Some(opened) {
-            Ok(())
-        } else {
-            Err(StoreError::Replaced {
+        let replaced = match std::fs::metadata(dir.join(DB_FILE)) {
+            Ok(now) => identity(&now) != opened,
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        };
+        if replaced {
+            return Err(StoreError::Replaced {
                 label: self.label.clone(),
-            })
+            });
         }
+        Ok(())
     }
 
     /// Where the ledger lives, for logs.
@@ -338,10 +344,10 @@ pub fn schema_version(state_dir: &Path) -> Result<SchemaReport, StoreError> {
     })
 }
 
-/// The device and inode of the file at `path`, if there is one.
-fn file_identity(path: &Path) -> Option<(u64, u64)> {
+/// The device and inode of a file.
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    (meta.dev(), meta.ino())
 }
 
 /// The path of the database inside `state_dir`.

@@ -160,12 +160,14 @@ pub fn choose(stated: Option<&str>, detected: Option<&'static str>) -> Option<St
     }
 }
 
-/// `tag` as a BCP 47 language tag in its canonical case: the language lowercase (two or
-/// three letters), a script in title case (four letters), a region uppercase (two letters
-/// or three digits), anything else lowercase; `_` read as `-`. `None` when it is not
-/// shaped like one.
+/// `tag` as a BCP 47 language tag in its canonical case (RFC 5646 2.1.1): the language
+/// lowercase (two or three letters), a script in title case (four letters), a region
+/// uppercase (two letters or three digits), anything else lowercase, and everything after
+/// a singleton (`-u-`, `-x-`) lowercase; `_` read as `-`. `None` when it is not shaped like
+/// one.
 fn language_tag(tag: &str) -> Option<String> {
     let mut out = String::with_capacity(tag.len());
+    let mut after_singleton = false;
     for (i, sub) in tag.trim().split(['-', '_']).enumerate() {
         let letters = sub.bytes().all(|b| b.is_ascii_alphabetic());
         let shaped = match i {
@@ -179,7 +181,9 @@ fn language_tag(tag: &str) -> Option<String> {
             out.push('-');
         }
         let digits = sub.bytes().all(|b| b.is_ascii_digit());
+        after_singleton |= i > 0 && sub.len() == 1;
         match sub.len() {
+            _ if after_singleton => out.push_str(&sub.to_ascii_lowercase()),
             4 if i > 0 && letters => {
                 out.push_str(&sub[..1].to_ascii_uppercase());
                 out.push_str(&sub[1..].to_ascii_lowercase());
@@ -247,5 +251,10 @@ mod tests {
         assert_eq!(choose(Some("{{ lang }}"), None), None);
         assert_eq!(choose(Some("english"), Some("en")).as_deref(), Some("en"));
         assert_eq!(choose(Some("en--US"), None), None);
+        assert_eq!(
+            choose(Some("EN-us-u-CA-gregory"), None).as_deref(),
+            Some("en-US-u-ca-gregory"),
+            "after a singleton, all lowercase"
+        );
     }
 }
