@@ -48,8 +48,9 @@ pub struct Committer<'a> {
 #[derive(Debug, PartialEq, Eq)]
 enum Next {
     Go,
-    /// The ledger can no longer be written (its file was deleted): the committer ends,
-    /// and so the daemon, with an error, for the service manager to start it again.
+    /// The ledger can no longer be written (its file was deleted or replaced): the
+    /// committer ends, and so the daemon, with an error, for the service manager to start
+    /// it again.
     Stop,
 }
 

@@ -173,10 +173,10 @@ pub fn hash_word(seed: u64, word: &[u8]) -> u64 {
 }
 
 /// The hashes of the words of `text` ([`hash_word`] of each word [`words`] gives), appended
-/// to `out`, in one pass with no word buffer: ASCII bytes through a table (letter or digit,
-/// lowercased), entities decoded where they stand, other characters through Unicode's
-/// tables. A text with a character NFKC could join to its neighbours (a combining mark)
-/// takes the [`words`] path instead.
+/// to `out`, in one pass with no word buffer: a word of ASCII letters and digits found and
+/// hashed eight bytes at a time, entities decoded where they stand, other characters
+/// through Unicode's tables. A text with a character NFKC could join to its neighbours (a
+/// combining mark) takes the [`words`] path instead.
 pub fn word_hashes(seed: u64, text: &str, out: &mut Vec<u64>) {
     let start = out.len();
     if !word_hashes_in_one_pass(seed, text, out) {
