@@ -331,7 +331,10 @@ fn files_in_subfolders_keep_their_folder() {
     let out = &env.outputs()[0];
     assert_eq!(out["source"]["folder"], "site-a");
     assert_eq!(out["source"]["name"], "story.txt");
-    assert!(env.path("archive/site-a/story.txt").exists());
+    // The output is published before the ledger commit and before the input is put away.
+    assert!(wait_until(MINUTE, || env
+        .path("archive/site-a/story.txt")
+        .exists()));
 }
 
 /// Two sources (subfolders) sending the same bytes under the same name: two articles, the
