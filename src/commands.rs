@@ -96,11 +96,11 @@ fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBu
         Err(e) => return report(Err(e)),
     };
     let state: Arc<dyn State> = store.clone();
-    let (_, settings) = match load(config_path, &registry(), &state) {
+    let (config, settings) = match load(config_path, &registry(), &state) {
         Ok(loaded) => loaded,
         Err(errors) => return config_error(&errors),
     };
-    let files = match newsdrop_daemon::process::expand(paths) {
+    let files = match newsdrop_daemon::process::expand(paths, config.config.intake.recursive) {
         Ok(f) => f,
         Err(e) => return report(Err(e.into())),
     };

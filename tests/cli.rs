@@ -99,6 +99,75 @@ fn process_prints_one_line_per_file_in_name_order_and_repeats() {
     );
 }
 
+/// A folder laid out as a daemon's inbox, with a subfolder per source: `process` takes the
+/// subfolders' files too (they were once left out, unsaid), each with its folder as its
+/// `source.folder`, so two sources' files of the same name are two articles, as they are
+/// for the daemon. Hidden folders are left out; `recursive = false` leaves out them all.
+#[test]
+fn process_takes_a_folders_subfolders_as_the_daemon_takes_the_inboxs() {
+    let env = Env::new("");
+    let story = |what: &str| {
+        format!(
+            "The county council met on Tuesday about the {what} and voted to approve the \
+             plan after a long debate, with two members against it and one abstaining.\n"
+        )
+    };
+    for (path, what) in [
+        ("staging/b.txt", "harbour"),
+        ("staging/a.txt", "library"),
+        ("staging/site-b/same.txt", "bridge"),
+        ("staging/site-a/same.txt", "bridge"),
+        ("staging/site-a/deeper/x.txt", "depot"),
+        ("staging/.cache/hidden.txt", "school"),
+    ] {
+        fs::create_dir_all(env.path(path).parent().expect("parent")).expect("mkdir");
+        fs::write(env.path(path), story(what)).expect("write");
+    }
+    let sources = |out: &std::process::Output| -> Vec<(String, String, String)> {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("json");
+                let s = &v["source"];
+                (
+                    s["folder"].as_str().unwrap_or_default().to_string(),
+                    s["name"].as_str().expect("name").to_string(),
+                    v["id"].as_str().expect("id").to_string(),
+                )
+            })
+            .collect()
+    };
+    let got = sources(&env.newsdrop(&["process", "staging"]));
+    let places: Vec<(&str, &str)> = got
+        .iter()
+        .map(|(f, n, _)| (f.as_str(), n.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("", "a.txt"),
+            ("", "b.txt"),
+            ("site-a", "same.txt"),
+            ("site-a/deeper", "x.txt"),
+            ("site-b", "same.txt"),
+        ]
+    );
+    assert_ne!(
+        got[2].2, got[4].2,
+        "the same file from two sources is two articles"
+    );
+
+    fs::write(env.config(), "[intake]\nrecursive = false\n").expect("config");
+    let flat = sources(&env.newsdrop(&["process", "--config", "newsdrop.toml", "staging"]));
+    let names: Vec<&str> = flat.iter().map(|(_, n, _)| n.as_str()).collect();
+    assert_eq!(names, ["a.txt", "b.txt"]);
+}
+
 #[test]
 fn process_reports_a_failing_file_and_goes_on() {
     let env = Env::new("");

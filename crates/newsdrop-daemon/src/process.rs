@@ -1,5 +1,5 @@
 //! `newsdrop process`: the daemon's pipeline once over files or folders, JSON Lines to
-//! stdout, files in the order given (a folder's files in name order), one after another so
+//! stdout, files in the order given (a folder's files in name order, then its subfolders'), one after another so
 //! that order-dependent rules (dedup) decide exactly as the daemon would on the same files.
 //! Nothing is moved; `received_at` is the file's mtime, so runs repeat.
 
@@ -19,33 +19,78 @@ pub struct Summary {
     pub failed: usize,
 }
 
+/// A file to process, and its folder below the folder named on the command line (`""` for
+/// a file named itself or at the top of a folder): its `source.folder`, as the inbox
+/// subfolder it came from is for the daemon, so its id and its source are the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub path: PathBuf,
+    pub folder: String,
+}
+
 /// The files `paths` name: files as given, folders expanded to their regular, non-hidden
-/// files in name order.
-pub fn expand(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
+/// files in name order, then (when `recursive`, as the daemon's inbox is by default) each
+/// subfolder's, subfolders in name order. Hidden and ignored subfolders are left out, as
+/// the daemon leaves them.
+pub fn expand(paths: &[PathBuf], recursive: bool) -> io::Result<Vec<File>> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| crate::layout::with_path(e, path))?;
         if meta.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| crate::layout::with_path(e, path))?
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .filter(|e| !is_ignored(&e.file_name().to_string_lossy()))
-                .map(|e| e.path())
-                .collect();
-            entries.sort();
-            files.extend(entries);
+            expand_folder(path, String::new(), recursive, &mut files)?;
         } else {
-            files.push(path.clone());
+            files.push(File {
+                path: path.clone(),
+                folder: String::new(),
+            });
         }
     }
     Ok(files)
 }
 
+fn expand_folder(
+    dir: &Path,
+    folder: String,
+    recursive: bool,
+    files: &mut Vec<File>,
+) -> io::Result<()> {
+    let mut entries: Vec<(String, bool)> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| crate::layout::with_path(e, dir))? {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_ignored(&name) {
+            continue;
+        }
+        match entry.file_type() {
+            Ok(t) if t.is_file() => entries.push((name, false)),
+            Ok(t) if t.is_dir() && recursive => entries.push((name, true)),
+            _ => {}
+        }
+    }
+    // Files first, then subfolders, each in name order.
+    entries.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    for (name, is_dir) in entries {
+        if is_dir {
+            let sub = if folder.is_empty() {
+                name.clone()
+            } else {
+                format!("{folder}/{name}")
+            };
+            expand_folder(&dir.join(&name), sub, recursive, files)?;
+        } else {
+            files.push(File {
+                path: dir.join(&name),
+                folder: folder.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Processes `files` in order, writing one JSON line per emitted article to `out` and one
 /// line per failure or drop to `errors`; `done` is told after each file (a progress bar).
 pub fn process(
-    files: &[PathBuf],
+    files: &[File],
     settings: &Settings,
     out: &mut dyn Write,
     errors: &mut dyn Write,
@@ -53,7 +98,14 @@ pub fn process(
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     for file in files {
-        process_one(file, settings, out, errors, &mut summary)?;
+        process_one(
+            &file.path,
+            &file.folder,
+            settings,
+            out,
+            errors,
+            &mut summary,
+        )?;
         done();
     }
     out.flush()?;
@@ -62,6 +114,7 @@ pub fn process(
 
 fn process_one(
     file: &Path,
+    folder: &str,
     settings: &Settings,
     out: &mut dyn Write,
     errors: &mut dyn Write,
@@ -78,7 +131,7 @@ fn process_one(
         .unwrap_or_else(jiff::Timestamp::now);
     let input = Input {
         name,
-        folder: String::new(),
+        folder: folder.to_string(),
         received_at,
     };
     let outcome = read_input(&resolve(file), &settings.limits)
