@@ -223,3 +223,39 @@ fn copies_of_a_list_article_are_found_however_many_came_before() {
     let v = other.dedup.expect("verdict");
     assert_eq!(v.status, DedupStatus::Unique, "{v:?}");
 }
+
+/// With no boilerplate rule before it, dedup sees every line kept, and a page's chrome
+/// lines (short) outnumber its paragraphs: that is no list article, and the chrome must
+/// not count (here it would make the copy, under another outlet's chrome, look new).
+#[test]
+fn without_the_boilerplate_rule_chrome_lines_do_not_make_a_page_a_list() {
+    let pipeline =
+        util::pipeline_of("[[stage]]\nrule = \"metadata\"\n\n[[stage]]\nrule = \"dedup\"\n");
+    let (_, text) = &seeds()[0];
+    let paragraphs: Vec<&str> = text
+        .split("\n\n")
+        .filter(|p| (30..80).contains(&p.split_whitespace().count()))
+        .take(2)
+        .collect();
+    assert_eq!(paragraphs.len(), 2);
+    let page = |outlet: &str| {
+        let chrome: Vec<String> = (0..24)
+            .map(|n| format!("{outlet} section {n} news"))
+            .collect();
+        let (top, bottom) = chrome.split_at(12);
+        format!(
+            "{}\n\n{}\n\n{}\n",
+            top.join("\n\n"),
+            paragraphs.join("\n\n"),
+            bottom.join("\n\n")
+        )
+    };
+    let first = processed(&pipeline, "a.txt", &page("Chronicle"));
+    let copy = processed(&pipeline, "b.txt", &page("Herald"));
+    let v = copy.dedup.expect("verdict");
+    assert_eq!(
+        (v.status, v.of.as_deref()),
+        (DedupStatus::Exact, Some(first.id.as_str())),
+        "{v:?}"
+    );
+}

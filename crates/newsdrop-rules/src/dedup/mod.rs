@@ -292,7 +292,14 @@ impl Dedup {
         }
         // A list's kept lines are its text, prose or not; and they are the article's own,
         // whatever the line memory says: after a few copies of a list it knows every line.
-        let list = kept_short > kept_long;
+        // Only where the boilerplate rule judged the page (it dropped something): without
+        // it, every line is kept, and a page's chrome lines outnumber its paragraphs.
+        let judged = article.blocks.iter().any(|b| {
+            b.mark
+                .as_ref()
+                .is_some_and(|m| m.rule == crate::boilerplate::RULE)
+        });
+        let list = judged && kept_short > kept_long;
         if list {
             lines.iter_mut().for_each(|l| l.prose |= l.kept);
         }
