@@ -319,63 +319,6 @@ pub fn main_run(
     Some((s, e))
 }
 
-/// Words a line of a list may have: a figure and a few words ("1a etapa: 10 de março –
-/// Interlagos", "3. Hamilton (Mercedes) +12.4s", "200 g de farinha").
-const LIST_ITEM_WORDS: std::ops::RangeInclusive<usize> = 3..=30;
-/// Items a run of lines must hold to be taken for a list article.
-const LIST_MIN_ITEMS: usize = 4;
-
-/// The article of a page with no running prose at all, where [`main_run`] finds nothing:
-/// a calendar, a results table, a schedule. Such an article is a list, each of its lines a
-/// few words with a figure in them, and judged as prose every line is too short, so the
-/// page would come out empty (jusText does the same; trafilatura falls back to its
-/// baseline). Of the lines, an item (see [`LIST_ITEM_WORDS`]; `has_figure(i)`: block `i`
-/// holds a digit) counts its words for the run, a line of one or two words (a menu entry)
-/// or one a phrase names (or a copyright notice) counts against it, and any other line (a heading, a note under
-/// the list) counts nothing; the run with the largest total that holds at least
-/// [`LIST_MIN_ITEMS`] items is the article. A footer or an end-of-article marker ends a
-/// run, as in [`main_run`].
-///
-/// What it must not take: menus (no figures), lists of teaser headlines (no figures), and
-/// time stamps, which count nothing, so a listing of stories and their dates stays out.
-pub fn list_run(
-    features: &[Features],
-    usable: &[bool],
-    has_figure: impl Fn(usize) -> bool,
-) -> Option<(usize, usize)> {
-    // (score, first block, last block, items)
-    let mut best: Option<(usize, usize, usize, usize)> = None;
-    let (mut cur, mut start, mut items) = (0isize, 0usize, 0usize);
-    for (i, f) in features.iter().enumerate() {
-        if usable[i] && (f.hit == Some(Kind::End) || f.footer) {
-            (cur, items) = (0, 0);
-            continue;
-        }
-        let s: isize = if !usable[i] || f.copyright || f.hit.is_some_and(|k| k != Kind::Keep) {
-            -2
-        } else if f.words < *LIST_ITEM_WORDS.start() {
-            -1
-        } else if !f.stamp && LIST_ITEM_WORDS.contains(&f.words) && has_figure(i) {
-            f.words as isize
-        } else {
-            0
-        };
-        if cur <= 0 && s <= 0 {
-            (cur, items) = (0, 0);
-            continue;
-        }
-        if cur <= 0 {
-            (cur, start, items) = (0, i, 0);
-        }
-        cur += s;
-        items += usize::from(s > 0);
-        if items >= LIST_MIN_ITEMS && best.is_none_or(|(b, ..)| cur as usize > b) {
-            best = Some((cur as usize, start, i, items));
-        }
-    }
-    best.map(|(_, s, e, _)| (s, e))
-}
-
 /// At most this many blocks hold three stamps of a listing.
 const LISTING_SPAN: usize = 30;
 

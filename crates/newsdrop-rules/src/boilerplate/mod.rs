@@ -252,11 +252,7 @@ impl Boilerplate {
             .map(|f| classify::classify(f, &self.params, prose))
             .collect();
         let usable: Vec<bool> = article.blocks.iter().map(|b| b.keep).collect();
-        let run = classify::main_run(&classes, &features, &usable, &self.params).or_else(|| {
-            classify::list_run(&features, &usable, |i| {
-                article.blocks[i].text.bytes().any(|b| b.is_ascii_digit())
-            })
-        });
+        let run = classify::main_run(&classes, &features, &usable, &self.params);
         Analysis {
             features,
             classes,
@@ -843,73 +839,6 @@ mod tests {
             "© Regional Herald 2024",
         ]);
         assert_eq!(text_body(&lines), KO.join("\n\n"));
-    }
-
-    /// The lines of a race calendar, an article with no sentence in it.
-    const CALENDAR: [&str; 7] = [
-        "Stock Car calendar 2018",
-        "Round 1: 10 March – Interlagos",
-        "Round 2: 8 April – Curitiba",
-        "Round 3: 22 April – Velopark",
-        "Round 4: 6 May – Londrina",
-        "Round 5: 20 May – Santa Cruz do Sul",
-        "* Dates may change",
-    ];
-
-    /// A page of chrome around `article`: a menu, teaser headlines, a footer.
-    fn chrome_around(article: &[&str]) -> Vec<String> {
-        let mut lines = vec!["City Chronicle", "Home", "News", "Sport", "Search"];
-        lines.extend(article);
-        lines.extend([
-            "Most popular",
-            "Regiments' group in poll move",
-            "De Niro film leads US box office",
-            "Hotspot users gain free net calls",
-            "About us",
-            "© 2023 City Chronicle Media Ltd. All rights reserved.",
-        ]);
-        lines.into_iter().map(String::from).collect()
-    }
-
-    #[test]
-    fn a_list_with_no_prose_around_it_is_the_article() {
-        // The heading above the first item has a figure too; the note under the last has
-        // none, and ends the list.
-        assert_eq!(
-            text_body(&chrome_around(&CALENDAR)),
-            CALENDAR[..6].join("\n\n")
-        );
-    }
-
-    #[test]
-    fn a_page_of_menus_and_headlines_still_has_no_article() {
-        // No figures: nothing in it is a list article, so it stays empty as before.
-        let page = chrome_around(&["Sport", "Football", "Cricket", "Tennis"]);
-        assert_eq!(text_body(&page), "");
-        // Nor do dated headlines make a list (time stamps count for nothing).
-        let page = chrome_around(&[
-            "Council approves the harbour plan",
-            "Monday November 18, 2019",
-            "Schools to open an hour later",
-            "Tuesday November 19, 2019",
-            "New quay to take two years",
-            "Wednesday November 20, 2019",
-            "Fishing fleet welcomes the vote",
-            "Thursday November 21, 2019",
-        ]);
-        assert_eq!(text_body(&page), "");
-    }
-
-    #[test]
-    fn a_list_does_not_replace_prose() {
-        // The run search decides first; a list only stands in for an article with no prose.
-        let mut lines = vec![PARA_1, PARA_2];
-        lines.extend(["Fixtures"]);
-        lines.extend(&CALENDAR[1..6]);
-        assert_eq!(
-            text_body(&chrome_around(&lines)),
-            format!("{PARA_1}\n\n{PARA_2}")
-        );
     }
 
     #[test]

@@ -3,8 +3,7 @@
 //! at the first article of the story, so chains of copies all point at one original.
 //!
 //! Per article: the prose of the page ([`fingerprint`]) minus lines the line memory knows as
-//! chrome (for a list article, whose kept lines are mostly short, the lines the boilerplate
-//! rule kept, whatever the memory says); an exact hash of its normalised words (the exact path, O(1)); its word shingles
+//! chrome; an exact hash of its normalised words (the exact path, O(1)); its word shingles
 //! and the sampled ones that key the index (the near path). The index ([`DedupIndex`], in the
 //! store) looks up and inserts in one atomic step; every candidate it offers is verified on
 //! the full shingle sets: near when Jaccard reaches `jaccard` or containment (shared over the
@@ -237,14 +236,9 @@ impl Dedup {
             /// Range of the line's words in `words`.
             range: std::ops::Range<usize>,
             prose: bool,
-            /// Kept by the boilerplate rule.
-            kept: bool,
             /// Index into `short` when the line is short enough to be chrome.
             short: Option<usize>,
         }
-        // Lines the boilerplate rule kept, long and short: an article whose kept lines are
-        // mostly short is a list (a calendar, a results table), and has next to no prose.
-        let (mut kept_long, mut kept_short) = (0usize, 0usize);
         let seed = self.params.seed;
         // About one word in six bytes of English: room for most articles' words at once.
         let bytes: usize = article.blocks.iter().map(|b| b.text.len()).sum();
@@ -269,13 +263,6 @@ impl Dedup {
             if n == 0 {
                 continue;
             }
-            if block.keep {
-                *if long {
-                    &mut kept_long
-                } else {
-                    &mut kept_short
-                } += 1;
-            }
             let short_index = (n <= self.o.chrome_line_words).then(|| {
                 let h = fold(seed, words[start..].iter().copied());
                 *short_at.entry(h).or_insert_with(|| {
@@ -286,27 +273,12 @@ impl Dedup {
             lines.push(Line {
                 range: start..words.len(),
                 prose,
-                kept: block.keep,
                 short: short_index,
             });
         }
-        // A list's kept lines are its text, prose or not; and they are the article's own,
-        // whatever the line memory says: after a few copies of a list it knows every line.
-        // Only where the boilerplate rule judged the page (it dropped something): without
-        // it, every line is kept, and a page's chrome lines outnumber its paragraphs.
-        let judged = article.blocks.iter().any(|b| {
-            b.mark
-                .as_ref()
-                .is_some_and(|m| m.rule == crate::boilerplate::RULE)
-        });
-        let list = judged && kept_short > kept_long;
-        if list {
-            lines.iter_mut().for_each(|l| l.prose |= l.kept);
-        }
         let seen = self.lines.observe(&short)?;
-        // The exact path hashes every prose word, before the chrome filter (so it does not
-        // depend on the line memory); the near path, the prose words of lines not known as
-        // chrome.
+        // The exact path hashes every prose word, before the chrome filter (so it is
+        // state-free); the near path, the prose words of lines not known as chrome.
         let mut all = Fold::new(exact_seed(seed));
         let mut any_prose = false;
         let mut kept: Vec<u64> = Vec::with_capacity(words.len());
@@ -314,7 +286,7 @@ impl Dedup {
             let line_words = &words[line.range.clone()];
             any_prose = true;
             all.extend(line_words);
-            if (list && line.kept) || line.short.is_none_or(|i| seen[i] < self.o.chrome_after) {
+            if line.short.is_none_or(|i| seen[i] < self.o.chrome_after) {
                 kept.extend_from_slice(line_words);
             }
         }

@@ -53,15 +53,6 @@ pub fn pipeline_with(options: &str) -> Pipeline {
     }
 }
 
-/// The pipeline of the TOML `src` (its `[[stage]]` tables).
-#[allow(dead_code)] // not used by every test binary
-pub fn pipeline_of(src: &str) -> Pipeline {
-    match LoadedConfig::parse(src, Path::new("test.toml")) {
-        Ok(config) => build(&config),
-        Err(e) => panic!("config: {e:?}"),
-    }
-}
-
 fn build(config: &LoadedConfig) -> Pipeline {
     let state: Arc<dyn State> = match newsdrop_store::Store::in_memory() {
         Ok(s) => Arc::new(s),
