@@ -100,10 +100,15 @@ fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBu
         Ok(loaded) => loaded,
         Err(errors) => return config_error(&errors),
     };
-    let files = match newsdrop_daemon::process::expand(paths, config.config.intake.recursive) {
+    let mut skipped = Vec::new();
+    let recursive = config.config.intake.recursive;
+    let files = match newsdrop_daemon::process::expand(paths, recursive, &mut skipped) {
         Ok(f) => f,
         Err(e) => return report(Err(e.into())),
     };
+    for e in &skipped {
+        eprintln!("newsdrop: skipped: {e}");
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let bar = progress_bar(files.len());
@@ -128,13 +133,18 @@ fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBu
         return report(Err(e).context("cannot write the state"));
     }
     match result {
-        Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
+        Ok(summary) if summary.failed == 0 && skipped.is_empty() => ExitCode::SUCCESS,
         Ok(summary) => {
-            eprintln!(
-                "newsdrop: {} of {} files failed",
-                summary.failed,
-                files.len()
-            );
+            if summary.failed > 0 {
+                eprintln!(
+                    "newsdrop: {} of {} files failed",
+                    summary.failed,
+                    files.len()
+                );
+            }
+            if !skipped.is_empty() {
+                eprintln!("newsdrop: {} folders could not be read", skipped.len());
+            }
             ExitCode::FAILURE
         }
         Err(e) => report(Err(e.into())),

@@ -168,6 +168,83 @@ fn process_takes_a_folders_subfolders_as_the_daemon_takes_the_inboxs() {
     assert_eq!(names, ["a.txt", "b.txt"]);
 }
 
+/// Names that are not UTF-8, in a subfolder whose name is not either: read under the name
+/// the daemon gives them (`%XX` for each other byte), not lost to a lossy spelling.
+#[test]
+fn process_reads_files_and_subfolders_whose_names_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new("");
+    let sub = env
+        .path("staging")
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    fs::create_dir_all(&sub).expect("mkdir");
+    let text = "The county council met on Tuesday and voted to approve the harbour plan \
+                after a long debate, with two members against it and one abstaining.\n";
+    fs::write(
+        sub.join(std::ffi::OsStr::from_bytes(b"r\xe9sum\xe9.txt")),
+        text,
+    )
+    .expect("write");
+    let out = env.newsdrop(&["process", "staging"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(out.stdout.trim_ascii()).expect("one JSON line");
+    assert_eq!(v["source"]["folder"], "caf%E9");
+    assert_eq!(v["source"]["name"], "r%E9sum%E9.txt");
+}
+
+/// A subfolder that cannot be read is named on stderr and the run goes on with the rest;
+/// the exit code says that something was left out. As root (which reads any folder) the
+/// binary runs as `nobody`.
+#[test]
+fn process_reports_an_unreadable_subfolder_and_goes_on() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+    let env = Env::new("");
+    let staging = env.path("staging");
+    fs::create_dir_all(staging.join("locked")).expect("mkdir");
+    let text = "The county council met on Tuesday and voted to approve the harbour plan \
+                after a long debate, with two members against it and one abstaining.\n";
+    fs::write(staging.join("a.txt"), text).expect("write");
+    fs::write(
+        staging.join("locked/b.txt"),
+        text.replace("harbour", "library"),
+    )
+    .expect("write");
+    for (path, mode) in [
+        (env.dir.path().to_path_buf(), 0o755),
+        (staging.clone(), 0o755),
+        (staging.join("a.txt"), 0o644),
+        (staging.join("locked"), 0o700),
+    ] {
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_newsdrop"));
+    command
+        .args(["process", "staging"])
+        .current_dir(env.dir.path());
+    if fs::metadata("/proc/self").expect("proc").uid() == 0 {
+        command.uid(65534).gid(65534);
+    }
+    let out = command.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("staging/locked") && stderr.contains("ermission denied"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 folders could not be read"), "{stderr}");
+}
+
 #[test]
 fn process_reports_a_failing_file_and_goes_on() {
     let env = Env::new("");

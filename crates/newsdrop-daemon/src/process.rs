@@ -1,13 +1,15 @@
 //! `newsdrop process`: the daemon's pipeline once over files or folders, JSON Lines to
-//! stdout, files in the order given (a folder's files in name order, then its subfolders'), one after another so
-//! that order-dependent rules (dedup) decide exactly as the daemon would on the same files.
-//! Nothing is moved; `received_at` is the file's mtime, so runs repeat.
+//! stdout, files in the order given (a folder's files in name order, then its subfolders'),
+//! one after another so that order-dependent rules (dedup) decide exactly as the daemon
+//! would on the same files in the same order. A file in a subfolder has it as its
+//! `source.folder`, as in the inbox. Nothing is moved; `received_at` is the file's mtime, so
+//! runs repeat.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::article::{Finished, Input, Settings, read_input, run_article};
-use crate::names::is_ignored;
+use crate::names::{is_ignored, shown_name};
 
 /// What one `process` run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -31,13 +33,20 @@ pub struct File {
 /// The files `paths` name: files as given, folders expanded to their regular, non-hidden
 /// files in name order, then (when `recursive`, as the daemon's inbox is by default) each
 /// subfolder's, subfolders in name order. Hidden and ignored subfolders are left out, as
-/// the daemon leaves them.
-pub fn expand(paths: &[PathBuf], recursive: bool) -> io::Result<Vec<File>> {
+/// the daemon leaves them; so are symlinked ones (not followed, so no loop). A subfolder
+/// that cannot be read is reported in `skipped` (its path and why) and the rest go on; a
+/// path named on the command line that cannot be read is an error.
+pub fn expand(
+    paths: &[PathBuf],
+    recursive: bool,
+    skipped: &mut Vec<io::Error>,
+) -> io::Result<Vec<File>> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| crate::layout::with_path(e, path))?;
         if meta.is_dir() {
-            expand_folder(path, String::new(), recursive, &mut files)?;
+            let entries = std::fs::read_dir(path).map_err(|e| crate::layout::with_path(e, path))?;
+            expand_folder(entries, path, "", recursive, &mut files, skipped);
         } else {
             files.push(File {
                 path: path.clone(),
@@ -48,43 +57,56 @@ pub fn expand(paths: &[PathBuf], recursive: bool) -> io::Result<Vec<File>> {
     Ok(files)
 }
 
+/// Appends the files of the folder `dir` (whose entries are `entries`), then its
+/// subfolders', to `files`; `folder` is its place below the folder named on the command
+/// line, spelt as the daemon spells an inbox subfolder ([`shown_name`] of each part).
 fn expand_folder(
+    entries: std::fs::ReadDir,
     dir: &Path,
-    folder: String,
+    folder: &str,
     recursive: bool,
     files: &mut Vec<File>,
-) -> io::Result<()> {
-    let mut entries: Vec<(String, bool)> = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| crate::layout::with_path(e, dir))? {
-        let Ok(entry) = entry else { continue };
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_ignored(&name) {
+    skipped: &mut Vec<io::Error>,
+) {
+    // (is a folder, name as shown, path): files first, then folders, each by name.
+    let mut found: Vec<(bool, String, PathBuf)> = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                skipped.push(crate::layout::with_path(e, dir));
+                continue;
+            }
+        };
+        let shown = shown_name(&entry.file_name());
+        if is_ignored(&shown) {
             continue;
         }
         match entry.file_type() {
-            Ok(t) if t.is_file() => entries.push((name, false)),
-            Ok(t) if t.is_dir() && recursive => entries.push((name, true)),
+            Ok(t) if t.is_file() => found.push((false, shown, entry.path())),
+            Ok(t) if t.is_dir() && recursive => found.push((true, shown, entry.path())),
             _ => {}
         }
     }
-    // Files first, then subfolders, each in name order.
-    entries.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-    for (name, is_dir) in entries {
-        if is_dir {
-            let sub = if folder.is_empty() {
-                name.clone()
-            } else {
-                format!("{folder}/{name}")
-            };
-            expand_folder(&dir.join(&name), sub, recursive, files)?;
-        } else {
+    found.sort();
+    for (is_dir, shown, path) in found {
+        if !is_dir {
             files.push(File {
-                path: dir.join(&name),
-                folder: folder.clone(),
+                path,
+                folder: folder.to_string(),
             });
+            continue;
+        }
+        let sub = if folder.is_empty() {
+            shown
+        } else {
+            format!("{folder}/{shown}")
+        };
+        match std::fs::read_dir(&path) {
+            Ok(entries) => expand_folder(entries, &path, &sub, recursive, files, skipped),
+            Err(e) => skipped.push(crate::layout::with_path(e, &path)),
         }
     }
-    Ok(())
 }
 
 /// Processes `files` in order, writing one JSON line per emitted article to `out` and one
@@ -120,10 +142,8 @@ fn process_one(
     errors: &mut dyn Write,
     summary: &mut Summary,
 ) -> io::Result<()> {
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    // Spelt as the daemon spells it (`%XX` for bytes that are not UTF-8), so the id is the same.
+    let name = file.file_name().map(shown_name).unwrap_or_default();
     let received_at = std::fs::metadata(file)
         .and_then(|m| m.modified())
         .ok()
