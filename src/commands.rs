@@ -102,10 +102,7 @@ fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBu
     };
     let mut skipped = Vec::new();
     let recursive = config.config.intake.recursive;
-    let files = match newsdrop_daemon::process::expand(paths, recursive, &mut skipped) {
-        Ok(f) => f,
-        Err(e) => return report(Err(e.into())),
-    };
+    let files = newsdrop_daemon::process::expand(paths, recursive, &mut skipped);
     for e in &skipped {
         eprintln!("newsdrop: skipped: {e}");
     }
@@ -143,7 +140,7 @@ fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBu
                 );
             }
             if !skipped.is_empty() {
-                eprintln!("newsdrop: {} folders could not be read", skipped.len());
+                eprintln!("newsdrop: {} paths could not be read", skipped.len());
             }
             ExitCode::FAILURE
         }

@@ -242,7 +242,7 @@ fn process_reports_an_unreadable_subfolder_and_goes_on() {
         stderr.contains("staging/locked") && stderr.contains("ermission denied"),
         "{stderr}"
     );
-    assert!(stderr.contains("1 folders could not be read"), "{stderr}");
+    assert!(stderr.contains("1 paths could not be read"), "{stderr}");
 }
 
 #[test]
@@ -254,12 +254,22 @@ fn process_reports_a_failing_file_and_goes_on() {
         "A fine article with enough words to be kept as the body.\n",
     )
     .expect("write");
-    let out = env.newsdrop(&["process", "staging/a.txt", "staging/b.txt"]);
+    let out = env.newsdrop(&[
+        "process",
+        "staging/a.txt",
+        "staging/gone.txt",
+        "staging/b.txt",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("staging/a.txt: read failed: empty file"),
+        "{stderr}"
+    );
+    // A path that is not there is named, and the others are still processed.
+    assert!(
+        stderr.contains("skipped: staging/gone.txt: No such file or directory"),
         "{stderr}"
     );
 }

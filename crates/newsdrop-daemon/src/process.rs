@@ -33,28 +33,32 @@ pub struct File {
 /// The files `paths` name: files as given, folders expanded to their regular, non-hidden
 /// files in name order, then (when `recursive`, as the daemon's inbox is by default) each
 /// subfolder's, subfolders in name order. Hidden and ignored subfolders are left out, as
-/// the daemon leaves them; so are symlinked ones (not followed, so no loop). A subfolder
-/// that cannot be read is reported in `skipped` (its path and why) and the rest go on; a
-/// path named on the command line that cannot be read is an error.
-pub fn expand(
-    paths: &[PathBuf],
-    recursive: bool,
-    skipped: &mut Vec<io::Error>,
-) -> io::Result<Vec<File>> {
+/// the daemon leaves them; so are symlinked ones (not followed, so no loop). A path that
+/// does not exist, or a folder that cannot be read, is reported in `skipped` (its path and
+/// why) and the rest go on, as `cp` and `grep` go on.
+pub fn expand(paths: &[PathBuf], recursive: bool, skipped: &mut Vec<io::Error>) -> Vec<File> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| crate::layout::with_path(e, path))?;
-        if meta.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|e| crate::layout::with_path(e, path))?;
-            expand_folder(entries, path, "", recursive, &mut files, skipped);
-        } else {
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) => {
+                skipped.push(crate::layout::with_path(e, path));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
             files.push(File {
                 path: path.clone(),
                 folder: String::new(),
             });
+            continue;
+        }
+        match std::fs::read_dir(path) {
+            Ok(entries) => expand_folder(entries, path, "", recursive, &mut files, skipped),
+            Err(e) => skipped.push(crate::layout::with_path(e, path)),
         }
     }
-    Ok(files)
+    files
 }
 
 /// Appends the files of the folder `dir` (whose entries are `entries`), then its
