@@ -842,6 +842,24 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_prompt_in_portuguese_ends_the_article_as_in_english() {
+        const PT: [&str; 2] = [
+            "A câmara municipal aprovou na terça-feira o plano para o novo cais do porto, \
+             depois de um longo debate em que dois vereadores votaram contra e um se absteve \
+             na votação que a comissão tinha pedido antes do inverno.",
+            "As obras devem começar na primavera, segundo o engenheiro da câmara, e vão durar \
+             dois anos se o tempo e o orçamento o permitirem, o que muitos na cidade duvidam \
+             depois dos últimos atrasos.",
+        ];
+        const COMMENT: &str = "Eu moro perto do porto há trinta anos e posso dizer que a \
+            câmara promete um cais novo em todas as eleições desde então, por isso não \
+            acredito que desta vez seja diferente das outras.";
+        let mut lines = vec!["Jornal da Costa", PT[0], PT[1]];
+        lines.extend(["Deixe um comentário", COMMENT]);
+        assert_eq!(text_body(&lines), PT.join("\n\n"));
+    }
+
+    #[test]
     fn the_page_footer_ends_the_article() {
         const RULES: &str = "Users must follow the laws of their country and the rules of \
             the site when they post, and the moderators have the right to delete any comment \
