@@ -285,14 +285,33 @@ impl Boilerplate {
     /// HTML: what the DOM extractor decides, or `None` when it found no prose.
     fn dom_decisions(&self, article: &Article, features: &[Features]) -> Option<Vec<Decision>> {
         let fates = dom::extract(&article.blocks, features)?;
+        // An end-of-article marker ("Leave a reply", "Comments") in what the DOM keeps ends
+        // the article there, as it ends a section of a text dump; but only once most of
+        // the kept text is behind it, so that a comment count in the article's header
+        // ("12 Comments", by the byline) does not take the article with it.
+        let kept = |i: usize| article.blocks[i].keep && fates[i] == dom::Fate::Keep;
+        let total: usize = (0..fates.len())
+            .filter(|&i| kept(i))
+            .map(|i| features[i].chars)
+            .sum();
+        let mut before = 0;
+        let end = (0..fates.len()).find(|&i| {
+            let is_end = kept(i) && features[i].hit == Some(Kind::End) && before * 2 >= total;
+            before += if kept(i) { features[i].chars } else { 0 };
+            is_end
+        });
         let decisions = article
             .blocks
             .iter()
             .zip(fates)
             .zip(features)
-            .map(|((block, fate), f)| match fate {
+            .enumerate()
+            .map(|(i, ((block, fate), f))| match fate {
                 _ if !block.keep => Decision::Leave,
                 dom::Fate::Drop(why) => Decision::Drop(why),
+                dom::Fate::Keep if end.is_some_and(|e| i >= e) => {
+                    Decision::Drop(Kind::End.reason().into())
+                }
                 dom::Fate::Keep => match f.hit {
                     Some(k) if k != Kind::Keep => Decision::Drop(k.reason().into()),
                     None if is_caption(&block.text, f) => {
@@ -926,6 +945,33 @@ mod tests {
         assert_eq!(dom[3], Decision::Leave);
         bp.apply(&mut a).expect("applies");
         assert_eq!(a.body(), ARTICLE);
+    }
+
+    /// A story in one container, with a comment count by its byline and a comment prompt
+    /// after it, then what follows the prompt (`after`), all in the same container.
+    fn story_with_comments(after: &str) -> Article {
+        html(&[
+            ("12 Comments", "body>div.story>p", &[0, 1, 2], 0),
+            (PARA_1, "body>div.story>p", &[0, 1, 3], 0),
+            (PARA_2, "body>div.story>p", &[0, 1, 4], 0),
+            (PARA_3, "body>div.story>p", &[0, 1, 5], 0),
+            ("Leave a reply", "body>div.story>p", &[0, 1, 6], 0),
+            (after, "body>div.story>p", &[0, 1, 7], 0),
+        ])
+    }
+
+    #[test]
+    fn html_an_end_marker_behind_most_of_the_article_ends_it() {
+        const COMMENT: &str = "I have lived by the harbour for thirty years and the council \
+            has promised a new quay at every election since then, so forgive me if I do not \
+            hold my breath for this one either, whatever the planning officer says.";
+        let mut a = story_with_comments(COMMENT);
+        let bp = Boilerplate::with_defaults().expect("phrases");
+        bp.apply(&mut a).expect("applies");
+        // The count by the byline (before most of the article) does not end it.
+        assert_eq!(a.body(), format!("{PARA_1}\n\n{PARA_2}\n\n{PARA_3}"));
+        let mark = a.blocks[5].mark.as_ref().expect("marked");
+        assert_eq!(mark.reason, "after end-of-article marker");
     }
 
     #[test]
