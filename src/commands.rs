@@ -140,7 +140,11 @@ fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBu
                 );
             }
             if !skipped.is_empty() {
-                eprintln!("newsdrop: {} paths could not be read", skipped.len());
+                let n = skipped.len();
+                eprintln!(
+                    "newsdrop: {n} {} could not be read",
+                    if n == 1 { "path" } else { "paths" }
+                );
             }
             ExitCode::FAILURE
         }

@@ -242,7 +242,7 @@ fn process_reports_an_unreadable_subfolder_and_goes_on() {
         stderr.contains("staging/locked") && stderr.contains("ermission denied"),
         "{stderr}"
     );
-    assert!(stderr.contains("1 paths could not be read"), "{stderr}");
+    assert!(stderr.contains("1 path could not be read"), "{stderr}");
 }
 
 #[test]

@@ -33,7 +33,8 @@ pub struct File {
 /// The files `paths` name: files as given, folders expanded to their regular, non-hidden
 /// files in name order, then (when `recursive`, as the daemon's inbox is by default) each
 /// subfolder's, subfolders in name order. Hidden and ignored subfolders are left out, as
-/// the daemon leaves them; so are symlinked ones (not followed, so no loop). A path that
+/// the daemon leaves them; so are symlinks in a folder, to files or folders (not followed,
+/// so no loop; a symlink named on the command line is read). A path that
 /// does not exist, or a folder that cannot be read, is reported in `skipped` (its path and
 /// why) and the rest go on, as `cp` and `grep` go on.
 pub fn expand(paths: &[PathBuf], recursive: bool, skipped: &mut Vec<io::Error>) -> Vec<File> {

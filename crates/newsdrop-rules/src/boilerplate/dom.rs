@@ -49,6 +49,9 @@ pub enum Fate {
     Drop(Cow<'static, str>),
 }
 
+/// Why a short scrap of text inside the container is dropped ("Share", "Comments").
+pub const SCRAP: &str = "scrap of text";
+
 /// Tags whose own text can be an article paragraph.
 fn is_prose_tag(tag: &str) -> bool {
     matches!(
@@ -417,7 +420,7 @@ pub fn extract(blocks: &[Block], features: &[Features]) -> Option<Vec<Fate>> {
                 && !f.end_punct
                 && !matches!(b.kind, newsdrop_core::BlockKind::Heading(_))
             {
-                return Fate::Drop("scrap of text".into());
+                return Fate::Drop(SCRAP.into());
             }
             Fate::Keep
         })

@@ -285,19 +285,31 @@ impl Boilerplate {
     /// HTML: what the DOM extractor decides, or `None` when it found no prose.
     fn dom_decisions(&self, article: &Article, features: &[Features]) -> Option<Vec<Decision>> {
         let fates = dom::extract(&article.blocks, features)?;
-        // An end-of-article marker ("Leave a reply", "Comments") in what the DOM keeps ends
-        // the article there, as it ends a section of a text dump; but only once most of
-        // the kept text is behind it, so that a comment count in the article's header
-        // ("12 Comments", by the byline) does not take the article with it.
+        // An end-of-article marker in what the DOM keeps ends the article there, as it ends
+        // a section of a text dump. Only a marker shaped as chrome, a line of a few words
+        // ("Leave a reply", "Comments", "Add a review"): a sentence the phrase rules also
+        // take for one ("In a statement, the company said:", "Thoughts on the timetable
+        // differed …", "More from the hearing" as a subheading) is article. And only behind
+        // enough of the article (most of the kept text, or [`DOM_END_AFTER`] characters),
+        // so that a comment count in its header ("12 Comments", by the byline) does not
+        // take it along.
         let kept = |i: usize| article.blocks[i].keep && fates[i] == dom::Fate::Keep;
         let total: usize = (0..fates.len())
             .filter(|&i| kept(i))
             .map(|i| features[i].chars)
             .sum();
+        // A marker of a word or two is a scrap the DOM extractor drops, but it is in the
+        // container all the same.
+        let scrap = |i: usize| matches!(&fates[i], dom::Fate::Drop(why) if why == dom::SCRAP);
         let mut before = 0;
         let end = (0..fates.len()).find(|&i| {
-            let is_end = kept(i) && features[i].hit == Some(Kind::End) && before * 2 >= total;
-            before += if kept(i) { features[i].chars } else { 0 };
+            let f = &features[i];
+            let is_end = (kept(i) || (article.blocks[i].keep && scrap(i)))
+                && f.hit == Some(Kind::End)
+                && f.words <= DOM_END_WORDS
+                && !article.blocks[i].text.trim_end().ends_with(':')
+                && (before * 2 >= total || before >= DOM_END_AFTER);
+            before += if kept(i) { f.chars } else { 0 };
             is_end
         });
         let decisions = article
@@ -309,7 +321,7 @@ impl Boilerplate {
             .map(|(i, ((block, fate), f))| match fate {
                 _ if !block.keep => Decision::Leave,
                 dom::Fate::Drop(why) => Decision::Drop(why),
-                dom::Fate::Keep if end.is_some_and(|e| i >= e) => {
+                dom::Fate::Keep if end.is_some_and(|e| i >= e) && f.hit != Some(Kind::Keep) => {
                     Decision::Drop(Kind::End.reason().into())
                 }
                 dom::Fate::Keep => match f.hit {
@@ -397,6 +409,14 @@ fn repeated(f: &Features) -> bool {
         Repeat::Again => true,
     }
 }
+
+/// Words an end-of-article marker may have for the DOM extractor's article to end at it:
+/// the markers are labels ("Leave a reply", "Comments"), not sentences.
+const DOM_END_WORDS: usize = 3;
+/// Characters of kept text before an end-of-article marker that are enough article for
+/// the DOM extractor's article to end at it, even when what follows is longer (a short
+/// story and a long thread of comments).
+const DOM_END_AFTER: usize = 500;
 
 /// Share of the page's running prose (`Good` blocks) below which the DOM extractor is
 /// taken to have chosen the wrong container.
@@ -947,31 +967,69 @@ mod tests {
         assert_eq!(a.body(), ARTICLE);
     }
 
-    /// A story in one container, with a comment count by its byline and a comment prompt
-    /// after it, then what follows the prompt (`after`), all in the same container.
-    fn story_with_comments(after: &str) -> Article {
-        html(&[
-            ("12 Comments", "body>div.story>p", &[0, 1, 2], 0),
-            (PARA_1, "body>div.story>p", &[0, 1, 3], 0),
-            (PARA_2, "body>div.story>p", &[0, 1, 4], 0),
-            (PARA_3, "body>div.story>p", &[0, 1, 5], 0),
-            ("Leave a reply", "body>div.story>p", &[0, 1, 6], 0),
-            (after, "body>div.story>p", &[0, 1, 7], 0),
-        ])
+    /// `texts` as the paragraphs of one container, with a comment count by the byline
+    /// first.
+    fn story(texts: &[&str]) -> Article {
+        let mut blocks = vec![("12 Comments", "body>div.story>p", vec![0, 1, 2])];
+        for (n, t) in texts.iter().enumerate() {
+            blocks.push((t, "body>div.story>p", vec![0, 1, 3 + n as u32]));
+        }
+        let blocks: Vec<(&str, &str, &[u32], u32)> = blocks
+            .iter()
+            .map(|(t, p, a)| (*t, *p, a.as_slice(), 0))
+            .collect();
+        html(&blocks)
+    }
+
+    const COMMENT: &str = "I have lived by the harbour for thirty years and the council \
+        has promised a new quay at every election since then, so forgive me if I do not hold \
+        my breath for this one either, whatever the planning officer says.";
+
+    fn dom_body(a: &mut Article, rules: &str) -> String {
+        let src = format!("[[stage]]\nrule = \"boilerplate\"\n{rules}\n");
+        let config = newsdrop_core::LoadedConfig::parse(&src, std::path::Path::new("t.toml"))
+            .map_err(|e| e.errors)
+            .expect("config");
+        let pipeline = crate::Registry::builtin().build(&config).expect("pipeline");
+        pipeline.run(a).expect("runs");
+        a.body()
     }
 
     #[test]
     fn html_an_end_marker_behind_most_of_the_article_ends_it() {
-        const COMMENT: &str = "I have lived by the harbour for thirty years and the council \
-            has promised a new quay at every election since then, so forgive me if I do not \
-            hold my breath for this one either, whatever the planning officer says.";
-        let mut a = story_with_comments(COMMENT);
-        let bp = Boilerplate::with_defaults().expect("phrases");
-        bp.apply(&mut a).expect("applies");
+        let mut a = story(&[PARA_1, PARA_2, PARA_3, "Leave a reply", COMMENT]);
         // The count by the byline (before most of the article) does not end it.
-        assert_eq!(a.body(), format!("{PARA_1}\n\n{PARA_2}\n\n{PARA_3}"));
+        assert_eq!(dom_body(&mut a, ""), [PARA_1, PARA_2, PARA_3].join("\n\n"));
         let mark = a.blocks[5].mark.as_ref().expect("marked");
         assert_eq!(mark.reason, "after end-of-article marker");
+        // Behind 500 characters of article it ends it, however long the thread after it.
+        let thread = [COMMENT; 6];
+        let mut page = vec![PARA_1, PARA_2, PARA_3, "Comments"];
+        page.extend(thread);
+        let mut a = story(&page);
+        assert_eq!(dom_body(&mut a, ""), [PARA_1, PARA_2, PARA_3].join("\n\n"));
+        // A line a keep pattern names stays, after the marker too.
+        let note = "Editor's note: the vote was on Tuesday, not Monday.";
+        let mut a = story(&[PARA_1, PARA_2, PARA_3, "Leave a reply", note, COMMENT]);
+        assert_eq!(
+            dom_body(&mut a, "keep = [\"Editor's note\"]"),
+            [PARA_1, PARA_2, PARA_3, note].join("\n\n")
+        );
+    }
+
+    #[test]
+    fn html_a_sentence_the_end_rules_match_does_not_end_the_article() {
+        // Each would be an end-of-article marker by the phrase rules (a line ending in
+        // "said:", a line opening with "Thoughts on", a heading "More from …").
+        for line in [
+            "In a statement, the company said:",
+            "Thoughts on the timetable differed between the members of the board.",
+            "More from the hearing",
+        ] {
+            let mut a = story(&[PARA_1, PARA_2, line, PARA_3]);
+            let body = dom_body(&mut a, "");
+            assert!(body.ends_with(PARA_3), "{line}: {body}");
+        }
     }
 
     #[test]

@@ -217,10 +217,11 @@ pub const DEFAULTS: &[(&str, Kind, Scope)] = &[
     ("watch video", Media, Lead(6)),
     ("play video", Media, Lead(6)),
     // The commonest of these markers in the other languages of the stopword lists, lower
-    // case (the automaton folds ASCII case only; a capital that is not ASCII, as in "À",
-    // is a phrase of its own).
+    // case (a short line with letters that are not ASCII is also matched in lower case:
+    // the automaton folds ASCII case only).
     // Portuguese.
     ("deixe um comentário", End, Whole),
+    ("deixe uma resposta", End, Whole),
     ("deixe seu comentário", End, Whole),
     ("comentários", End, Whole),
     ("você pode gostar", Box, Whole),
@@ -231,11 +232,11 @@ pub const DEFAULTS: &[(&str, Kind, Scope)] = &[
     ("notícias relacionadas", Box, Whole),
     ("mais lidas", Box, Whole),
     ("últimas notícias", Box, Whole),
-    ("Últimas notícias", Box, Whole),
     ("compartilhe", Chrome, Whole),
     ("compartilhar", Chrome, Whole),
     // Spanish.
     ("deja un comentario", End, Whole),
+    ("deja una respuesta", End, Whole),
     ("deja tu comentario", End, Whole),
     ("comentarios", End, Whole),
     ("te puede interesar", Box, Whole),
@@ -244,7 +245,6 @@ pub const DEFAULTS: &[(&str, Kind, Scope)] = &[
     ("lo más leído", Box, Whole),
     ("más leídas", Box, Whole),
     ("últimas noticias", Box, Whole),
-    ("Últimas noticias", Box, Whole),
     ("lee también", Teaser, Lead(12)),
     ("leer más", Teaser, Lead(12)),
     ("compartir", Chrome, Whole),
@@ -258,7 +258,6 @@ pub const DEFAULTS: &[(&str, Kind, Scope)] = &[
     ("sur le même sujet", Box, Whole),
     ("les plus lus", Box, Whole),
     ("à lire aussi", Teaser, Lead(12)),
-    ("À lire aussi", Teaser, Lead(12)),
     ("lire aussi", Teaser, Lead(12)),
     ("partager", Chrome, Whole),
     // German.
@@ -273,6 +272,7 @@ pub const DEFAULTS: &[(&str, Kind, Scope)] = &[
     ("teilen", Chrome, Whole),
     // Italian.
     ("lascia un commento", End, Whole),
+    ("lascia una risposta", End, Whole),
     ("commenti", End, Whole),
     ("potrebbe interessarti", Box, Whole),
     ("ti potrebbe interessare", Box, Whole),
@@ -282,21 +282,13 @@ pub const DEFAULTS: &[(&str, Kind, Scope)] = &[
     ("condividi", Chrome, Whole),
     // Russian.
     ("комментарии", End, Whole),
-    ("Комментарии", End, Whole),
     ("оставить комментарий", End, Whole),
-    ("Оставить комментарий", End, Whole),
     ("добавить комментарий", End, Whole),
-    ("Добавить комментарий", End, Whole),
     ("добавить отзыв", End, Whole),
-    ("Добавить отзыв", End, Whole),
     ("самые популярные", Box, Lead(2)),
-    ("Самые популярные", Box, Lead(2)),
     ("похожие новости", Box, Whole),
-    ("Похожие новости", Box, Whole),
     ("читайте также", Teaser, Lead(12)),
-    ("Читайте также", Teaser, Lead(12)),
     ("поделиться", Chrome, Whole),
-    ("Поделиться", Chrome, Whole),
 ];
 
 /// The first two bytes of the anchored phrases, ASCII case folded (as the automaton folds
@@ -351,6 +343,10 @@ impl Heads {
         }
     }
 }
+
+/// Lines up to this long (bytes) that hold letters other than ASCII are matched in lower
+/// case too: a label in capitals ("DEIXE UM COMENTÁRIO") or in Cyrillic.
+const FOLD_BYTES: usize = 160;
 
 /// The compiled phrase set.
 pub struct Phrases {
@@ -450,6 +446,16 @@ impl Phrases {
         let line = line.trim_start_matches(|c: char| !c.is_alphanumeric());
         if let Some(k) = self.find_at_start(line) {
             return Some(k);
+        }
+        // "DEIXE UM COMENTÁRIO", "Комментарии": capitals the automaton does not fold. Only
+        // short lines: the phrases are labels.
+        if line.len() <= FOLD_BYTES && !line.is_ascii() {
+            let lower = line.to_lowercase();
+            if lower != line
+                && let Some(k) = self.find_at_start(&lower)
+            {
+                return Some(k);
+            }
         }
         // "34 Comments", "12 responses to …": the phrase after a count.
         let after_count = line.trim_start_matches(|c: char| c.is_ascii_digit());
@@ -563,6 +569,22 @@ mod tests {
         assert_eq!(kind(&p, "Image one"), Some(Media));
         assert_eq!(kind(&p, "Imagine a world"), None);
         assert_eq!(kind(&p, "Sharing the load, the parties agreed"), None);
+    }
+
+    #[test]
+    fn capitals_that_are_not_ascii_are_folded_in_short_lines() {
+        let p = Phrases::new(true, &[], &[], &[]).expect("builds");
+        assert_eq!(kind(&p, "DEIXE UM COMENTÁRIO"), Some(End));
+        assert_eq!(kind(&p, "Комментарии (3)"), Some(End));
+        assert_eq!(kind(&p, "ÚLTIMAS NOTÍCIAS"), Some(Box));
+        assert_eq!(
+            kind(&p, "Читайте также: Новый мост откроют весной"),
+            Some(Teaser)
+        );
+        assert_eq!(
+            kind(&p, "Комментарии экспертов разошлись во мнениях о мосте"),
+            None
+        );
     }
 
     #[test]
