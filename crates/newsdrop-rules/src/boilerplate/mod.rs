@@ -6,7 +6,8 @@
 //! block outside it, or inside it but recognised as a widget, teaser or label, is dropped
 //! with a reason (`removed` in the output). HTML goes through the DOM extractor in [`dom`],
 //! with the line classifier as the fallback when the DOM's choice misses the page's prose
-//! (see `Boilerplate::choose`). The per-block features are computed once per article and
+//! (see `Boilerplate::choose`); an end-of-article marker behind most of what the DOM keeps
+//! ends the article there, as in a text dump. The per-block features are computed once per article and
 //! shared with the metadata rule ([`shared`]). Blocks an earlier rule dropped (the metadata
 //! rule's title and byline) stay dropped. Phrase lists and thresholds are options:
 //!
