@@ -449,13 +449,12 @@ impl Phrases {
         }
         // "DEIXE UM COMENTÁRIO", "Комментарии": capitals the automaton does not fold. Only
         // short lines: the phrases are labels.
-        if line.len() <= FOLD_BYTES && !line.is_ascii() {
-            let lower = line.to_lowercase();
-            if lower != line
-                && let Some(k) = self.find_at_start(&lower)
-            {
-                return Some(k);
-            }
+        if line.len() <= FOLD_BYTES
+            && !line.is_ascii()
+            && line.chars().any(|c| !c.is_ascii() && c.is_uppercase())
+            && let Some(k) = self.find_at_start(&line.to_lowercase())
+        {
+            return Some(k);
         }
         // "34 Comments", "12 responses to …": the phrase after a count.
         let after_count = line.trim_start_matches(|c: char| c.is_ascii_digit());
