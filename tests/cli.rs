@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::util::{Env, seeds};
+use crate::util::{Env, seeds, succeeded};
 
 #[test]
 fn check_reports_a_misspelt_key_with_file_line_and_key_and_exits_78() {
@@ -124,15 +124,9 @@ fn process_takes_a_folders_subfolders_as_the_daemon_takes_the_inboxs() {
         fs::write(env.path(path), story(what)).expect("write");
     }
     let sources = |out: &std::process::Output| -> Vec<(String, String, String)> {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).expect("json");
+        succeeded(out)
+            .iter()
+            .map(|v| {
                 let s = &v["source"];
                 (
                     s["folder"].as_str().unwrap_or_default().to_string(),
@@ -185,14 +179,9 @@ fn process_reads_files_and_subfolders_whose_names_are_not_utf8() {
         text,
     )
     .expect("write");
-    let out = env.newsdrop(&["process", "staging"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value =
-        serde_json::from_slice(out.stdout.trim_ascii()).expect("one JSON line");
+    let records = succeeded(&env.newsdrop(&["process", "staging"]));
+    assert_eq!(records.len(), 1);
+    let v = &records[0];
     assert_eq!(v["source"]["folder"], "caf%E9");
     assert_eq!(v["source"]["name"], "r%E9sum%E9.txt");
 }
@@ -306,23 +295,14 @@ fn process_learns_a_sites_chrome_in_the_state_folder_across_runs() {
         fs::write(env.path(dir).join(format!("{n}.json")), page(n, topic)).expect("write");
     }
     let run = |dir: &str| {
-        let out = env.newsdrop(&[
+        succeeded(&env.newsdrop(&[
             "process",
             "--config",
             "newsdrop.toml",
             "--state",
             "state",
             dir,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
-            .collect::<Vec<_>>()
+        ]))
     };
     const LINE: &str = "The Valley Courier is an independent newspaper";
     for article in run("first") {
@@ -403,19 +383,10 @@ fn process_gives_a_hard_wrapped_page_the_body_of_the_page_unwrapped() {
         wrapped_lines > 100,
         "the seeds have long paragraphs to wrap"
     );
-    let out = env.newsdrop(&["process", "staging"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let records: std::collections::HashMap<String, serde_json::Value> =
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).expect("json");
-                (v["source"]["name"].as_str().expect("name").to_string(), v)
-            })
+        succeeded(&env.newsdrop(&["process", "staging"]))
+            .into_iter()
+            .map(|v| (v["source"]["name"].as_str().expect("name").to_string(), v))
             .collect();
     for (name, _) in seeds() {
         let (plain, wrapped) = (&records[&name], &records[&format!("wrapped-{name}")]);

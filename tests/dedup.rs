@@ -4,14 +4,7 @@
 #![allow(clippy::unwrap_used)] // in tests a panic is the failure report
 use std::time::Duration;
 
-use crate::util::{Env, seeds, wait_until};
-
-fn jsonl(out: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use crate::util::{Env, jsonl, seeds, succeeded, wait_until};
 
 /// A seed's text republished: other chrome, an editor's note added.
 fn republished(text: &[u8]) -> Vec<u8> {
@@ -111,18 +104,8 @@ fn unset_index_parameters_follow_the_index_the_state_holds() {
     let process = |config: &str, state: &str, file: &str| {
         env.newsdrop(&["process", "--config", config, "--state", state, file])
     };
-    let succeeds = |out: &std::process::Output| {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-
-    succeeds(&process(&eight, "old", "docs/1.txt"));
-    let later = process(&unset, "old", "docs/2.txt");
-    succeeds(&later);
-    let recs = jsonl(&later.stdout);
+    succeeded(&process(&eight, "old", "docs/1.txt"));
+    let recs = succeeded(&process(&unset, "old", "docs/2.txt"));
     assert_eq!(
         recs[0]["dedup"]["status"], "near",
         "the index was opened and used"
@@ -136,7 +119,7 @@ fn unset_index_parameters_follow_the_index_the_state_holds() {
     );
 
     // A new index: the default (12), so a config asking for 8 is refused by it.
-    succeeds(&process(&unset, "new", "docs/1.txt"));
-    succeeds(&process(&twelve, "new", "docs/2.txt"));
+    succeeded(&process(&unset, "new", "docs/1.txt"));
+    succeeded(&process(&twelve, "new", "docs/2.txt"));
     assert!(!process(&eight, "new", "docs/2.txt").status.success());
 }

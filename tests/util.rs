@@ -274,3 +274,21 @@ pub fn default_drain_secs() -> u64 {
         .parse()
         .unwrap()
 }
+
+/// The records of `process` output: one JSON value a line.
+pub fn jsonl(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The records of a `process` run that must have succeeded (its stderr says why not).
+pub fn succeeded(out: &Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    jsonl(&out.stdout)
+}

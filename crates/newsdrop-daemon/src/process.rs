@@ -54,25 +54,26 @@ pub fn expand(paths: &[PathBuf], recursive: bool, skipped: &mut Vec<io::Error>) 
             });
             continue;
         }
-        match std::fs::read_dir(path) {
-            Ok(entries) => expand_folder(entries, path, "", recursive, &mut files, skipped),
-            Err(e) => skipped.push(crate::layout::with_path(e, path)),
-        }
+        expand_folder(path, "", recursive, &mut files, skipped);
     }
     files
 }
 
-/// Appends the files of the folder `dir` (whose entries are `entries`), then its
-/// subfolders', to `files`; `folder` is its place below the folder named on the command
-/// line, spelt as the daemon spells an inbox subfolder ([`shown_name`] of each part).
+/// Appends the files of the folder `dir`, then its subfolders', to `files` (or, if it
+/// cannot be read, why to `skipped`); `folder` is its place below the folder named on the
+/// command line, spelt as the daemon spells an inbox subfolder ([`shown_name`] of each
+/// part).
 fn expand_folder(
-    entries: std::fs::ReadDir,
     dir: &Path,
     folder: &str,
     recursive: bool,
     files: &mut Vec<File>,
     skipped: &mut Vec<io::Error>,
 ) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return skipped.push(crate::layout::with_path(e, dir)),
+    };
     // (is a folder, name as shown, path): files first, then folders, each by name.
     let mut found: Vec<(bool, String, PathBuf)> = Vec::new();
     for entry in entries {
@@ -107,10 +108,7 @@ fn expand_folder(
         } else {
             format!("{folder}/{shown}")
         };
-        match std::fs::read_dir(&path) {
-            Ok(entries) => expand_folder(entries, &path, &sub, recursive, files, skipped),
-            Err(e) => skipped.push(crate::layout::with_path(e, &path)),
-        }
+        expand_folder(&path, &sub, recursive, files, skipped);
     }
 }
 

@@ -305,9 +305,9 @@ impl Boilerplate {
         let mut before = 0;
         let end = (0..fates.len()).find(|&i| {
             let f = &features[i];
-            let is_end = (kept(i) || (article.blocks[i].keep && scrap(i)))
-                && f.hit == Some(Kind::End)
+            let is_end = f.hit == Some(Kind::End)
                 && f.words <= DOM_END_WORDS
+                && (kept(i) || (article.blocks[i].keep && scrap(i)))
                 && !article.blocks[i].text.trim_end().ends_with(':')
                 && (before * 2 >= total || before >= DOM_END_AFTER);
             before += if kept(i) { f.chars } else { 0 };
