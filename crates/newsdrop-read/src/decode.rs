@@ -118,7 +118,7 @@ pub(crate) fn sniff_binary(bytes: &[u8]) -> Result<(), ReadError> {
     let utf16_bom = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
     if !utf16_bom {
         let window = &bytes[..bytes.len().min(NUL_WINDOW)];
-        if let Some(at) = window.iter().position(|b| *b == 0) {
+        if let Some(at) = memchr::memchr(0, window) {
             return Err(ReadError::Binary(format!(
                 "contains NUL bytes (first at offset {at}), not text"
             )));

@@ -33,7 +33,7 @@ pub(crate) fn blocks(text: &str) -> Result<Vec<Block>, crate::ReadError> {
     let mut blocks: Vec<Block> = Vec::with_capacity(lines.len());
     let mut joins_next = false;
     for (i, line) in lines.iter().enumerate() {
-        let text = if line.text.contains(['\t', '\u{a0}', '\u{0c}']) {
+        let text = if has_odd_space(line.text) {
             line.text.replace(['\t', '\u{a0}', '\u{0c}'], " ")
         } else {
             line.text.to_string()
@@ -54,6 +54,15 @@ pub(crate) fn blocks(text: &str) -> Result<Vec<Block>, crate::ReadError> {
     Ok(blocks)
 }
 
+/// Whether `line` may hold a tab, a form feed or a no-break space, which [`blocks`] turns
+/// into plain spaces. Bytes, not chars: this looks at every line of every page, and a
+/// char-by-char search of three chars decodes each one. `0xA0` is the no-break space's
+/// second byte, and a continuation byte of other chars too (Cyrillic "Р"): such a line is
+/// searched again by char, which finds what is really there.
+fn has_odd_space(line: &str) -> bool {
+    memchr::memchr3(b'\t', 0x0c, 0xa0, line.as_bytes()).is_some()
+}
+
 /// A non-empty line of the page, trimmed.
 struct Line<'a> {
     text: &'a str,
@@ -68,8 +77,13 @@ struct Line<'a> {
 fn lines(text: &str) -> Option<Vec<Line<'_>>> {
     let mut lines = Vec::new();
     let mut gap = true;
-    for line in text.split('\n') {
-        let line = line.trim();
+    // `memchr`'s vector search: `str::split` finds line ends a word at a time.
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    for end in ends {
+        // A line end is ASCII, so both ends are char boundaries.
+        let line = text.get(start..end).unwrap_or_default().trim();
+        start = end + 1;
         if line.is_empty() {
             gap = true;
             continue;
@@ -159,6 +173,12 @@ mod tests {
         check("", &[]);
         check("\n\n", &[]);
         check("  indented", &[("indented", true)]);
+        // "Р" is D0 A0: the no-break space's second byte, and not a space.
+        check(
+            "Работа\u{a0}РИА\nРР",
+            &[("Работа РИА", true), ("РР", false)],
+        );
+        check("no end of line", &[("no end of line", true)]);
     }
 
     #[test]
