@@ -197,7 +197,7 @@ fn main() {
 
     let slices = 10usize;
     let mut slice_wall = vec![0f64; slices];
-    let mut slice_cpu = vec![Some(0f64); slices];
+    let mut slice_cpu = vec![0f64; slices];
     let mut slice_docs = vec![0usize; slices];
     // Candidates offered (sum, most for one article) per slice.
     let mut slice_candidates = vec![(0u64, 0u64); slices];
@@ -242,16 +242,14 @@ fn main() {
         }
         // The dedup stage alone, timed.
         let started = Instant::now();
-        let cpu_started = cpu_secs();
+        let cpu_started = util::cpu_secs();
         for (_, article) in &mut batch {
             if let Err(e) = dedup.run(article) {
                 fail(&format!("{}: dedup: {e:?}", article.source.name));
             }
         }
         slice_wall[slice] += started.elapsed().as_secs_f64();
-        slice_cpu[slice] = slice_cpu[slice]
-            .zip(cpu_secs().zip(cpu_started))
-            .map(|(sum, (b, a))| sum + (b - a));
+        slice_cpu[slice] += util::cpu_secs() - cpu_started;
         slice_docs[slice] += batch.len();
         let (sum, most) = counting.counts();
         let (_, slice_most) = slice_candidates[slice];
@@ -289,7 +287,7 @@ fn main() {
     let rss_kb = proc_status_kb("VmRSS");
     let n = done as f64;
     let wall: f64 = slice_wall.iter().sum();
-    let cpu: Option<f64> = slice_cpu.iter().copied().sum();
+    let cpu: f64 = slice_cpu.iter().sum();
 
     println!(
         "{done} docs ({:.0} MB of text) from {}; unique {}, exact {}, near {}",
@@ -299,14 +297,12 @@ fn main() {
         statuses[1],
         statuses[2]
     );
-    print!(
-        "dedup stage alone: {:.0} docs/s wall clock ({wall:.1} s)",
-        n / wall
+    println!(
+        "dedup stage alone: {:.0} docs/s wall clock ({wall:.1} s), {:.0} docs/s CPU time of \
+         this thread ({cpu:.1} s)",
+        n / wall,
+        n / cpu
     );
-    match cpu {
-        Some(c) => println!(", {:.0} docs/s CPU time of this thread ({c:.1} s)", n / c),
-        None => println!(),
-    }
     println!(
         "whole run (parse + article + metadata + dedup): {:.0} docs/s ({all_secs:.1} s)",
         n / all_secs
@@ -321,10 +317,10 @@ fn main() {
             continue;
         }
         let d = slice_docs[i] as f64;
-        let cpu = slice_cpu[i].map_or("-".to_string(), |c| format!("{:.0}", d / c));
+        let cpu = d / slice_cpu[i];
         let (sum, most) = slice_candidates[i];
         println!(
-            "  {:>3}%  from {before:>8}: {:>7.0} docs/s wall, {cpu:>7} docs/s CPU, {:>7.1} candidates/doc (most {most})",
+            "  {:>3}%  from {before:>8}: {:>7.0} docs/s wall, {cpu:>7.0} docs/s CPU, {:>7.1} candidates/doc (most {most})",
             (i + 1) * 10,
             d / slice_wall[i],
             (sum - candidates_before) as f64 / d
@@ -453,13 +449,6 @@ fn proc_status_kb(field: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Seconds this thread has run on a CPU (Linux `schedstat`); `None` elsewhere.
-fn cpu_secs() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns / 1e9)
 }
 
 fn fail(msg: &str) -> ! {

@@ -47,14 +47,6 @@ fn read(name: &str, bytes: &[u8]) -> Option<Article> {
     }
 }
 
-/// Seconds this thread has run on a CPU (Linux `schedstat`), so that pages/s do not depend
-/// on how many other processes share the machine; `None` elsewhere.
-fn cpu_secs() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns / 1e9)
-}
-
 /// Rounds of reading every page in `--bench`.
 const READ_ROUNDS: u32 = 3;
 
@@ -72,18 +64,20 @@ fn gunzipped(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     (plain_name.to_string(), plain)
 }
 
-/// Reads every page [`READ_ROUNDS`] times: the articles of the last round, and the wall
-/// clock and thread CPU seconds of one round.
-fn time_reads(inputs: &[(String, Vec<u8>)]) -> (Vec<Article>, f64, Option<f64>) {
-    let mut articles = Vec::new();
+/// Reads every page once untimed, then [`READ_ROUNDS`] times: the articles of the last
+/// round, and the wall clock and thread CPU seconds of one round.
+fn time_reads(inputs: &[(String, Vec<u8>)]) -> (Vec<Article>, f64, f64) {
+    // One round untimed first: the first reads pay for the heap's growth, which a
+    // daemon running for months has long done.
+    let mut articles: Vec<Article> = inputs.iter().filter_map(|(n, b)| read(n, b)).collect();
     let started = Instant::now();
-    let cpu_started = cpu_secs();
+    let cpu_started = util::cpu_secs();
     for _ in 0..READ_ROUNDS {
         articles = inputs.iter().filter_map(|(n, b)| read(n, b)).collect();
     }
     let rounds = f64::from(READ_ROUNDS);
     let secs = started.elapsed().as_secs_f64() / rounds;
-    let cpu = cpu_secs().zip(cpu_started).map(|(b, a)| (b - a) / rounds);
+    let cpu = (util::cpu_secs() - cpu_started) / rounds;
     (articles, secs, cpu)
 }
 
@@ -140,18 +134,16 @@ fn main() {
             50
         };
         // Each round works on fresh copies, made (and dropped) outside the timed part.
-        let (mut secs, mut cpu) = (0.0, Some(0.0));
+        let (mut secs, mut cpu) = (0.0, 0.0);
         for _ in 0..rounds {
             let mut copies = articles.clone();
             let started = Instant::now();
-            let cpu_started = cpu_secs();
+            let cpu_started = util::cpu_secs();
             for a in &mut copies {
                 let _ = pipeline.run(a);
             }
             secs += started.elapsed().as_secs_f64() / f64::from(rounds);
-            cpu = cpu
-                .zip(cpu_secs().zip(cpu_started))
-                .map(|(sum, (b, a))| sum + (b - a) / f64::from(rounds));
+            cpu += (util::cpu_secs() - cpu_started) / f64::from(rounds);
             drop(copies);
         }
         let n = articles.len() as f64;
@@ -163,15 +155,14 @@ fn main() {
             n / (secs + gz_read_secs),
             articles.len()
         );
-        if let (Some(cpu), Some(read_cpu), Some(gz_read_cpu)) = (cpu, read_cpu, gz_read_cpu) {
-            println!(
-                "rules {:.0} pages/s, read + rules {:.0} pages/s, read .gz + rules {:.0} pages/s \
-                 (CPU time of this thread)",
-                n / cpu,
-                n / (cpu + read_cpu),
-                n / (cpu + gz_read_cpu)
-            );
-        }
+        println!(
+            "rules {:.0} pages/s, read + rules {:.0} pages/s, read .gz + rules {:.0} pages/s, \
+             read alone {:.0} pages/s (CPU time of this thread)",
+            n / cpu,
+            n / (cpu + read_cpu),
+            n / (cpu + gz_read_cpu),
+            n / read_cpu
+        );
         println!(
             "read: pages gunzipped before the clock; read .gz: gunzip of the stored pages included"
         );

@@ -63,3 +63,12 @@ fn build(config: &LoadedConfig) -> Pipeline {
         Err(e) => panic!("default pipeline: {e:?}"),
     }
 }
+
+/// Seconds this thread has run on a CPU, so that the benches' pages/s do not depend on what
+/// else shares the machine. `clock_gettime` is exact; `/proc/thread-self/schedstat`, read
+/// before, moves only at the scheduler's tick (4 ms here), as much as a text round takes.
+#[allow(dead_code)] // used by the benches, not by the tests
+pub fn cpu_secs() -> f64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
