@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use newsdrop_core::config::DEFAULT_TOML;
 use newsdrop_core::{ConfigErrors, State};
-use newsdrop_daemon::layout::Layout;
+use newsdrop_daemon::layout::{Layout, lock_state_folder};
 use newsdrop_daemon::{DaemonError, load};
 use newsdrop_rules::Registry;
 use newsdrop_store::Store;
@@ -85,10 +85,15 @@ fn scratch_store() -> anyhow::Result<Arc<Store>> {
 }
 
 fn process(config_path: Option<&Path>, state_dir: Option<&Path>, paths: &[PathBuf]) -> ExitCode {
+    // The state folder's lock, held to the end of the run: a daemon may be using it.
+    let mut _state_lock = None;
     let store = match state_dir {
         Some(dir) => std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create {}", dir.display()))
-            .and_then(|()| Ok(Arc::new(Store::open(dir)?))),
+            .and_then(|()| {
+                _state_lock = Some(lock_state_folder(dir)?);
+                Ok(Arc::new(Store::open(dir)?))
+            }),
         None => scratch_store(),
     };
     let store = match store {

@@ -500,13 +500,33 @@ fn refused_start(env: &Env) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A second daemon on a state folder another one runs on refuses to start, naming it; the
-/// first goes on.
+/// A second daemon on a state folder another one runs on refuses to start, naming it, and
+/// so does `process --state` on it (its writes to the index broke every later commit of
+/// the daemon); the first goes on.
 #[test]
-fn a_second_daemon_on_one_state_folder_refuses_to_start() {
+fn a_second_daemon_or_a_process_run_on_one_state_folder_is_refused() {
     let env = Env::new("");
     let daemon = env.start();
     let stderr = refused_start(&env);
+    assert!(
+        stderr.contains("another newsdrop is running on the state folder"),
+        "{stderr}"
+    );
+    fs::write(
+        env.path("staging/copy.txt"),
+        paragraph("A copy for process."),
+    )
+    .expect("write");
+    let state = env.path(".newsdrop");
+    let out = env.newsdrop(&[
+        "process",
+        "--state",
+        state.to_str().expect("utf-8"),
+        "staging",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
     assert!(
         stderr.contains("another newsdrop is running on the state folder"),
         "{stderr}"

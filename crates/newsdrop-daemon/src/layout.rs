@@ -55,29 +55,9 @@ impl Layout {
         Ok(())
     }
 
-    /// Takes the state folder for this process: a lock on `<state>/newsdrop.lock`, held while
-    /// the returned file is open. Two daemons on one state folder wrote one SQLite index and
-    /// one shingle file over each other (constraint failures, inputs left in `work/`,
-    /// shingle records that no longer match their rows).
+    /// Takes the state folder for this process ([`lock_state_folder`]).
     pub fn lock_state(&self) -> io::Result<File> {
-        let path = self.state.join("newsdrop.lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| with_path(e, &path))?;
-        match file.try_lock() {
-            Ok(()) => Ok(file),
-            Err(fs::TryLockError::WouldBlock) => Err(io::Error::other(format!(
-                "another newsdrop is running on the state folder {} (it holds {}): one state \
-                 folder serves one daemon; give each its own `paths.state`, and share a \
-                 PostgreSQL store instead",
-                self.state.display(),
-                path.display()
-            ))),
-            Err(fs::TryLockError::Error(e)) => Err(with_path(e, &path)),
-        }
+        lock_state_folder(&self.state)
     }
 
     /// Checks that files can move between the folders by rename: the inbox, `work/`,
@@ -236,6 +216,33 @@ pub fn remove_temps(dir: &Path) -> io::Result<usize> {
         }
     }
     Ok(removed)
+}
+
+/// Takes a state folder for this process: a lock on `<state>/newsdrop.lock`, held while the
+/// returned file is open. The daemon takes it, and so does `newsdrop process --state`: two
+/// processes on one state folder wrote one SQLite index and one shingle file over each other
+/// (constraint failures, inputs left in `work/`, shingle records that no longer match their
+/// rows), and a daemon whose index a `process` run had written under it failed every commit
+/// until it was restarted.
+pub fn lock_state_folder(state: &Path) -> io::Result<File> {
+    let path = state.join("newsdrop.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| with_path(e, &path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(io::Error::other(format!(
+            "another newsdrop is running on the state folder {} (it holds {}): one state \
+             folder serves one daemon or one `process --state` run; give each its own \
+             `paths.state`, and share a PostgreSQL store instead",
+            state.display(),
+            path.display()
+        ))),
+        Err(fs::TryLockError::Error(e)) => Err(with_path(e, &path)),
+    }
 }
 
 #[cfg(test)]
