@@ -204,7 +204,7 @@ fn a_panicking_plugin_fails_only_that_article_and_is_named_in_the_error_record()
         format!("[intake]\nsettle_ms = 300\n\n[[stage]]\nname = \"misbehave\"\nrule = \"plugin:{fixture}\"\nmode = \"panic\"\ntrigger = \"BOOM\"\n"),
     )
     .expect("config");
-    let daemon = env.start();
+    let daemon = env.start_with(&["--log-format", "json", "--log-level", "info"]);
     env.drop_file(
         "bad.txt",
         b"This article says BOOM and the plugin panics on it.\n",
@@ -230,6 +230,20 @@ fn a_panicking_plugin_fails_only_that_article_and_is_named_in_the_error_record()
         message.contains("plugin fixture-misbehave 0.1.0: fixture-misbehave was asked to panic"),
         "{record:#}"
     );
+    // Where it panicked is in the record, and the panic printed nothing of its own: the
+    // JSON log stays JSON, line by line.
+    assert!(
+        message.contains("(at plugins/fixture-misbehave/src/lib.rs:"),
+        "{record:#}"
+    );
+    let log = daemon.log_text();
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}\n{log}"
+        );
+    }
+    assert!(log.contains("asked to panic"), "{log}");
     assert!(daemon.terminate().success());
 }
 

@@ -1,12 +1,17 @@
 //! What `export_plugin!` expands to: the plugin's ABI table and the `extern "C"` functions
 //! in it, generic over the [`Plugin`] type. Each one catches every panic (a panic crossing
-//! `extern "C"` aborts the process) and turns it into [`ND_PANIC`] with the panic's message.
-//! Not a public API: only the macro uses it.
+//! `extern "C"` aborts the process) and turns it into [`ND_PANIC`] with the panic's message
+//! and where it happened. Such a panic prints nothing: the host reports it with the article
+//! (a plugin's own copy of the standard library would print it to stderr, in no format the
+//! host's logs know, between the lines of its JSON log). Not a public API: only the macro
+//! uses it.
 #![allow(unsafe_code)] // the C side of the boundary: raw pointers from the host
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
 use newsdrop_abi::{
     ND_CONTINUE, ND_DROP, ND_ERROR, ND_OK, ND_PANIC, NdArticle, NdHostApi, NdMessageSink, NdPlugin,
@@ -62,6 +67,47 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
+thread_local! {
+    /// Whether this thread is inside a call from the host ([`caught`]).
+    static INSIDE: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic inside a call happened (`file:line:column`).
+    static PANICKED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Puts a hook before the panic hook there was, once: a panic inside a call from the host
+/// is only noted ([`PANICKED_AT`]); any other (a thread the plugin started, a failing unit
+/// test of the plugin) goes to the hook that was there, which prints it.
+fn quiet_inside_calls() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if INSIDE.get() {
+                let at = info.location().map(ToString::to_string);
+                PANICKED_AT.with(|p| *p.borrow_mut() = at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`, a call from the host, catching its panic: `Err` holds the panic's message and
+/// where it happened (`… (at src/lib.rs:12:9)`).
+fn caught<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    quiet_inside_calls();
+    let outer = INSIDE.replace(true);
+    let outcome = catch_unwind(AssertUnwindSafe(f));
+    INSIDE.set(outer);
+    outcome.map_err(|payload| {
+        let message = panic_message(payload.as_ref());
+        match PANICKED_AT.with(|p| p.borrow_mut().take()) {
+            Some(at) => format!("{message} (at {at})"),
+            None => message,
+        }
+    })
+}
+
 /// Sends one message to the host's sink (which copies it).
 ///
 /// # Safety
@@ -98,7 +144,7 @@ pub unsafe extern "C" fn create<P: Plugin>(
 ) -> i32 {
     // SAFETY: the host passes readable bytes for the call.
     let bytes = unsafe { borrowed_bytes(config_json) };
-    let outcome = catch_unwind(|| {
+    let outcome = caught(|| {
         let json = std::str::from_utf8(bytes)
             .map_err(|e| vec![Error::new(format!("config is not UTF-8: {e}"))])?;
         let config = crate::config::decode::<P::Config>(json)?;
@@ -121,9 +167,9 @@ pub unsafe extern "C" fn create<P: Plugin>(
             }
             ND_ERROR
         }
-        Err(payload) => {
+        Err(panic) => {
             // SAFETY: as above.
-            unsafe { send(errors, "", &panic_message(payload.as_ref())) };
+            unsafe { send(errors, "", &panic) };
             ND_PANIC
         }
     }
@@ -147,14 +193,14 @@ pub unsafe extern "C" fn apply<P: Plugin>(
     let Some(host) = (unsafe { host.as_ref() }) else {
         return ND_ERROR;
     };
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    let outcome = caught(|| {
         // SAFETY: `instance` came from `create::<P>` (a boxed P) and is alive; apply only
         // takes `&P`, which `P: Sync` makes fine from several threads at once.
         let plugin = unsafe { &*instance.cast::<P>() };
         // SAFETY: `host` and `article` belong to this call and nothing else wraps them.
         let mut article = unsafe { Article::from_raw(host, article) };
         plugin.apply(&mut article)
-    }));
+    });
     let (status, key, text) = match outcome {
         Ok(Ok(Verdict::Continue)) => return ND_CONTINUE,
         Ok(Ok(Verdict::Drop { reason })) => (ND_DROP, String::new(), reason),
@@ -163,7 +209,7 @@ pub unsafe extern "C" fn apply<P: Plugin>(
             e.key().unwrap_or_default().to_string(),
             e.message().to_string(),
         ),
-        Err(payload) => (ND_PANIC, String::new(), panic_message(payload.as_ref())),
+        Err(panic) => (ND_PANIC, String::new(), panic),
     };
     // SAFETY: `message` is NULL or valid per the ABI.
     unsafe { send(message, &key, &text) };
@@ -179,7 +225,7 @@ pub unsafe extern "C" fn destroy<P: Plugin>(instance: *mut c_void) {
         return;
     }
     // A panicking Drop must not unwind into the host; there is no one to tell, so it is
-    // swallowed (the default hook has printed it).
+    // swallowed (the hook that was there prints it: the plugin's last word).
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: per the contract, this is the Box made by `create::<P>`, freed once.
         drop(unsafe { Box::from_raw(instance.cast::<P>()) });
