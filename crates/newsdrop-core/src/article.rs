@@ -281,8 +281,21 @@ impl Meta {
     /// offset) or a full date. Checked where a value comes from outside the rules' own date
     /// reading (a JSON input's field, a plugin's `meta_set`).
     pub fn is_valid_published(value: &str) -> bool {
-        value.parse::<jiff::Timestamp>().is_ok()
-            || (value.len() == 10 && value.parse::<jiff::civil::Date>().is_ok())
+        (value.parse::<jiff::Timestamp>().is_ok()
+            || (value.len() == 10 && value.parse::<jiff::civil::Date>().is_ok()))
+            && !Meta::is_placeholder_date(value)
+    }
+
+    /// Whether a date (`YYYY-MM-DD…`) is what sites print for "no date": a year before
+    /// 1800 or after 2200 (`0001-01-01` is .NET's and JSON-LD templates' empty date), or the
+    /// first day of 1970 or of 1900 (a zero Unix timestamp; a zero SQL or spreadsheet date).
+    /// No news page was published on those.
+    pub fn is_placeholder_date(value: &str) -> bool {
+        let Some(year) = value.get(..4).and_then(|y| y.parse::<u32>().ok()) else {
+            return false;
+        };
+        let day = value.get(..10).unwrap_or(value);
+        !(1800..=2200).contains(&year) || day == "1970-01-01" || day == "1900-01-01"
     }
 }
 

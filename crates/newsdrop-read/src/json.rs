@@ -191,6 +191,9 @@ mod tests {
             ("20/09/2024", false),
             ("2024-13-45", false),
             ("Fri, 20 Sep 2024 10:15:00 +0000", false),
+            // Placeholders, not dates.
+            ("0001-01-01T00:00:00Z", false),
+            ("2999-01-01", false),
         ] {
             let meta = check(
                 &format!(r#"{{"body":"Text.","published":"{date}"}}"#),

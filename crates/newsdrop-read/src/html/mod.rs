@@ -384,15 +384,21 @@ impl<'t> Walker<'t> {
                 undo.capture = Some(Capture::Title);
             }
             "meta" => {
-                let key = [name, property, itemprop]
+                // Under each name it has: `<meta property="article:published"
+                // itemprop="datePublished dateCreated" content="…">` (the New York Times') is
+                // all three, and `itemprop` is a list of names, as in microdata.
+                let keys = [name, property]
                     .into_iter()
                     .flatten()
+                    .chain(itemprop.into_iter().flat_map(str::split_ascii_whitespace))
                     .map(str::trim)
-                    .find(|k| !k.is_empty());
-                if let (Some(key), Some(content)) = (key, content) {
-                    self.page
-                        .meta
-                        .push((key.to_lowercase(), content.trim().to_string()));
+                    .filter(|k| !k.is_empty());
+                if let Some(content) = content {
+                    for key in keys {
+                        self.page
+                            .meta
+                            .push((key.to_lowercase(), content.trim().to_string()));
+                    }
                 }
             }
             "link" if self.page.canonical.is_none() => {
@@ -1015,6 +1021,7 @@ mod tests {
             <meta name="Author" content="A. Writer">
             <meta property="og:title" content=" OG title ">
             <meta itemprop="datePublished" content="2024-09-20">
+            <meta property="article:published" itemprop="datePublished  dateCreated" content="2019-11-19">
             <link rel="stylesheet" href="/s.css"><link rel="Canonical" href=" https://x/a ">
             <script type="application/ld+json"> {"@type":"NewsArticle"} </script>
             <script>var notld = 1;</script>
@@ -1032,6 +1039,10 @@ mod tests {
                 ("author".to_string(), "A. Writer".to_string()),
                 ("og:title".into(), "OG title".into()),
                 ("datepublished".into(), "2024-09-20".into()),
+                // One element under each of its names.
+                ("article:published".into(), "2019-11-19".into()),
+                ("datepublished".into(), "2019-11-19".into()),
+                ("datecreated".into(), "2019-11-19".into()),
             ]
         );
         assert_eq!(page.json_ld, [r#"{"@type":"NewsArticle"}"#, r#"{"b":2}"#]);

@@ -5,7 +5,7 @@
 //! Stated facts win over guesses from the text. JSON-LD `articleBody` is never used: it is
 //! often partial; the body comes from the blocks.
 
-use newsdrop_core::Page;
+use newsdrop_core::{Meta, Page};
 use serde_json::Value;
 
 /// What the page states.
@@ -93,10 +93,13 @@ pub fn facts(page: &Page) -> Facts {
         .or_else(|| page.title.clone())
         .map(|t| squeeze(&t));
 
-    let stated_time = meta(
+    // The first statement that reads as a date and is not a placeholder ("0001-01-01" in
+    // a JSON-LD template): one that is gives way to the next.
+    let stated_times = meta(
         page,
         &[
             "article:published_time",
+            "article:published",
             "og:published_time",
             "datePublished",
             "pubdate",
@@ -108,16 +111,30 @@ pub fn facts(page: &Page) -> Facts {
         ],
     )
     .map(|(n, v)| (v.to_string(), format!("meta {n}")))
-    .or_else(|| {
+    .into_iter()
+    .chain(
         ld.and_then(|v| str_of(v.get("datePublished")))
-            .map(|s| (s, "json-ld datePublished".to_string()))
-    })
-    .or_else(|| {
+            .map(|s| (s, "json-ld datePublished".to_string())),
+    )
+    .chain(
         page.times
             .first()
-            .map(|t| (t.clone(), "time element".to_string()))
+            .map(|t| (t.clone(), "time element".to_string())),
+    );
+    let stated: Vec<(String, String)> = stated_times
+        .filter_map(|(s, origin)| normalise_time(&s).map(|n| (n, origin)))
+        .filter(|(n, _)| !Meta::is_placeholder_date(n))
+        .collect();
+    // A date alone gives way to a later statement of the same day with its time.
+    f.published = stated.first().cloned().map(|first| {
+        if first.0.len() != 10 {
+            return first;
+        }
+        let timed = stated
+            .iter()
+            .find(|(n, _)| n.len() > 10 && n.starts_with(&first.0));
+        timed.cloned().unwrap_or(first)
     });
-    f.published = stated_time.and_then(|(s, origin)| normalise_time(&s).map(|n| (n, origin)));
 
     // The publisher: the first stated name that is not a web address; a host name
     // ("newsnation.in") when addresses are all there is.
@@ -245,6 +262,49 @@ mod tests {
         );
         assert_eq!(f.authors, vec!["Jane Roe".to_string()]);
         assert_eq!(f.publisher.as_deref(), Some("The Site"));
+    }
+
+    #[test]
+    fn a_placeholder_date_gives_way_to_the_next_statement() {
+        let page = |meta: &[(&str, &str)], ld: &str| Page {
+            meta: meta
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            json_ld: vec![ld.into()],
+            times: vec!["2019-11-19T10:02:00-05:00".into()],
+            ..Page::default()
+        };
+        let ld = r#"{"@type":"NewsArticle","datePublished":"0001-01-01T00:00:00Z"}"#;
+        let f = facts(&page(&[], ld));
+        assert_eq!(
+            f.published,
+            Some(("2019-11-19T10:02:00-05:00".into(), "time element".into()))
+        );
+        // The New York Times' `<meta property="article:published">`.
+        let f = facts(&page(
+            &[("article:published", "2019-11-19T11:00:09.000Z")],
+            ld,
+        ));
+        assert_eq!(
+            f.published,
+            Some((
+                "2019-11-19T11:00:09Z".into(),
+                "meta article:published".into()
+            ))
+        );
+        // A date alone takes the time a later statement gives the same day.
+        let ld = r#"{"@type":"NewsArticle","datePublished":"2019-11-19T03:05:00"}"#;
+        let f = facts(&page(&[("article:published", "2019-11-19")], ld));
+        assert_eq!(
+            f.published,
+            Some(("2019-11-19T03:05:00".into(), "json-ld datePublished".into()))
+        );
+        for placeholder in ["1970-01-01T00:00:00Z", "2999-01-01", "1900-01-01"] {
+            assert!(Meta::is_placeholder_date(placeholder), "{placeholder}");
+        }
+        assert!(!Meta::is_placeholder_date("1970-01-02"));
+        assert!(!Meta::is_placeholder_date("2019-11-19"));
     }
 
     #[test]
