@@ -35,52 +35,58 @@ pub(crate) fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, ReadError> {
         .take(limit.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| ReadError::Gzip(e.to_string()))?;
-    let size = out.len() as u64;
-    if size > limit {
-        // `size` is a lower bound: decompression stopped here on purpose.
-        return Err(ReadError::TooLarge { size, limit });
+    if out.len() as u64 > limit {
+        return Err(ReadError::UnpackedTooLarge {
+            packed: bytes.len() as u64,
+            limit,
+        });
     }
     Ok(out)
 }
 
-/// Magic numbers of binary formats people are likely to drop by mistake, and what to call them.
+/// Magic numbers of binary formats people are likely to drop by mistake, and what to call them
+/// (with their article: "looks like an ELF executable", "looks like xz data").
 const MAGIC: &[(usize, &[u8], &str)] = &[
-    (0, b"%PDF-", "PDF document"),
-    (0, b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (0, b"\xff\xd8\xff", "JPEG image"),
-    (0, b"GIF87a", "GIF image"),
-    (0, b"GIF89a", "GIF image"),
-    (0, b"PK\x03\x04", "ZIP archive (or .docx/.xlsx/.odt/.epub)"),
-    (0, b"PK\x05\x06", "ZIP archive (empty)"),
-    (0, b"PK\x07\x08", "ZIP archive (spanned)"),
+    (0, b"%PDF-", "a PDF document"),
+    (0, b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (0, b"\xff\xd8\xff", "a JPEG image"),
+    (0, b"GIF87a", "a GIF image"),
+    (0, b"GIF89a", "a GIF image"),
+    (
+        0,
+        b"PK\x03\x04",
+        "a ZIP archive (or .docx/.xlsx/.odt/.epub)",
+    ),
+    (0, b"PK\x05\x06", "a ZIP archive (empty)"),
+    (0, b"PK\x07\x08", "a ZIP archive (spanned)"),
     (
         0,
         b"\x1f\x8b",
         "gzip data (name it .gz to have it decompressed)",
     ),
-    (0, b"\x7fELF", "ELF executable"),
+    (0, b"\x7fELF", "an ELF executable"),
     (
         0,
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        "OLE2 document (old .doc/.xls/.ppt)",
+        "an OLE2 document (old .doc/.xls/.ppt)",
     ),
-    (0, b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
-    (0, b"Rar!\x1a\x07", "RAR archive"),
+    (0, b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (0, b"Rar!\x1a\x07", "a RAR archive"),
     (0, b"\xfd7zXZ\x00", "xz data"),
     (0, b"\x28\xb5\x2f\xfd", "zstd data"),
     (0, b"BZh", "bzip2 data"),
-    (0, b"SQLite format 3\x00", "SQLite database"),
-    (0, b"\x00asm", "WebAssembly module"),
-    (0, b"\xca\xfe\xba\xbe", "Mach-O binary or Java class"),
-    (0, b"\xcf\xfa\xed\xfe", "Mach-O binary"),
-    (0, b"\xce\xfa\xed\xfe", "Mach-O binary"),
+    (0, b"SQLite format 3\x00", "an SQLite database"),
+    (0, b"\x00asm", "a WebAssembly module"),
+    (0, b"\xca\xfe\xba\xbe", "a Mach-O binary or Java class"),
+    (0, b"\xcf\xfa\xed\xfe", "a Mach-O binary"),
+    (0, b"\xce\xfa\xed\xfe", "a Mach-O binary"),
     (0, b"OggS", "Ogg media"),
     (0, b"fLaC", "FLAC audio"),
     (0, b"ID3", "MP3 audio"),
-    (0, b"wOFF", "WOFF font"),
-    (0, b"wOF2", "WOFF2 font"),
-    (0, b"II*\x00", "TIFF image"),
-    (0, b"MM\x00*", "TIFF image"),
+    (0, b"wOFF", "a WOFF font"),
+    (0, b"wOF2", "a WOFF2 font"),
+    (0, b"II*\x00", "a TIFF image"),
+    (0, b"MM\x00*", "a TIFF image"),
     (0, b"\x1a\x45\xdf\xa3", "Matroska/WebM video"),
     (4, b"ftyp", "MP4/QuickTime media (or HEIC/AVIF image)"),
 ];
@@ -102,7 +108,7 @@ pub(crate) fn sniff_binary(bytes: &[u8]) -> Result<(), ReadError> {
                 _ => true,
             };
             if confirmed {
-                return Err(ReadError::Binary(format!("looks like a {what}")));
+                return Err(ReadError::Binary(format!("looks like {what}")));
             }
         }
     }
@@ -443,9 +449,9 @@ mod tests {
     #[test]
     fn sniff_names_formats() {
         let cases: &[(&[u8], &str)] = &[
-            (b"%PDF-1.7\n...", "PDF"),
+            (b"%PDF-1.7\n...", "looks like a PDF document"),
             (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "PNG"),
-            (b"\x7fELF\x02\x01\x01", "ELF"),
+            (b"\x7fELF\x02\x01\x01", "looks like an ELF executable"),
             (b"\xff\xd8\xff\xe0\0\x10JFIF", "JPEG"),
             (b"GIF89a....", "GIF"),
             (b"PK\x03\x04\x14\0\x06\0", "ZIP"),

@@ -51,10 +51,14 @@ fn over_block_limit(blocks: &[newsdrop_core::Block]) -> bool {
 pub enum ReadError {
     #[error("empty file")]
     Empty,
-    /// For gzip input over the limit after decompression, `size` is a lower bound: the
-    /// reader stops decompressing at `limit + 1` bytes rather than inflate a gzip bomb.
     #[error("file is {size} bytes, over the limit of {limit} bytes")]
     TooLarge { size: u64, limit: u64 },
+    /// A gzip file whose content is over the limit: how much over is not known, since the
+    /// reader stops decompressing past the limit rather than inflate a gzip bomb.
+    #[error(
+        "gzip file of {packed} bytes unpacks to more than the limit of {limit} bytes (unpacking stopped there)"
+    )]
+    UnpackedTooLarge { packed: u64, limit: u64 },
     #[error("binary file: {0}")]
     Binary(String),
     #[error(
