@@ -177,7 +177,45 @@ pub fn facts(page: &Page) -> Facts {
         .as_ref()
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty());
+    // "Best tech gadgets of 2019 | ZDNet": the site's name is not part of the headline.
+    let mut names = publishers;
+    names.extend(f.url.as_deref().and_then(host_of));
+    if let Some(title) = f.title.as_mut() {
+        title.truncate(without_site(title, &names));
+    }
     f
+}
+
+/// The length of `title` without a site's name after its last bar or dash ("… - IGN",
+/// "… | National Review"), when the name is one of `names` (the publisher as stated, the
+/// host of the page's address: `9to5Mac` for `9to5mac.com`), letters and digits compared
+/// in lower case; the whole title otherwise, or when what would remain is one word.
+fn without_site(title: &str, names: &[String]) -> usize {
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let Some((cut, sep)) = [" | ", " - ", " – ", " — "]
+        .iter()
+        .filter_map(|sep| title.rfind(sep).map(|i| (i, sep.len())))
+        .max()
+    else {
+        return title.len();
+    };
+    let site = key(&title[cut + sep..]);
+    let named = !site.is_empty()
+        && names.iter().any(|n| {
+            // A host stands for its name with or without its last part ("sportsnet.ca").
+            let host_name = n.rsplit_once('.').map(|(h, _)| key(h));
+            key(n) == site || host_name.as_deref() == Some(site.as_str())
+        });
+    if named && crate::text::words(&title[..cut]).nth(1).is_some() {
+        cut
+    } else {
+        title.len()
+    }
 }
 
 /// The host of a web address ("https://www.newsnation.in/" → "newsnation.in"); `None` for
@@ -305,6 +343,65 @@ mod tests {
         }
         assert!(!Meta::is_placeholder_date("1970-01-02"));
         assert!(!Meta::is_placeholder_date("2019-11-19"));
+    }
+
+    #[test]
+    fn the_sites_name_after_a_headline_is_cut() {
+        let page = |title: &str, site: Option<&str>, url: &str| Page {
+            meta: site
+                .map(|s| ("og:site_name".to_string(), s.to_string()))
+                .into_iter()
+                .collect(),
+            title: Some(title.into()),
+            canonical: Some(url.into()),
+            ..Page::default()
+        };
+        for (title, site, url, want) in [
+            (
+                "Best tech gadgets of 2019 | ZDNet",
+                None,
+                "https://www.zdnet.com/a",
+                "Best tech gadgets of 2019",
+            ),
+            (
+                "The Impeachment Clock | National Review",
+                Some("National Review"),
+                "https://x.org/a",
+                "The Impeachment Clock",
+            ),
+            (
+                "Leafs win again - Sportsnet.ca",
+                None,
+                "https://www.sportsnet.ca/a",
+                "Leafs win again",
+            ),
+            (
+                "Apple's new Mac Pro - 9to5Mac",
+                None,
+                "https://9to5mac.com/a",
+                "Apple's new Mac Pro",
+            ),
+            // Not the site's name: part of the headline.
+            (
+                "Brexit - what happens next",
+                Some("The Site"),
+                "https://site.com/a",
+                "Brexit - what happens next",
+            ),
+            // One word would remain: that is no headline.
+            (
+                "Home | ZDNet",
+                None,
+                "https://www.zdnet.com/",
+                "Home | ZDNet",
+            ),
+        ] {
+            assert_eq!(
+                facts(&page(title, site, url)).title.as_deref(),
+                Some(want),
+                "{title}"
+            );
+        }
     }
 
     #[test]
