@@ -7,8 +7,9 @@
 //! with a reason (`removed` in the output). HTML goes through the DOM extractor in [`dom`],
 //! with the line classifier as the fallback when the DOM's choice misses the page's prose
 //! (see `Boilerplate::choose`); an end-of-article marker behind most of what the DOM keeps
-//! ends the article there, as in a text dump. The per-block features are computed once per article and
-//! shared with the metadata rule ([`shared`]). Blocks an earlier rule dropped (the metadata
+//! ends the article there, as in a text dump. A JSON input's body is already the article:
+//! all of it is the run, and only what is marked inside it goes. The per-block features are
+//! computed once per article and shared with the metadata rule ([`shared`]). Blocks an earlier rule dropped (the metadata
 //! rule's title and byline) stay dropped. Phrase lists and thresholds are options:
 //!
 //! ```toml
@@ -339,7 +340,15 @@ impl Boilerplate {
 
     /// What the line classifier decides.
     fn text_decisions(&self, article: &Article, a: &Analysis) -> Vec<Decision> {
-        let Some((start, end)) = a.run else {
+        // A JSON input's body is the article as its producer cut it out of the page: all
+        // of it is the run, and only what a phrase or the classifier marks inside goes (a
+        // "Read more:" line, a byline). Searched for a run like a page dump, a brief of two
+        // short paragraphs lost its last one, or all of them as "no article text found".
+        let run = match article.format {
+            Format::Json => (!article.blocks.is_empty()).then(|| (0, article.blocks.len() - 1)),
+            _ => a.run,
+        };
+        let Some((start, end)) = run else {
             return article
                 .blocks
                 .iter()
@@ -594,6 +603,21 @@ mod tests {
             a.blocks.push(b);
         }
         a
+    }
+
+    #[test]
+    fn a_json_body_is_the_article_and_loses_only_what_a_phrase_marks() {
+        let mut a = crate::text::test_article(Format::Json);
+        for text in [
+            "First paragraph of the story, long enough to be prose.",
+            "A short second one.",
+            "Read more: Another story entirely",
+        ] {
+            a.blocks.push(Block::new(text, BlockKind::Paragraph));
+        }
+        Boilerplate::with_defaults().unwrap().apply(&mut a).unwrap();
+        let kept: Vec<bool> = a.blocks.iter().map(|b| b.keep).collect();
+        assert_eq!(kept, [true, true, false], "{:?}", a.blocks);
     }
 
     /// A page of `folder` with its own article text and the site's closing line.
