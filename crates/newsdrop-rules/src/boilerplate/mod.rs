@@ -615,7 +615,10 @@ mod tests {
         ] {
             a.blocks.push(Block::new(text, BlockKind::Paragraph));
         }
-        Boilerplate::with_defaults().unwrap().apply(&mut a).unwrap();
+        Boilerplate::with_defaults()
+            .expect("defaults")
+            .apply(&mut a)
+            .expect("applies");
         let kept: Vec<bool> = a.blocks.iter().map(|b| b.keep).collect();
         assert_eq!(kept, [true, true, false], "{:?}", a.blocks);
     }
