@@ -220,18 +220,27 @@ fn masthead(blocks: &[Block], analysis: &Analysis, top: usize) -> Option<String>
 /// TechBeat"), where one of the first lines of the page, `above` it, is that name: the
 /// length of the headline without it, and the name.
 fn site_suffix<'t>(title: &'t str, above: &[Block]) -> Option<(usize, &'t str)> {
-    let (cut, sep) = [" | ", " - ", " – ", " — "]
-        .iter()
-        .filter_map(|sep| title.rfind(sep).map(|i| (i, sep.len())))
-        .max()?;
-    let site = &title[cut + sep..];
-    let words = crate::text::words(site).count();
-    if !(1..=5).contains(&words) || crate::text::words(&title[..cut]).nth(1).is_none() {
+    let (cut, site) = trailing_name(title)?;
+    if !(1..=5).contains(&crate::text::words(site).count()) {
         return None;
     }
     top_lines(above)
         .any(|(_, b)| squeeze(&b.text).eq_ignore_ascii_case(site))
         .then_some((cut, site))
+}
+
+/// What follows a title's last bar or dash between spaces ("Wales win in Rome | TechBeat"),
+/// which may be a site's name: where the headline before it ends, and the name. `None`
+/// when the headline would be one word or less.
+pub(super) fn trailing_name(title: &str) -> Option<(usize, &str)> {
+    let (cut, sep) = [" | ", " - ", " – ", " — "]
+        .iter()
+        .filter_map(|sep| title.rfind(sep).map(|i| (i, sep.len())))
+        .max()?;
+    crate::text::words(&title[..cut])
+        .nth(1)
+        .is_some()
+        .then(|| (cut, &title[cut + sep..]))
 }
 
 /// Whether a line reads as a headline: three words or more, not a sentence, no chrome.

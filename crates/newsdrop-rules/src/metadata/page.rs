@@ -197,25 +197,17 @@ fn without_site(title: &str, names: &[String]) -> usize {
             .flat_map(char::to_lowercase)
             .collect()
     };
-    let Some((cut, sep)) = [" | ", " - ", " – ", " — "]
-        .iter()
-        .filter_map(|sep| title.rfind(sep).map(|i| (i, sep.len())))
-        .max()
-    else {
+    let Some((cut, name)) = super::head::trailing_name(title) else {
         return title.len();
     };
-    let site = key(&title[cut + sep..]);
+    let site = key(name);
     let named = !site.is_empty()
         && names.iter().any(|n| {
             // A host stands for its name with or without its last part ("sportsnet.ca").
             let host_name = n.rsplit_once('.').map(|(h, _)| key(h));
             key(n) == site || host_name.as_deref() == Some(site.as_str())
         });
-    if named && crate::text::words(&title[..cut]).nth(1).is_some() {
-        cut
-    } else {
-        title.len()
-    }
+    if named { cut } else { title.len() }
 }
 
 /// The host of a web address ("https://www.newsnation.in/" → "newsnation.in"); `None` for
