@@ -241,12 +241,13 @@ pub struct DomHints {
     pub link_chars: u32,
 }
 
-/// What the page states about itself, before any rule weighs it.
+/// What the page states about itself, before any rule weighs it: an HTML page's head, or
+/// the fields of a JSON input that the reader leaves for the rules to weigh.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Page {
     /// `<title>` of an HTML page.
     pub title: Option<String>,
-    /// `<html lang>`.
+    /// `<html lang>`, or a JSON input's `language` field as given (`en-US`, `English`).
     pub lang: Option<String>,
     /// `<link rel=canonical>`.
     pub canonical: Option<String>,
@@ -256,6 +257,9 @@ pub struct Page {
     pub json_ld: Vec<String>,
     /// `<time datetime>` values, in document order.
     pub times: Vec<String>,
+    /// A JSON input's date fields that are not RFC 3339 (`"20 Sep 2024 10:15"`), as (field
+    /// name, value): the metadata rule reads them as it reads a page's dates.
+    pub stated_dates: Vec<(String, String)>,
 }
 
 /// Metadata of the article, set by rules (or by the reader for fields a JSON input gives).

@@ -1,11 +1,16 @@
 //! JSON (`.json`): an article already split into fields by a crawler or script.
 //!
 //! The body becomes paragraph blocks (split on blank lines, or on single newlines when
-//! there are none); the fields a producer states (title, published, authors, …) go straight
-//! into [`Meta`], since they are facts given, not guesses. Field names follow the common
-//! crawler spellings and their synonyms; unknown fields are ignored.
+//! there are none), or, when it is HTML (a CMS's rendered content, `<p>…</p>`), the blocks
+//! the HTML reader makes of it. The fields a producer states (title, published, authors, …)
+//! go straight into [`Meta`], since they are facts given, not guesses, with their entities
+//! and tags read as HTML would read them (`Biden&#8217;s`). Two are left for the metadata
+//! rule to weigh, in [`Page`], as an HTML page's head would state them: the language (a tag
+//! or a name, `en-GB` or `English`) and a date that is not RFC 3339. Field names follow the
+//! common crawler spellings and their synonyms, and a WordPress-style `{"rendered": "…"}`
+//! object counts as its string; unknown fields are ignored.
 
-use newsdrop_core::{Block, BlockKind, Meta};
+use newsdrop_core::{Block, BlockKind, Meta, Page};
 use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
@@ -13,29 +18,40 @@ use serde_json::{Map, Value};
 
 use crate::ReadError;
 
-/// Parses a JSON article into body blocks and the metadata it states.
-pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta), ReadError> {
+/// Fields a publication date is read from, in this order.
+const DATE_FIELDS: [&str; 4] = ["published", "date", "datePublished", "published_at"];
+
+/// Parses a JSON article into body blocks, the metadata it states and the statements left
+/// for the rules.
+pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta, Page), ReadError> {
     let object = fields(text)?;
     let blocks = body_blocks(&object)?;
     let mut meta = Meta {
         title: string(&object, &["title", "headline"]),
         publisher: string(&object, &["publisher", "source"]),
         url: string(&object, &["url", "link"]),
-        language: string(&object, &["language", "lang"]),
         dateline: string(&object, &["dateline"]),
         authors: authors(&object),
         ..Meta::default()
     };
-    // A stated date that is not RFC 3339 is left out (the output promises RFC 3339, and a
-    // consumer sorts on it); the metadata rule may still find one in the text.
-    for key in ["published", "date", "datePublished", "published_at"] {
-        if let Some(date) = string(&object, &[key]).filter(|d| Meta::is_valid_published(d)) {
+    let mut page = Page {
+        lang: string(&object, &["language", "lang"]),
+        ..Page::default()
+    };
+    // The output promises RFC 3339 (a consumer sorts on it): a date in another form is left
+    // for the metadata rule, which reads it as it reads a page's dates or leaves it out.
+    for key in DATE_FIELDS {
+        let Some(date) = string(&object, &[key]) else {
+            continue;
+        };
+        if Meta::is_valid_published(&date) {
             meta.published = Some(date);
             meta.published_origin = Some(format!("json field {key}"));
             break;
         }
+        page.stated_dates.push((key.to_string(), date));
     }
-    Ok((blocks, meta))
+    Ok((blocks, meta, page))
 }
 
 /// The top-level object's fields. A field whose value serde_json cannot hold is left out
@@ -69,24 +85,44 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// The first of `keys` holding a non-blank string, trimmed.
-fn string(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|key| match object.get(*key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+/// A field's text: a string, or a `{"rendered": "…"}` object's (the WordPress REST API's
+/// shape for titles and content).
+fn text_of(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("rendered").and_then(Value::as_str),
         _ => None,
-    })
+    }
+}
+
+/// The first of `keys` holding non-blank text, trimmed, its entities and tags read as HTML
+/// when it has any.
+fn string(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .filter_map(|key| object.get(*key).and_then(text_of))
+        .map(field_text)
+        .find(|s| !s.is_empty())
+}
+
+/// A field's text on one line: read as HTML when it holds a tag or an entity, trimmed.
+fn field_text(s: &str) -> String {
+    if tags_in(s) > 0 || has_reference(s) {
+        crate::html::fragment_text(s)
+    } else {
+        s.trim().to_string()
+    }
 }
 
 /// `authors` (array of strings, or one string), else `author` (the same).
 fn authors(object: &Map<String, Value>) -> Vec<String> {
     for key in ["authors", "author"] {
         let names: Vec<String> = match object.get(key) {
-            Some(Value::String(s)) => vec![s.trim().to_string()],
             Some(Value::Array(items)) => items
                 .iter()
-                .filter_map(|v| v.as_str().map(|s| s.trim().to_string()))
+                .filter_map(|v| v.as_str().map(field_text))
                 .collect(),
-            _ => continue,
+            Some(v) => text_of(v).map(field_text).into_iter().collect(),
+            None => continue,
         };
         let names: Vec<String> = names.into_iter().filter(|n| !n.is_empty()).collect();
         if !names.is_empty() {
@@ -97,30 +133,120 @@ fn authors(object: &Map<String, Value>) -> Vec<String> {
 }
 
 /// The body (`body`, `text` or `content`: a string, or an array of paragraph strings) as
-/// paragraph blocks.
+/// blocks.
 fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
     for key in ["body", "text", "content"] {
         match object.get(key) {
-            Some(Value::String(body)) if body.trim().is_empty() => {
-                return Err(ReadError::Json(format!(
-                    "\"{key}\" is empty: no article to read"
-                )));
-            }
-            Some(Value::String(body)) => return Ok(paragraphs(body)),
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
                 return Ok(items
                     .iter()
                     .filter_map(Value::as_str)
-                    .flat_map(paragraphs)
+                    .flat_map(body_text)
                     .take(crate::MAX_BLOCKS + 1)
                     .collect());
             }
-            _ => {}
+            Some(value) => match text_of(value) {
+                Some(body) if body.trim().is_empty() => {
+                    return Err(ReadError::Json(format!(
+                        "\"{key}\" is empty: no article to read"
+                    )));
+                }
+                Some(body) => return Ok(body_text(body)),
+                None => {}
+            },
+            None => {}
         }
     }
     Err(ReadError::Json(
         "no body field (expected \"body\", \"text\" or \"content\" as a string)".into(),
     ))
+}
+
+/// A body string's blocks: the HTML reader's when it is HTML, else its paragraphs (with
+/// their entities decoded, `&amp;` as `&`).
+///
+/// It is HTML when it holds at least two tags of the elements an article is marked up
+/// with: one could be a story about web pages naming `<b>`, and reading text as HTML would
+/// join its paragraphs.
+fn body_text(body: &str) -> Vec<Block> {
+    if tags_in(body) >= 2 {
+        return crate::html::read(body).0;
+    }
+    let mut blocks = paragraphs(body);
+    for block in blocks.iter_mut().filter(|b| has_reference(&b.text)) {
+        block.text = crate::html::fragment_text(&block.text);
+    }
+    blocks
+}
+
+/// Elements an article's HTML is made of.
+const ARTICLE_TAGS: [&str; 30] = [
+    "p",
+    "br",
+    "div",
+    "span",
+    "a",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "u",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "img",
+    "table",
+    "tr",
+    "td",
+    "section",
+    "article",
+    "pre",
+    "hr",
+];
+
+/// How many tags of [`ARTICLE_TAGS`] `s` holds, counting to two.
+fn tags_in(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(b'<', bytes)
+        .filter(|&i| {
+            let rest = &bytes[i + 1..];
+            let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+            let name = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            matches!(
+                rest.get(name),
+                Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
+            ) && ARTICLE_TAGS
+                .iter()
+                .any(|t| t.as_bytes().eq_ignore_ascii_case(&rest[..name]))
+        })
+        .take(2)
+        .count()
+}
+
+/// Whether `s` holds a character reference (`&amp;`, `&#8217;`, `&#x2019;`).
+fn has_reference(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(b'&', bytes).any(|i| {
+        let rest = &bytes[i + 1..];
+        let rest = rest.strip_prefix(b"#").unwrap_or(rest);
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        name > 0 && rest.get(name) == Some(&b';')
+    })
 }
 
 /// Splits a body into paragraphs: on blank lines if it has any (the lines of one paragraph
@@ -170,7 +296,7 @@ mod tests {
 
     #[track_caller]
     fn check(json: &str, body: &[&str]) -> Meta {
-        let (blocks, meta) = read(json).unwrap();
+        let (blocks, meta, _) = read(json).unwrap();
         let got: Vec<&str> = blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(got, body);
         assert!(
@@ -181,9 +307,11 @@ mod tests {
         meta
     }
 
+    /// A date in RFC 3339 is taken as given; any other is left to the metadata rule, which
+    /// reads it as a page's date (its tests: `metadata::page`).
     #[test]
-    fn a_stated_date_that_is_not_rfc3339_is_left_out() {
-        for (date, kept) in [
+    fn a_stated_date_that_is_not_rfc3339_is_left_for_the_rules() {
+        for (date, taken) in [
             ("2024-09-20", true),
             ("2024-09-20T10:15:00+05:00", true),
             ("2024-09-20T10:15:00Z", true),
@@ -195,12 +323,59 @@ mod tests {
             ("0001-01-01T00:00:00Z", false),
             ("2999-01-01", false),
         ] {
-            let meta = check(
-                &format!(r#"{{"body":"Text.","published":"{date}"}}"#),
-                &["Text."],
-            );
-            assert_eq!(meta.published.is_some(), kept, "{date}");
+            let (_, meta, page) =
+                read(&format!(r#"{{"body":"Text.","published":"{date}"}}"#)).unwrap();
+            assert_eq!(meta.published.is_some(), taken, "{date}");
+            let left = [("published".to_string(), date.to_string())];
+            assert_eq!(page.stated_dates, left[..usize::from(!taken)], "{date}");
         }
+        // The first date in RFC 3339 is taken; the ones before it stay stated.
+        let (_, meta, page) =
+            read(r#"{"body":"x","published":"20 Sep 2024","date":"2024-09-20"}"#).unwrap();
+        assert_eq!(meta.published.as_deref(), Some("2024-09-20"));
+        assert_eq!(meta.published_origin.as_deref(), Some("json field date"));
+        assert_eq!(page.stated_dates.len(), 1);
+    }
+
+    /// A CMS's rendered content is HTML: its paragraphs are the HTML reader's blocks, and
+    /// entities and tags in fields are read as a browser shows them.
+    #[test]
+    fn an_html_body_and_fields_with_markup_are_read_as_html() {
+        let (blocks, meta, _) = read(
+            r#"{"title":{"rendered":"Biden&#8217;s <em>plan</em> &amp; more"},
+                "author":"A.&nbsp;Writer",
+                "content":{"rendered":"<p>First &ldquo;para&rdquo;\nstill first.</p>\n<h2>Sub</h2><p>Second<br>line</p>"}}"#,
+        )
+        .unwrap();
+        let got: Vec<(&str, BlockKind)> =
+            blocks.iter().map(|b| (b.text.as_str(), b.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "First \u{201c}para\u{201d} still first.",
+                    BlockKind::Paragraph
+                ),
+                ("Sub", BlockKind::Heading(2)),
+                ("Second\nline", BlockKind::Paragraph),
+            ]
+        );
+        assert_eq!(meta.title.as_deref(), Some("Biden\u{2019}s plan & more"));
+        assert_eq!(meta.authors, ["A. Writer"]);
+    }
+
+    /// Text that names a tag once, or carries entities, stays text: its paragraphs are kept
+    /// apart, and its entities decoded.
+    #[test]
+    fn a_text_body_naming_a_tag_stays_text() {
+        check(
+            r#"{"body":"Use the <b> tag sparingly.\n\nAT&amp;T said &quot;no&quot;.\n\n1 < 2 & 3 > 2."}"#,
+            &[
+                "Use the <b> tag sparingly.",
+                "AT&T said \"no\".",
+                "1 < 2 & 3 > 2.",
+            ],
+        );
     }
 
     #[test]
@@ -228,7 +403,8 @@ mod tests {
         assert_eq!(meta.authors, ["A. Writer"]);
         assert_eq!(meta.publisher.as_deref(), Some("Pak Sahafat"));
         assert_eq!(meta.url.as_deref(), Some("https://x/1"));
-        assert_eq!(meta.language.as_deref(), Some("en"));
+        // Left for the metadata rule to weigh against the text, as `<html lang>` is.
+        assert_eq!(meta.language, None);
         assert_eq!(meta.dateline.as_deref(), Some("MOSCOW"));
     }
 

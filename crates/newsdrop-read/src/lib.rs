@@ -144,7 +144,7 @@ pub fn read_article(
         Format::Text => article.blocks = text::blocks(&text)?,
         Format::Markdown => article.blocks = markdown::blocks(&text),
         Format::Html => (article.blocks, article.page) = html::read(&text),
-        Format::Json => (article.blocks, article.meta) = json::read(&text)?,
+        Format::Json => (article.blocks, article.meta, article.page) = json::read(&text)?,
     }
     if over_block_limit(&article.blocks) {
         return Err(ReadError::TooManyBlocks);

@@ -79,3 +79,31 @@ fn the_sites_name_after_the_headline_is_the_publisher_not_the_title() {
     let meta = meta_of(&site_page("Harbour Quay Opens - At Last"));
     assert_eq!(meta.title.as_deref(), Some("Harbour Quay Opens - At Last"));
 }
+
+/// A JSON input's fields that the reader leaves to the rule: a date in another form than
+/// RFC 3339 is read as a page's date is, and a language given by its name stands for its
+/// code.
+#[test]
+fn a_json_inputs_date_and_language_are_read_as_a_pages_are() {
+    let meta = |json: &str| {
+        let source = util::text_article("story.json", json).source;
+        let mut a = newsdrop_read::read_article(json.as_bytes(), source, &Default::default())
+            .expect("reads");
+        util::default_pipeline().run(&mut a).expect("runs");
+        a.meta
+    };
+    let body = "The harbour board said on Tuesday that the new quay would open in the spring, \
+                two years after work began and a year later than the council had promised.";
+    let m = meta(&format!(
+        r#"{{"body":"{body}","published":"Friday, September 20, 2024 10:15","language":"English"}}"#
+    ));
+    assert_eq!(m.published.as_deref(), Some("2024-09-20T10:15:00"));
+    assert_eq!(m.published_origin.as_deref(), Some("json field published"));
+    assert_eq!(m.language.as_deref(), Some("en"));
+    // What reads as no date is left out; a stated tag keeps its region.
+    let m = meta(&format!(
+        r#"{{"body":"{body}","date":"yesterday afternoon","lang":"en_gb"}}"#
+    ));
+    assert_eq!(m.published, None);
+    assert_eq!(m.language.as_deref(), Some("en-GB"));
+}

@@ -38,6 +38,18 @@ pub(crate) fn read(text: &str) -> (Vec<Block>, Page) {
     walk(&parse::document(text))
 }
 
+/// The text of an HTML fragment on one line, as a browser shows it, its white space (line
+/// breaks, no-break spaces) as single spaces: a JSON input's field given with entities or
+/// tags (`Biden&#8217;s <em>plan</em>`).
+pub(crate) fn fragment_text(html: &str) -> String {
+    let (blocks, _) = read(html);
+    let words: Vec<&str> = blocks
+        .iter()
+        .flat_map(|b| b.text.split_whitespace())
+        .collect();
+    words.join(" ")
+}
+
 /// Blocks and page facts of a parsed document.
 fn walk(nodes: &[Node]) -> (Vec<Block>, Page) {
     let mut walker = Walker::new(nodes);

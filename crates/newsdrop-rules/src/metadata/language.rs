@@ -142,10 +142,12 @@ fn sample(article: &Article) -> Option<String> {
 
 /// The language to record: the stated tag when its primary subtag agrees with the text
 /// (it may carry a region, `en-GB`), else the detected code, else the stated tag. A stated
-/// tag is recorded in BCP 47's case (`EN_us` → `en-US`), and one that is not shaped like a
-/// language tag (`{{ lang }}`, `english`) counts as unstated.
+/// tag is recorded in BCP 47's case (`EN_us` → `en-US`); a language's name in English or
+/// in itself (`English`, `Deutsch`) stands for its code, and anything else (`{{ lang }}`)
+/// counts as unstated.
 pub fn choose(stated: Option<&str>, detected: Option<&'static str>) -> Option<String> {
-    match (stated.and_then(language_tag), detected) {
+    let stated = stated.and_then(|s| language_tag(s).or_else(|| named(s)));
+    match (stated, detected) {
         (Some(s), Some(d)) => {
             let primary = s.split('-').next().unwrap_or(&s);
             if primary == d {
@@ -158,6 +160,18 @@ pub fn choose(stated: Option<&str>, detected: Option<&'static str>) -> Option<St
         (None, Some(d)) => Some(d.to_string()),
         (None, None) => None,
     }
+}
+
+/// The code of the language named `name`, in English or in itself, any case.
+fn named(name: &str) -> Option<String> {
+    let name = name.trim();
+    whatlang::Lang::all()
+        .iter()
+        .find(|l| {
+            l.eng_name().eq_ignore_ascii_case(name)
+                || l.name().to_lowercase() == name.to_lowercase()
+        })
+        .map(|&l| code(l).to_string())
 }
 
 /// `tag` as a BCP 47 language tag in its canonical case (RFC 5646 2.1.1): the language
@@ -250,6 +264,11 @@ mod tests {
         assert_eq!(choose(Some("es-419"), None).as_deref(), Some("es-419"));
         assert_eq!(choose(Some("{{ lang }}"), None), None);
         assert_eq!(choose(Some("english"), Some("en")).as_deref(), Some("en"));
+        // A language's name stands for its code, as the name in English or in itself.
+        assert_eq!(choose(Some(" English "), None).as_deref(), Some("en"));
+        assert_eq!(choose(Some("Deutsch"), None).as_deref(), Some("de"));
+        assert_eq!(choose(Some("русский"), None).as_deref(), Some("ru"));
+        assert_eq!(choose(Some("Klingon"), None), None);
         assert_eq!(choose(Some("en--US"), None), None);
         assert_eq!(
             choose(Some("EN-us-u-CA-gregory"), None).as_deref(),

@@ -94,33 +94,40 @@ pub fn facts(page: &Page) -> Facts {
         .map(|t| squeeze(&t));
 
     // The first statement that reads as a date and is not a placeholder ("0001-01-01" in
-    // a JSON-LD template): one that is gives way to the next.
-    let stated_times = meta(
-        page,
-        &[
-            "article:published_time",
-            "article:published",
-            "og:published_time",
-            "datePublished",
-            "pubdate",
-            "publishdate",
-            "date",
-            "dc.date",
-            "dcterms.created",
-            "sailthru.date",
-        ],
-    )
-    .map(|(n, v)| (v.to_string(), format!("meta {n}")))
-    .into_iter()
-    .chain(
-        ld.and_then(|v| str_of(v.get("datePublished")))
-            .map(|s| (s, "json-ld datePublished".to_string())),
-    )
-    .chain(
-        page.times
-            .first()
-            .map(|t| (t.clone(), "time element".to_string())),
-    );
+    // a JSON-LD template): one that is gives way to the next. A JSON input's dates come
+    // first (it has no head).
+    let json_dates = page
+        .stated_dates
+        .iter()
+        .map(|(key, v)| (v.clone(), format!("json field {key}")));
+    let stated_times = json_dates
+        .chain(
+            meta(
+                page,
+                &[
+                    "article:published_time",
+                    "article:published",
+                    "og:published_time",
+                    "datePublished",
+                    "pubdate",
+                    "publishdate",
+                    "date",
+                    "dc.date",
+                    "dcterms.created",
+                    "sailthru.date",
+                ],
+            )
+            .map(|(n, v)| (v.to_string(), format!("meta {n}"))),
+        )
+        .chain(
+            ld.and_then(|v| str_of(v.get("datePublished")))
+                .map(|s| (s, "json-ld datePublished".to_string())),
+        )
+        .chain(
+            page.times
+                .first()
+                .map(|t| (t.clone(), "time element".to_string())),
+        );
     let stated: Vec<(String, String)> = stated_times
         .filter_map(|(s, origin)| normalise_time(&s).map(|n| (n, origin)))
         .filter(|(n, _)| !Meta::is_placeholder_date(n))
