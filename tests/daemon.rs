@@ -181,6 +181,35 @@ fn binary_empty_oversized_and_unknown_files_fail_with_a_reason_and_the_daemon_go
     assert!(daemon.terminate().success());
 }
 
+/// An operator fixes a failed file and drops it again: once it goes through, its error
+/// record leaves `failed/`, which then lists only what still needs a look. A record whose
+/// input is still beside it stays, even when a good file of that name goes through.
+#[test]
+fn a_failed_file_that_goes_through_on_a_retry_takes_its_record_out_of_failed() {
+    let env = Env::new("");
+    let daemon = env.start();
+    env.drop_file("story.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR one");
+    env.drop_file("other.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR two");
+    assert!(
+        wait_until(MINUTE, || env.list("failed").len() == 4),
+        "{}",
+        daemon.log_text()
+    );
+    fs::remove_file(env.path("failed/story.txt")).expect("the operator takes the bad file");
+    env.drop_file("story.txt", paragraph("The story, fixed.").as_bytes());
+    env.drop_file(
+        "other.txt",
+        paragraph("Another story of that name.").as_bytes(),
+    );
+    assert!(
+        wait_until(MINUTE, || env.outputs().len() == 2),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(daemon.terminate().success());
+    assert_eq!(env.list("failed"), ["other.txt", "other.txt.error.json"]);
+}
+
 #[test]
 fn symlinks_fifos_hidden_and_temporary_names_are_left_alone() {
     let env = Env::new("");

@@ -260,6 +260,7 @@ fn commit(batch: &[Done], cx: &Committer<'_>, sinks: &mut Sinks) -> Next {
             tracing::error!(file = %done.item.relative, error = %e, "cannot put the input away; it stays in work/");
             continue;
         }
+        clear_retried_failure(done, layout);
         match &done.outcome {
             Outcome::Emitted { id, .. } => {
                 tracing::info!(file = %done.item.relative, id = %id, "emitted");
@@ -376,6 +377,36 @@ pub fn fail_unclaimed(
     fs::rename(path, &dest).map_err(|e| with_path(e, &dest))?;
     fsync_dir(failed)?;
     Ok(dest)
+}
+
+/// An error record in `failed/` whose input is gone from beside it (an operator fixed the
+/// file and dropped it again, or moved it back to try again) is out of date once a file of
+/// that name and folder goes through: it is removed, so that `failed/` holds only what still
+/// needs a look. A record beside its input, or of another file, stays.
+fn clear_retried_failure(done: &Done, layout: &Layout) {
+    let record = layout.failed.join(format!("{}.error.json", done.name));
+    // One look at a name that is almost never there.
+    let Ok(bytes) = fs::read(&record) else {
+        return;
+    };
+    if layout.failed.join(&done.name).exists() {
+        return;
+    }
+    let Ok(fields) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return;
+    };
+    let folder = fields["folder"].as_str().unwrap_or_default();
+    if fields["file"] != done.name.as_str() || folder != done.folder {
+        return;
+    }
+    match fs::remove_file(&record) {
+        Ok(()) => {
+            tracing::info!(file = %done.item.relative, record = %record.display(), "went through on a retry; its failure record is removed");
+        }
+        Err(e) => {
+            tracing::warn!(record = %record.display(), error = %e, "cannot remove the failure record of a file that went through");
+        }
+    }
 }
 
 /// An error record without its input is what a crash between the two writes leaves behind:
