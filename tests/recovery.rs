@@ -210,7 +210,7 @@ fn an_input_already_committed_is_only_archived_and_temp_outputs_are_removed() {
 
 #[test]
 fn a_leftover_that_was_in_flight_runs_again_to_the_same_id() {
-    let env = Env::new("");
+    let env = Env::new("[http]\nlisten = \"127.0.0.1:0\"\n");
     let bytes = article(3);
     let id = leave_in_work(&env, "inflight.txt", bytes.as_bytes());
     let daemon = env.start();
@@ -227,5 +227,8 @@ fn a_leftover_that_was_in_flight_runs_again_to_the_same_id() {
         "{}",
         daemon.log_text()
     );
+    // Counted as taken up from work/, not as claimed from the inbox.
+    assert_eq!(daemon.metric("newsdrop_files_resumed_total"), 1.0);
+    assert_eq!(daemon.metric("newsdrop_files_seen_total"), 0.0);
     assert!(daemon.terminate().success());
 }

@@ -244,6 +244,7 @@ impl Intake {
     pub fn run(mut self, leftovers: Vec<Claimed>) {
         let _running = Running::new(self.health.clone());
         for item in leftovers {
+            self.metrics.files_resumed.inc();
             self.metrics.in_flight.inc();
             if !self.send(item) {
                 return;

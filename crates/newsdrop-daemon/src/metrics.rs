@@ -45,6 +45,8 @@ pub struct Metrics {
     registry: Registry,
     /// Files claimed from the inbox.
     pub files_seen: Counter,
+    /// Files taken up from the work folder, left there by an earlier run.
+    pub files_resumed: Counter,
     pub emitted: Counter,
     /// Articles a rule dropped on purpose.
     pub dropped: Counter,
@@ -80,6 +82,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("newsdrop");
         let m = Metrics {
             files_seen: Counter::default(),
+            files_resumed: Counter::default(),
             emitted: Counter::default(),
             dropped: Counter::default(),
             duplicates: Family::default(),
@@ -99,6 +102,11 @@ impl Metrics {
             "files_seen",
             "Files claimed from the inbox",
             m.files_seen.clone(),
+        );
+        r.register(
+            "files_resumed",
+            "Files taken up from the work folder at start-up, left there by an earlier run (a crash, a kill, a drain cut short)",
+            m.files_resumed.clone(),
         );
         r.register(
             "articles_emitted",
