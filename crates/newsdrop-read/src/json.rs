@@ -7,8 +7,9 @@
 //! and tags read as HTML would read them (`Biden&#8217;s`). Two are left for the metadata
 //! rule to weigh, in [`Page`], as an HTML page's head would state them: the language (a tag
 //! or a name, `en-GB` or `English`) and a date that is not RFC 3339. Field names follow the
-//! common crawler spellings and their synonyms, and a WordPress-style `{"rendered": "…"}`
-//! object counts as its string; unknown fields are ignored.
+//! common shapes an article is exported in (a crawler's own, schema.org's `NewsArticle`,
+//! a JSON Feed item, a news API's article, WordPress's REST API), so a `{"rendered": "…"}`
+//! or `{"name": "…"}` object counts as its string; unknown fields are ignored.
 
 use newsdrop_core::{Block, BlockKind, Meta, Page};
 use std::collections::BTreeMap;
@@ -18,8 +19,26 @@ use serde_json::{Map, Value};
 
 use crate::ReadError;
 
+/// Fields the body is read from, in this order.
+const BODY_FIELDS: [&str; 6] = [
+    "body",
+    "text",
+    "content",
+    "articleBody",
+    "content_html",
+    "content_text",
+];
+
 /// Fields a publication date is read from, in this order.
-const DATE_FIELDS: [&str; 4] = ["published", "date", "datePublished", "published_at"];
+const DATE_FIELDS: [&str; 7] = [
+    "published",
+    "date",
+    "datePublished",
+    "published_at",
+    "publishedAt",
+    "date_published",
+    "pubDate",
+];
 
 /// Parses a JSON article into body blocks, the metadata it states and the statements left
 /// for the rules.
@@ -28,14 +47,14 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta, Page), ReadError> {
     let blocks = body_blocks(&object)?;
     let mut meta = Meta {
         title: string(&object, &["title", "headline"]),
-        publisher: string(&object, &["publisher", "source"]),
+        publisher: string(&object, &["publisher", "source", "site_name"]),
         url: string(&object, &["url", "link"]),
         dateline: string(&object, &["dateline"]),
         authors: authors(&object),
         ..Meta::default()
     };
     let mut page = Page {
-        lang: string(&object, &["language", "lang"]),
+        lang: string(&object, &["language", "lang", "inLanguage"]),
         ..Page::default()
     };
     // The output promises RFC 3339 (a consumer sorts on it): a date in another form is left
@@ -85,12 +104,15 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// A field's text: a string, or a `{"rendered": "…"}` object's (the WordPress REST API's
-/// shape for titles and content).
+/// A field's text: a string, or the string of an object that names or renders something:
+/// `{"rendered": "…"}` (WordPress's titles and content), `{"name": "…"}` (schema.org's and
+/// JSON Feed's authors and publishers, a news API's source).
 fn text_of(value: &Value) -> Option<&str> {
     match value {
         Value::String(s) => Some(s),
-        Value::Object(o) => o.get("rendered").and_then(Value::as_str),
+        Value::Object(o) => ["rendered", "name"]
+            .iter()
+            .find_map(|key| o.get(*key).and_then(Value::as_str)),
         _ => None,
     }
 }
@@ -113,13 +135,13 @@ fn field_text(s: &str) -> String {
     }
 }
 
-/// `authors` (array of strings, or one string), else `author` (the same).
+/// `authors`, else `author`: a name, or an array of them (strings, or `{"name": "…"}`).
 fn authors(object: &Map<String, Value>) -> Vec<String> {
     for key in ["authors", "author"] {
         let names: Vec<String> = match object.get(key) {
             Some(Value::Array(items)) => items
                 .iter()
-                .filter_map(|v| v.as_str().map(field_text))
+                .filter_map(|v| text_of(v).map(field_text))
                 .collect(),
             Some(v) => text_of(v).map(field_text).into_iter().collect(),
             None => continue,
@@ -132,10 +154,10 @@ fn authors(object: &Map<String, Value>) -> Vec<String> {
     Vec::new()
 }
 
-/// The body (`body`, `text` or `content`: a string, or an array of paragraph strings) as
-/// blocks.
+/// The body (`body`, `text`, `content`, `articleBody`, `content_html` or `content_text`: a
+/// string, or an array of paragraph strings) as blocks.
 fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
-    for key in ["body", "text", "content"] {
+    for key in BODY_FIELDS {
         match object.get(key) {
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
                 return Ok(items
@@ -157,9 +179,10 @@ fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
             None => {}
         }
     }
-    Err(ReadError::Json(
-        "no body field (expected \"body\", \"text\" or \"content\" as a string)".into(),
-    ))
+    Err(ReadError::Json(format!(
+        "no body field (expected one of {} as a string)",
+        BODY_FIELDS.map(|k| format!("\"{k}\"")).join(", ")
+    )))
 }
 
 /// A body string's blocks: the HTML reader's when it is HTML, else its paragraphs (with
@@ -362,6 +385,43 @@ mod tests {
         );
         assert_eq!(meta.title.as_deref(), Some("Biden\u{2019}s plan & more"));
         assert_eq!(meta.authors, ["A. Writer"]);
+    }
+
+    /// The shapes articles are exported in: schema.org's `NewsArticle`, a JSON Feed item,
+    /// a news API's article.
+    #[test]
+    fn schema_org_json_feed_and_news_api_shapes() {
+        let (blocks, meta, page) = read(
+            r#"{"@type":"NewsArticle","headline":"Quay opens","articleBody":"One.\n\nTwo.",
+                "author":[{"@type":"Person","name":"A. Writer"},{"name":"B. Writer"}],
+                "publisher":{"@type":"Organization","name":"The Courier"},
+                "datePublished":"2024-09-20T10:15:00Z","inLanguage":"en-GB"}"#,
+        )
+        .unwrap();
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(meta.title.as_deref(), Some("Quay opens"));
+        assert_eq!(meta.authors, ["A. Writer", "B. Writer"]);
+        assert_eq!(meta.publisher.as_deref(), Some("The Courier"));
+        assert_eq!(meta.published.as_deref(), Some("2024-09-20T10:15:00Z"));
+        assert_eq!(page.lang.as_deref(), Some("en-GB"));
+        let (blocks, meta, _) = read(
+            r#"{"id":"1","content_html":"<p>One.</p><p>Two.</p>","date_published":"2024-09-20T10:15:00+02:00",
+                "authors":[{"name":"A. Writer","url":"https://x"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(meta.authors, ["A. Writer"]);
+        assert_eq!(
+            meta.published_origin.as_deref(),
+            Some("json field date_published")
+        );
+        let meta = check(
+            r#"{"source":{"id":null,"name":"The Courier"},"author":"A. Writer",
+                "publishedAt":"2024-09-20T10:15:00Z","content":"One."}"#,
+            &["One."],
+        );
+        assert_eq!(meta.publisher.as_deref(), Some("The Courier"));
+        assert_eq!(meta.published.as_deref(), Some("2024-09-20T10:15:00Z"));
     }
 
     /// Text that names a tag once, or carries entities, stays text: its paragraphs are kept
