@@ -319,6 +319,72 @@ pub fn main_run(
     Some((s, e))
 }
 
+/// Whether a short block right after the article's run is its last sentence, which the run
+/// ends before since short lines cost it: a brief's last paragraph is often one short
+/// sentence ("The first ferry is due on 3 April."). It is one when it reads as a sentence
+/// of the story: a few words or more, with function words, not a title, that no phrase
+/// marks; and not a call to the reader ("Subscribe to our newsletter …", "Have a story
+/// tip? Email us …", "Follow us on …"), which closes so many pages.
+pub fn closes_article(f: &Features, text: &str) -> bool {
+    let sentence = f.hit.is_none()
+        && !f.footer
+        && !f.copyright
+        && !f.stamp
+        && !f.glued_title
+        && f.end_punct
+        && f.words >= CLOSING_MIN_WORDS
+        && f.stops >= 2
+        && f.caps * 2 <= f.words;
+    if !sentence || text.contains(['?', '@']) || text.contains("http") || text.contains("www.") {
+        return false;
+    }
+    let mut words = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase);
+    let first = words.next().unwrap_or_default();
+    let quoted = text.contains(['"', '“', '”']);
+    !CALLS_TO_ACTION.contains(&first.as_str())
+        && (quoted || !words.any(|w| matches!(w.as_str(), "you" | "your" | "our" | "us")))
+}
+
+/// Fewest words of a sentence that [`closes_article`].
+const CLOSING_MIN_WORDS: usize = 5;
+
+/// First words of a call to the reader.
+const CALLS_TO_ACTION: [&str; 30] = [
+    "subscribe",
+    "follow",
+    "sign",
+    "click",
+    "download",
+    "share",
+    "like",
+    "liked",
+    "join",
+    "get",
+    "read",
+    "watch",
+    "listen",
+    "contact",
+    "email",
+    "leave",
+    "tap",
+    "register",
+    "support",
+    "donate",
+    "check",
+    "visit",
+    "find",
+    "send",
+    "tell",
+    "see",
+    "comment",
+    "enjoy",
+    "enjoyed",
+    "don't",
+];
+
 /// At most this many blocks hold three stamps of a listing.
 const LISTING_SPAN: usize = 30;
 

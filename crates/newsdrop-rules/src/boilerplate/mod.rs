@@ -254,7 +254,15 @@ impl Boilerplate {
             .map(|f| classify::classify(f, &self.params, prose))
             .collect();
         let usable: Vec<bool> = article.blocks.iter().map(|b| b.keep).collect();
-        let run = classify::main_run(&classes, &features, &usable, &self.params);
+        let mut run = classify::main_run(&classes, &features, &usable, &self.params);
+        if let Some((_, end)) = &mut run {
+            while let Some(next) = article.blocks.get(*end + 1)
+                && next.keep
+                && classify::closes_article(&features[*end + 1], &next.text)
+            {
+                *end += 1;
+            }
+        }
         Analysis {
             features,
             classes,
@@ -621,6 +629,46 @@ mod tests {
             .expect("applies");
         let kept: Vec<bool> = a.blocks.iter().map(|b| b.keep).collect();
         assert_eq!(kept, [true, true, false], "{:?}", a.blocks);
+    }
+
+    /// A brief's last paragraph of one short sentence is the article's; a call to the
+    /// reader in its place, or a sentence after a gap of chrome, is not.
+    #[test]
+    fn a_short_last_sentence_closes_the_article_and_a_call_to_the_reader_does_not() {
+        const PARA_1: &str = "The harbour board said on Tuesday that the new quay would \
+            open in the spring, two years after work began and a year later than promised.";
+        const PARA_2: &str = "Engineers had to rebuild part of the old sea wall, the board \
+            said, and the storms of last winter held the work up for most of three months.";
+        let kept = |last: &[&str]| {
+            let mut lines = vec!["Harbour quay opens a year late", PARA_1, PARA_2];
+            lines.extend(last);
+            let mut a = crate::text::line_article(&lines);
+            Boilerplate::with_defaults()
+                .expect("defaults")
+                .apply(&mut a)
+                .expect("applies");
+            a.blocks[3..].iter().map(|b| b.keep).collect::<Vec<_>>()
+        };
+        assert_eq!(kept(&["The first ferry is due on 3 April."]), [true]);
+        assert_eq!(
+            kept(&[
+                "The first ferry is due on 3 April.",
+                "“It was worth the wait for us,” the mayor said."
+            ]),
+            [true, true]
+        );
+        for call in [
+            "Subscribe to our newsletter for the latest news.",
+            "Have a story tip? Email us at tips@example.com.",
+            "We want to hear from you on this and other stories.",
+            "Follow the Courier on social media for more updates.",
+        ] {
+            assert_eq!(kept(&[call]), [false], "{call}");
+        }
+        assert_eq!(
+            kept(&["Share", "Facebook", "The first ferry is due on 3 April."]),
+            [false, false, false]
+        );
     }
 
     /// A page of `folder` with its own article text and the site's closing line.
