@@ -107,3 +107,44 @@ fn a_json_inputs_date_and_language_are_read_as_a_pages_are() {
     assert_eq!(m.published, None);
     assert_eq!(m.language.as_deref(), Some("en-GB"));
 }
+
+/// A text dump's title is the headline above the article, not the share bar, time stamp,
+/// photo credit, agency byline or row of figures between the two; an agency byline names
+/// the author.
+#[test]
+fn the_title_is_the_headline_not_the_chrome_under_it() {
+    for (between, author) in [
+        ("Copy Link URL Copied!", None),
+        ("Share Tweet Submit", None),
+        ("Show more sharing options", None),
+        ("Today 12:01 AM", None),
+        ("Updated Nov 19, 6:55 AM;Posted Nov 19, 6:51 AM", None),
+        ("Alex Wong | Getty Images", None),
+        ("Workers on the new quay in March. (harbourboard.org)", None),
+        ("Patrick Semansky, ASSOCIATED PRESS", None),
+        ("By HARBOUR GAZETTE STAFF", None),
+        ("Greg Beacham, Ap Sports Writer", Some("Greg Beacham")),
+        ("Palm Bay 18 22 13 17 — 70", None),
+        ("Bruce Y. Lee Senior Contributor", None),
+        ("Follow Bruce Lee on Twitter", None),
+    ] {
+        let page = format!(
+            "Harbour quay opens a year late\n\n{between}\n\n\
+             The harbour board said on Tuesday that the new quay would open in the spring, \
+             two years after work began and a year later than the council had promised.\n\n\
+             Engineers had to rebuild part of the old sea wall, the board said, and the \
+             storms of last winter held the work up for most of three months.\n"
+        );
+        let meta = meta_of(&page);
+        assert_eq!(
+            meta.title.as_deref(),
+            Some("Harbour quay opens a year late"),
+            "{between}"
+        );
+        assert_eq!(
+            meta.authors.first().map(String::as_str),
+            author,
+            "{between}"
+        );
+    }
+}

@@ -292,6 +292,41 @@ pub fn authors(line: &str) -> Option<Vec<String>> {
     None
 }
 
+/// A byline without "By": names, a comma, and the agency or publication they write for
+/// ("Greg Beacham, AP Sports Writer", "Meg Kinnard and Errin Haines, Associated Press",
+/// "Tanza Loudenback, Business Insider"). The people named, or none when the line is the
+/// credit of a photo ("Patrick Semansky, ASSOCIATED PRESS": an agency in capitals); `None`
+/// when it is no such line: what comes before the comma must be names, and what comes after
+/// it a capitalised name of a few words.
+pub fn without_by(line: &str) -> Option<Vec<String>> {
+    let t = line.trim();
+    if t.chars().count() > 120 {
+        return None;
+    }
+    let (who, outlet) = t.rsplit_once(", ")?;
+    let outlet = outlet.trim();
+    let words: Vec<&str> = outlet.split_whitespace().collect();
+    let capitalised = (1..=4).contains(&words.len())
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(char::is_uppercase));
+    if !capitalised {
+        return None;
+    }
+    // Whole names: "Reuters, Washington" is a credit and a place.
+    let people = names(who).filter(|p| p.iter().all(|n| n.contains(' ')))?;
+    let lower = outlet.to_lowercase();
+    let writer = ["writer", "correspondent", "reporter"]
+        .iter()
+        .any(|w| lower.ends_with(w));
+    let shouted = outlet.chars().all(|c| !c.is_lowercase());
+    Some(if shouted && !writer {
+        Vec::new()
+    } else {
+        people
+    })
+}
+
 /// A dateline at the start of a first paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lead {
@@ -473,6 +508,35 @@ mod tests {
             authors("By TOM KRISHER, AP Auto Writer"),
             s(&["Tom Krisher"])
         );
+    }
+
+    #[test]
+    fn bylines_without_by_name_the_outlet_after_a_comma() {
+        let v = |x: &[&str]| Some(x.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            without_by("Greg Beacham, Ap Sports Writer"),
+            v(&["Greg Beacham"])
+        );
+        assert_eq!(
+            without_by("Meg Kinnard and Errin Haines, Associated Press"),
+            v(&["Meg Kinnard", "Errin Haines"])
+        );
+        assert_eq!(
+            without_by("Tanza Loudenback, Business Insider"),
+            v(&["Tanza Loudenback"])
+        );
+        // A photo's credit is a byline's shape that names no author.
+        assert_eq!(without_by("Patrick Semansky, ASSOCIATED PRESS"), v(&[]));
+        // Not bylines: a headline with a comma, a credit and a place, a lower-case tail.
+        for line in [
+            "Unpredictable Sondland faces questions about Trump, Ukraine",
+            "Reuters, Washington,",
+            "Reuters, Washington",
+            "Lakers hold off OKC, win again",
+            "Jane Smith, who led the inquiry",
+        ] {
+            assert_eq!(without_by(line), None, "{line}");
+        }
     }
 
     #[test]

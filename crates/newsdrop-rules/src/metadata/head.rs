@@ -14,6 +14,7 @@ use newsdrop_core::{Article, Block, BlockKind};
 use super::{RULE, byline, dates};
 use crate::boilerplate::Analysis;
 use crate::boilerplate::classify::Features;
+use crate::boilerplate::phrases;
 
 /// What the text says.
 #[derive(Debug, Default)]
@@ -166,7 +167,7 @@ fn byline_or_date(
     found: &mut Found,
     date: &mut Option<(dates::Found, &'static str)>,
 ) -> Option<&'static str> {
-    if let Some(names) = byline::authors(t) {
+    if let Some(names) = byline::authors(t).or_else(|| byline::without_by(t)) {
         if found.authors.is_empty() {
             found.authors = names;
         }
@@ -243,18 +244,78 @@ pub(super) fn trailing_name(title: &str) -> Option<(usize, &str)> {
         .then(|| (cut, &title[cut + sep..]))
 }
 
-/// Whether a line reads as a headline: three words or more, not a sentence, no chrome.
+/// Whether a line reads as a headline: three words or more, not a sentence, no chrome;
+/// not a time stamp ("Today 12:01 AM", "Updated Nov 19, 6:55 AM"), a row of figures
+/// ("Palm Bay 18 22 13 17 — 70") or of letters ("T R D NATIONAL"), a byline that names no
+/// one ("By JERUSALEM POST STAFF") or a photo's caption or credit ("Alex Wong | Getty
+/// Images", "Materials from the campaign. (onmeth.com)").
 fn is_headline(t: &str, f: &Features, b: &Block) -> bool {
     if matches!(b.kind, BlockKind::Heading(1)) {
         return true;
     }
+    let digits = t.bytes().filter(u8::is_ascii_digit).count();
+    // A caption is a sentence, its credit after it in brackets.
+    let before_credit = match t.strip_suffix(')').and_then(|r| r.rfind('(')) {
+        Some(open) => t[..open].trim_end(),
+        None => t,
+    };
+    let words: Vec<&str> = crate::text::words(t).collect();
+    let first_word = words.first().copied().unwrap_or_default();
+    let last_word = words.last().copied().unwrap_or_default();
+    let single_letters = words.iter().filter(|w| w.chars().nth(1).is_none()).count();
     f.hit.is_none()
         && f.words >= 3
         && f.chars <= 250
-        && !t.ends_with('.')
+        && !before_credit.ends_with('.')
         && !t.ends_with(':')
         && !f.copyright
         && !f.glued_title
+        && !f.stamp
+        && digits * 2 <= f.letters
+        && single_letters * 2 <= words.len()
+        && !["by", "updated", "posted", "published"]
+            .iter()
+            .any(|w| first_word.eq_ignore_ascii_case(w))
+        // An author's box: "About Victor Davis Hanson".
+        && !(first_word.eq_ignore_ascii_case("about") && words.len() <= 4)
+        // "Bruce Y. Lee Senior Contributor", "Follow Victor Davis Hanson on Twitter".
+        && ![
+            "contributor",
+            "correspondent",
+            "reporter",
+            "columnist",
+            "twitter",
+            "facebook",
+            "instagram",
+        ]
+        .iter()
+        .any(|w| last_word.eq_ignore_ascii_case(w))
+        && !phrases::ends_with_credit(t)
+        && !is_photo_credit(t)
+}
+
+/// Whether a line credits a picture agency, as a photo's credit does ("Alex Wong | Getty
+/// Images", "… Kathrin Ziegler/Getty", "Jupiterimages, Getty Images/Creatas RF"); they
+/// publish no headlines.
+fn is_photo_credit(t: &str) -> bool {
+    let lower = t.trim_end_matches([')', ']', '.', ' ']).to_lowercase();
+    let ends_with = |name: &str| {
+        lower
+            .strip_suffix(name)
+            .is_some_and(|before| before.ends_with([' ', '/', '|', ',', '(']))
+    };
+    [
+        "getty images",
+        "getty",
+        "shutterstock",
+        "istock",
+        "istockphoto",
+        "ap photo",
+    ]
+    .iter()
+    .any(|name| ends_with(name))
+        || lower.contains("getty images/")
+        || lower.contains(", getty images")
 }
 
 /// A leading "date 2023-06-21" (or "Dated: …"): the date and the text after it.
