@@ -284,9 +284,15 @@ impl Meta {
     /// Whether `value` is what `published` promises: an RFC 3339 date-time (with its
     /// offset) or a full date. Checked where a value comes from outside the rules' own date
     /// reading (a JSON input's field, a plugin's `meta_set`).
+    ///
+    /// Exactly RFC 3339's shape (`2024-09-20`, `2024-09-20T10:15:00Z`,
+    /// `2024-09-20T10:15:00.5+02:00`): the date parser would also take a space for the `T`,
+    /// an offset without its colon or a zone in brackets, which a consumer's RFC 3339
+    /// parser refuses.
     pub fn is_valid_published(value: &str) -> bool {
-        (value.parse::<jiff::Timestamp>().is_ok()
-            || (value.len() == 10 && value.parse::<jiff::civil::Date>().is_ok()))
+        rfc3339_shaped(value)
+            && (value.parse::<jiff::Timestamp>().is_ok()
+                || (value.len() == 10 && value.parse::<jiff::civil::Date>().is_ok()))
             && !Meta::is_placeholder_date(value)
     }
 
@@ -300,6 +306,43 @@ impl Meta {
         };
         let day = value.get(..10).unwrap_or(value);
         !(1800..=2200).contains(&year) || day == "1970-01-01" || day == "1900-01-01"
+    }
+}
+
+/// Whether `v` is shaped as an RFC 3339 full date or date-time with an offset (digits where
+/// digits go, `T`, `Z` or `±HH:MM`); whether its values are a real date is the parser's.
+fn rfc3339_shaped(v: &str) -> bool {
+    let b = v.as_bytes();
+    let digits = |from: usize, to: usize| {
+        b.get(from..to)
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let date = digits(0, 4) && at(4, b'-') && digits(5, 7) && at(7, b'-') && digits(8, 10);
+    if b.len() == 10 || !date {
+        return date;
+    }
+    let time = at(10, b'T')
+        && digits(11, 13)
+        && at(13, b':')
+        && digits(14, 16)
+        && at(16, b':')
+        && digits(17, 19);
+    if !time {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    match rest {
+        [b'Z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
+        _ => false,
     }
 }
 
@@ -359,6 +402,32 @@ pub enum DedupStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn published_must_be_shaped_as_rfc3339() {
+        for ok in [
+            "2024-09-20",
+            "2024-09-20T10:15:00Z",
+            "2024-09-20T10:15:00+05:30",
+            "2024-09-20T10:15:00.250-04:00",
+        ] {
+            assert!(Meta::is_valid_published(ok), "{ok}");
+        }
+        for bad in [
+            "2024-09-20 10:15:00+02:00",
+            "2024-09-20T10:15:00+0530",
+            "2024-09-20T10:15:00+02:00[Europe/Berlin]",
+            "2024-09-20t10:15:00z",
+            "2024-09-20T10:15:00",
+            "2024-09-20T10:15Z",
+            "2024-9-20",
+            "2024-02-30",
+            "2024-09-20T25:15:00Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            assert!(!Meta::is_valid_published(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn scratch_holds_one_value_per_type_and_is_not_copied() {

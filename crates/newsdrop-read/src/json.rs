@@ -30,8 +30,9 @@ const BODY_FIELDS: [&str; 6] = [
 ];
 
 /// Fields a publication date is read from, in this order.
-const DATE_FIELDS: [&str; 7] = [
+const DATE_FIELDS: [&str; 8] = [
     "published",
+    "date_gmt",
     "date",
     "datePublished",
     "published_at",
@@ -60,9 +61,13 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta, Page), ReadError> {
     // The output promises RFC 3339 (a consumer sorts on it): a date in another form is left
     // for the metadata rule, which reads it as it reads a page's dates or leaves it out.
     for key in DATE_FIELDS {
-        let Some(date) = string(&object, &[key]) else {
+        let Some(mut date) = string(&object, &[key]) else {
             continue;
         };
+        // WordPress's `date` is the site's local time; `date_gmt` is the same in UTC.
+        if key == "date_gmt" && Meta::is_valid_published(&format!("{date}Z")) {
+            date.push('Z');
+        }
         if Meta::is_valid_published(&date) {
             meta.published = Some(date);
             meta.published_origin = Some(format!("json field {key}"));
@@ -77,8 +82,22 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta, Page), ReadError> {
 /// rather than failing the article: a crawler's `"views": 1e999999` is no reason to lose
 /// the story (its syntax is checked, its value never read). Of a key given twice, the
 /// last counts.
+///
+/// A body field that cannot be read (a lone surrogate, `"\ud83d"`, is no Unicode) fails the
+/// article with its name: taking the next body field (a teaser) would lose the story
+/// without a word.
 fn fields(text: &str) -> Result<Map<String, Value>, ReadError> {
-    let json = |e: serde_json::Error| ReadError::Json(e.to_string());
+    let json = |e: serde_json::Error| {
+        // Several objects, one per line: JSON Lines, not one article.
+        let lines = e.to_string().starts_with("trailing characters")
+            && text.trim_start().starts_with('{')
+            && text.contains("}\n{");
+        ReadError::Json(if lines {
+            format!("{e} (one article per file: this looks like JSON Lines, one object per line)")
+        } else {
+            e.to_string()
+        })
+    };
     let top: &RawValue = serde_json::from_str(text).map_err(json)?;
     if !top.get().starts_with('{') {
         let found = serde_json::from_str(top.get()).map_or("a number", |v| type_name(&v));
@@ -87,10 +106,19 @@ fn fields(text: &str) -> Result<Map<String, Value>, ReadError> {
         )));
     }
     let raw: BTreeMap<String, &RawValue> = serde_json::from_str(top.get()).map_err(json)?;
-    Ok(raw
-        .into_iter()
-        .filter_map(|(key, value)| Some((key, serde_json::from_str(value.get()).ok()?)))
-        .collect())
+    let mut object = Map::new();
+    for (key, value) in raw {
+        match serde_json::from_str(value.get()) {
+            Ok(value) => {
+                object.insert(key, value);
+            }
+            Err(e) if BODY_FIELDS.contains(&key.as_str()) => {
+                return Err(ReadError::Json(format!("\"{key}\" cannot be read: {e}")));
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(object)
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -126,13 +154,16 @@ fn string(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
         .find(|s| !s.is_empty())
 }
 
-/// A field's text on one line: read as HTML when it holds a tag or an entity, trimmed.
+/// A field's text on one line: read as HTML when it holds a tag or an entity, trimmed,
+/// without NULs (which JSON may escape, but no text holds, and PostgreSQL refuses).
 fn field_text(s: &str) -> String {
-    if tags_in(s) > 0 || has_reference(s) {
+    let mut text = if tags_in(s) > 0 || has_reference(s) {
         crate::html::fragment_text(s)
     } else {
         s.trim().to_string()
-    }
+    };
+    text.retain(|c| c != '\0');
+    text
 }
 
 /// `authors`, else `author`: a name, or an array of them (strings, or `{"name": "…"}`).
@@ -185,21 +216,110 @@ fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
     )))
 }
 
-/// A body string's blocks: the HTML reader's when it is HTML, else its paragraphs (with
-/// their entities decoded, `&amp;` as `&`).
+/// A body string's blocks: the HTML reader's when it is HTML, else its paragraphs, each
+/// read as HTML when it holds markup (`the <em>new</em> rules`, `AT&amp;T`, a `<script>`).
+/// A news API's mark of a body it cut (`… [+2345 chars]`) goes, and so do NULs.
 ///
-/// It is HTML when it holds at least two tags of the elements an article is marked up
-/// with: one could be a story about web pages naming `<b>`, and reading text as HTML would
-/// join its paragraphs.
+/// It is HTML when it holds a tag that makes paragraphs or lines (`<p>`, `<br>`, `<li>`
+/// …). Inline tags alone leave it text, whose blank lines are its paragraphs; and one
+/// tag (a story about web pages naming `<b>`) leaves a paragraph as it is.
 fn body_text(body: &str) -> Vec<Block> {
-    if tags_in(body) >= 2 {
-        return crate::html::read(body).0;
+    let mut blocks = if has_block_tag(body) {
+        crate::html::read(body).0
+    } else {
+        let mut blocks = paragraphs(body);
+        for block in &mut blocks {
+            if tags_in(&block.text) >= 2 || has_reference(&block.text) || has_script(&block.text) {
+                block.text = crate::html::fragment_text(&block.text);
+            }
+        }
+        blocks
+    };
+    if let Some(last) = blocks.last_mut() {
+        cut_truncation_mark(&mut last.text);
     }
-    let mut blocks = paragraphs(body);
-    for block in blocks.iter_mut().filter(|b| has_reference(&b.text)) {
-        block.text = crate::html::fragment_text(&block.text);
+    for block in &mut blocks {
+        block.text.retain(|c| c != '\0');
     }
+    blocks.retain(|b| !b.text.trim().is_empty());
     blocks
+}
+
+/// Cuts a news API's mark of a body it truncated: `… [+2345 chars]`.
+fn cut_truncation_mark(text: &mut String) {
+    let end = text.trim_end().len();
+    let Some(open) = text[..end]
+        .strip_suffix(" chars]")
+        .and_then(|t| t.rfind("[+"))
+    else {
+        return;
+    };
+    let count = &text[open + 2..end - " chars]".len()];
+    if !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit()) {
+        text.truncate(open);
+        let kept = text.trim_end().len();
+        text.truncate(kept);
+    }
+}
+
+/// Tags that make paragraphs or lines: a string with one is HTML.
+const BLOCK_TAGS: [&str; 21] = [
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "table",
+    "tr",
+    "section",
+    "article",
+    "pre",
+    "hr",
+];
+
+fn has_block_tag(s: &str) -> bool {
+    tag_names(s).any(|name| {
+        BLOCK_TAGS
+            .iter()
+            .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
+    })
+}
+
+fn has_script(s: &str) -> bool {
+    tag_names(s).any(|name| {
+        ["script", "style", "iframe", "noscript"]
+            .iter()
+            .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
+    })
+}
+
+/// The names of the tags (start or end) in `s`: `<` and a name followed by `>`, `/` or
+/// white space.
+fn tag_names(s: &str) -> impl Iterator<Item = &[u8]> {
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(b'<', bytes).filter_map(move |i| {
+        let rest = &bytes[i + 1..];
+        let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        matches!(
+            rest.get(name),
+            Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
+        )
+        .then(|| &rest[..name])
+    })
 }
 
 /// Elements an article's HTML is made of.
@@ -238,21 +358,11 @@ const ARTICLE_TAGS: [&str; 30] = [
 
 /// How many tags of [`ARTICLE_TAGS`] `s` holds, counting to two.
 fn tags_in(s: &str) -> usize {
-    let bytes = s.as_bytes();
-    memchr::memchr_iter(b'<', bytes)
-        .filter(|&i| {
-            let rest = &bytes[i + 1..];
-            let rest = rest.strip_prefix(b"/").unwrap_or(rest);
-            let name = rest
+    tag_names(s)
+        .filter(|name| {
+            ARTICLE_TAGS
                 .iter()
-                .take_while(|b| b.is_ascii_alphanumeric())
-                .count();
-            matches!(
-                rest.get(name),
-                Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
-            ) && ARTICLE_TAGS
-                .iter()
-                .any(|t| t.as_bytes().eq_ignore_ascii_case(&rest[..name]))
+                .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
         })
         .take(2)
         .count()
@@ -422,6 +532,39 @@ mod tests {
         );
         assert_eq!(meta.publisher.as_deref(), Some("The Courier"));
         assert_eq!(meta.published.as_deref(), Some("2024-09-20T10:15:00Z"));
+    }
+
+    #[test]
+    fn markup_in_a_text_body_and_what_a_producer_leaves_in_it() {
+        // Inline tags leave a body text: its blank lines are its paragraphs.
+        check(
+            "{\"body\":\"The <em>new</em> rules.\\n\\nA vote \\u0000follows.\\n\\n<script>ads.push(1)</script>\\n\\nIt ends here … [+2345 chars]\"}",
+            &["The new rules.", "A vote follows.", "It ends here \u{2026}"],
+        );
+        // A line break is a tag that makes lines: the body is HTML.
+        check(
+            r#"{"body":"One line.<br/>Another line."}"#,
+            &["One line.\nAnother line."],
+        );
+        // WordPress's UTC date is taken in UTC.
+        let (_, meta, _) =
+            read(r#"{"body":"x","date":"2024-09-20T10:15:00","date_gmt":"2024-09-20T08:15:00"}"#)
+                .unwrap();
+        assert_eq!(meta.published.as_deref(), Some("2024-09-20T08:15:00Z"));
+    }
+
+    /// A body that cannot be read fails the article by its name, rather than giving way to
+    /// a teaser in another field; JSON Lines are named as such.
+    #[test]
+    fn a_body_that_cannot_be_read_and_json_lines_are_errors_that_say_so() {
+        let err = |json: &str| match read(json) {
+            Err(ReadError::Json(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        let m = err(r#"{"body":"Fans \ud83d reacted.","text":"A teaser."}"#);
+        assert!(m.contains("\"body\" cannot be read"), "{m}");
+        let m = err("{\"body\":\"one\"}\n{\"body\":\"two\"}\n");
+        assert!(m.contains("JSON Lines"), "{m}");
     }
 
     /// Text that names a tag once, or carries entities, stays text: its paragraphs are kept

@@ -106,6 +106,19 @@ fn a_json_inputs_date_and_language_are_read_as_a_pages_are() {
     ));
     assert_eq!(m.published, None);
     assert_eq!(m.language.as_deref(), Some("en-GB"));
+    // An RSS date keeps its offset; authors are read as a page's stated authors are, and
+    // kept as given when that leaves no one.
+    let m = meta(&format!(
+        r#"{{"body":"{body}","pubDate":"Fri, 20 Sep 2024 10:15:00 +0200",
+            "authors":["By Jane Doe and John Smith","Mary Major | Staff Writer","Madonna"]}}"#
+    ));
+    assert_eq!(m.published.as_deref(), Some("2024-09-20T10:15:00+02:00"));
+    assert_eq!(
+        m.authors,
+        ["Jane Doe", "John Smith", "Mary Major", "Madonna"]
+    );
+    // With no title, one is made from the first sentence, as for a text dump.
+    assert!(m.title_derived);
 }
 
 /// A text dump's title is the headline above the article, not the share bar, time stamp,

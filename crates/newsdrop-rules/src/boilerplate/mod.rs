@@ -255,6 +255,10 @@ impl Boilerplate {
             .collect();
         let usable: Vec<bool> = article.blocks.iter().map(|b| b.keep).collect();
         let mut run = classify::main_run(&classes, &features, &usable, &self.params);
+        // A JSON input's body is all article (see `text_decisions`).
+        if article.format == Format::Json && !article.blocks.is_empty() {
+            run = Some((0, article.blocks.len() - 1));
+        }
         if let Some((_, end)) = &mut run {
             while let Some(next) = article.blocks.get(*end + 1)
                 && next.keep
@@ -352,11 +356,13 @@ impl Boilerplate {
         // of it is the run, and only what a phrase or the classifier marks inside goes (a
         // "Read more:" line, a byline). Searched for a run like a page dump, a brief of two
         // short paragraphs lost its last one, or all of them as "no article text found".
-        let run = match article.format {
-            Format::Json => (!article.blocks.is_empty()).then(|| (0, article.blocks.len() - 1)),
-            _ => a.run,
-        };
-        let Some((start, end)) = run else {
+        //
+        // What the classifier takes for chrome there is a paragraph too short or in a
+        // language it has no stopwords for ("За документ проголосовали 340 депутатов."), so
+        // only phrases and captions go; and if they would take all of it, none does (a
+        // one-line "BREAKING: …" body is the article).
+        let given = article.format == Format::Json;
+        let Some((start, end)) = a.run else {
             return article
                 .blocks
                 .iter()
@@ -393,16 +399,23 @@ impl Boilerplate {
                     drop_next_headline = true;
                 }
                 Decision::Drop(k.reason().into())
-            } else if a.classes[i] == Class::Bad {
+            } else if a.classes[i] == Class::Bad && !given {
                 Decision::Drop(reason(Place::Inside, f).into())
             } else if is_caption(&block.text, f) {
                 Decision::Drop("inside the article: image or video label".into())
-            } else if repeated(f) {
+            } else if repeated(f) && !given {
                 Decision::Drop("inside the article: repeated on the page".into())
             } else {
                 Decision::Leave
             };
             out.push(d);
+        }
+        let none_left = out
+            .iter()
+            .zip(&article.blocks)
+            .all(|(d, b)| !b.keep || matches!(d, Decision::Drop(_)));
+        if given && none_left {
+            out.fill(Decision::Leave);
         }
         out
     }
@@ -629,6 +642,30 @@ mod tests {
             .expect("applies");
         let kept: Vec<bool> = a.blocks.iter().map(|b| b.keep).collect();
         assert_eq!(kept, [true, true, false], "{:?}", a.blocks);
+
+        // What the classifier would take for chrome (short lines in a language without a
+        // stopword list) stays; a body that is all one teaser-shaped line is kept whole.
+        let kept = |texts: &[&str]| {
+            let mut a = crate::text::test_article(Format::Json);
+            a.blocks = texts
+                .iter()
+                .map(|t| Block::new(*t, BlockKind::Paragraph))
+                .collect();
+            Boilerplate::with_defaults()
+                .expect("defaults")
+                .apply(&mut a)
+                .expect("applies");
+            a.blocks.iter().map(|b| b.keep).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kept(&[
+                "Госдума приняла бюджет.",
+                "За документ проголосовали 340 депутатов.",
+                "Оппозиция раскритиковала сокращения."
+            ]),
+            [true, true, true]
+        );
+        assert_eq!(kept(&["Watch: the moment the rocket lifted off"]), [true]);
     }
 
     /// A brief's last paragraph of one short sentence is the article's; a call to the

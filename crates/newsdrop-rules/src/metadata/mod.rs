@@ -134,6 +134,7 @@ impl Stage for Metadata {
         let analysis = self.classifier.analysis(article, features);
         let zone = self.zone_for(article).cloned();
         let found = head::read(article, &analysis, zone.as_ref(), self.derive_title);
+        let json = article.format == newsdrop_core::Format::Json;
         let meta = &mut article.meta;
         // What the page states in its head wins over what the text suggests; fields a
         // reader already set (JSON input) are kept.
@@ -146,6 +147,23 @@ impl Stage for Metadata {
         {
             meta.published = Some(p);
             meta.published_origin = Some(origin);
+        }
+        // A JSON input's authors are given, but as its producer wrote them ("By Jane Doe
+        // and John Smith", "Jane Doe | Staff Writer"): read as a page's stated authors are,
+        // and kept as given when that leaves no one.
+        if json {
+            let publisher = meta.publisher.clone();
+            let mut people: Vec<String> = Vec::new();
+            for given in std::mem::take(&mut meta.authors) {
+                let read = byline::stated(&given, publisher.as_deref());
+                let read = if read.is_empty() { vec![given] } else { read };
+                for name in read {
+                    if !people.contains(&name) {
+                        people.push(name);
+                    }
+                }
+            }
+            meta.authors = people;
         }
         if meta.authors.is_empty() {
             meta.authors = if stated.authors.is_empty() {

@@ -49,6 +49,10 @@ pub fn normalise_time(s: &str) -> Option<String> {
     if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
         return Some(dt.strftime("%Y-%m-%dT%H:%M:%S").to_string());
     }
+    // RSS's `pubDate` and e-mail's form, with its offset: "Fri, 20 Sep 2024 10:15:00 +0200".
+    if let Ok(zoned) = jiff::fmt::rfc2822::parse(s) {
+        return Some(zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string());
+    }
     super::dates::find(s).map(|f| super::head::format(&f, None))
 }
 
@@ -429,6 +433,19 @@ mod tests {
             Some("2019-11-19T05:48:00Z")
         );
         assert_eq!(normalise_time("2019-11-19").as_deref(), Some("2019-11-19"));
+        // RFC 2822 keeps its offset; what RFC 3339 would refuse is made RFC 3339.
+        assert_eq!(
+            normalise_time("Fri, 20 Sep 2024 10:15:00 +0200").as_deref(),
+            Some("2024-09-20T10:15:00+02:00")
+        );
+        assert_eq!(
+            normalise_time("2024-09-20 10:15:00+02:00").as_deref(),
+            Some("2024-09-20T10:15:00+02:00")
+        );
+        assert_eq!(
+            normalise_time("2024-09-20T10:15:00+0530").as_deref(),
+            Some("2024-09-20T04:45:00Z")
+        );
         assert_eq!(
             normalise_time("2019-11-19T10:48:00").as_deref(),
             Some("2019-11-19T10:48:00")
