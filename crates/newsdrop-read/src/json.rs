@@ -288,16 +288,21 @@ const BLOCK_TAGS: [&str; 21] = [
 ];
 
 fn has_block_tag(s: &str) -> bool {
-    tag_names(s).any(|name| {
-        BLOCK_TAGS
-            .iter()
-            .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
-    })
+    tags_of(s, &BLOCK_TAGS).next().is_some()
 }
 
+/// Elements whose content is never text: a paragraph with one is read as HTML, which
+/// leaves it out.
+const HIDDEN_TAGS: [&str; 4] = ["script", "style", "iframe", "noscript"];
+
 fn has_script(s: &str) -> bool {
-    tag_names(s).any(|name| {
-        ["script", "style", "iframe", "noscript"]
+    tags_of(s, &HIDDEN_TAGS).next().is_some()
+}
+
+/// The tags in `s` (start or end) of the elements `names`, any case.
+fn tags_of<'a>(s: &'a str, names: &'a [&str]) -> impl Iterator<Item = &'a [u8]> {
+    tag_names(s).filter(|name| {
+        names
             .iter()
             .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
     })
@@ -358,14 +363,7 @@ const ARTICLE_TAGS: [&str; 30] = [
 
 /// How many tags of [`ARTICLE_TAGS`] `s` holds, counting to two.
 fn tags_in(s: &str) -> usize {
-    tag_names(s)
-        .filter(|name| {
-            ARTICLE_TAGS
-                .iter()
-                .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
-        })
-        .take(2)
-        .count()
+    tags_of(s, &ARTICLE_TAGS).take(2).count()
 }
 
 /// Whether `s` holds a character reference (`&amp;`, `&#8217;`, `&#x2019;`).
@@ -426,6 +424,15 @@ fn paragraphs(body: &str) -> Vec<Block> {
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
+
+    /// The message of the JSON error `json` fails with.
+    #[track_caller]
+    fn json_error(json: &str) -> String {
+        match read(json) {
+            Err(ReadError::Json(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[track_caller]
     fn check(json: &str, body: &[&str]) -> Meta {
@@ -557,13 +564,9 @@ mod tests {
     /// a teaser in another field; JSON Lines are named as such.
     #[test]
     fn a_body_that_cannot_be_read_and_json_lines_are_errors_that_say_so() {
-        let err = |json: &str| match read(json) {
-            Err(ReadError::Json(m)) => m,
-            other => panic!("{other:?}"),
-        };
-        let m = err(r#"{"body":"Fans \ud83d reacted.","text":"A teaser."}"#);
+        let m = json_error(r#"{"body":"Fans \ud83d reacted.","text":"A teaser."}"#);
         assert!(m.contains("\"body\" cannot be read"), "{m}");
-        let m = err("{\"body\":\"one\"}\n{\"body\":\"two\"}\n");
+        let m = json_error("{\"body\":\"one\"}\n{\"body\":\"two\"}\n");
         assert!(m.contains("JSON Lines"), "{m}");
     }
 
@@ -638,10 +641,7 @@ mod tests {
 
     #[test]
     fn errors() {
-        let err = |json: &str| match read(json) {
-            Err(ReadError::Json(m)) => m,
-            other => panic!("{other:?}"),
-        };
+        let err = json_error;
         assert!(err(r#"{"title":"x"}"#).contains("no body field"));
         assert!(err(r#"{"body":7}"#).contains("no body field"));
         assert!(err(" \n [1,2]").contains("found an array"));
