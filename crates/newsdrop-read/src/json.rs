@@ -61,9 +61,13 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta, Page), ReadError> {
     // The output promises RFC 3339 (a consumer sorts on it): a date in another form is left
     // for the metadata rule, which reads it as it reads a page's dates or leaves it out.
     for key in DATE_FIELDS {
-        let Some(mut date) = string(&object, &[key]) else {
+        let Some(mut date) = string(&object, &[key]).or_else(|| epoch_date(object.get(key)?))
+        else {
             continue;
         };
+        if let Some(epoch) = epoch_date(&Value::String(date.clone())) {
+            date = epoch;
+        }
         // WordPress's `date` is the site's local time; `date_gmt` is the same in UTC.
         if key == "date_gmt" && Meta::is_valid_published(&format!("{date}Z")) {
             date.push('Z');
@@ -76,6 +80,29 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta, Page), ReadError> {
         page.stated_dates.push((key.to_string(), date));
     }
     Ok((blocks, meta, page))
+}
+
+/// A Unix time (a number, or a string of digits) as an RFC 3339 UTC time: seconds, or
+/// milliseconds (JavaScript's `Date.now()`), from 1990 to 2100. Other numbers are no
+/// dates a news article has.
+fn epoch_date(value: &Value) -> Option<String> {
+    let n: i64 = match value {
+        Value::Number(n) => n.as_i64()?,
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()?
+        }
+        _ => return None,
+    };
+    // 1990-01-01 and 2100-01-01, in seconds.
+    const SPAN: std::ops::RangeInclusive<i64> = 631_152_000..=4_102_444_800;
+    let ts = if SPAN.contains(&n) {
+        jiff::Timestamp::from_second(n).ok()?
+    } else if SPAN.contains(&(n / 1000)) {
+        jiff::Timestamp::from_millisecond(n).ok()?
+    } else {
+        return None;
+    };
+    Some(ts.to_string())
 }
 
 /// The top-level object's fields. A field whose value serde_json cannot hold is left out
@@ -98,7 +125,20 @@ fn fields(text: &str) -> Result<Map<String, Value>, ReadError> {
             e.to_string()
         })
     };
-    let top: &RawValue = serde_json::from_str(text).map_err(json)?;
+    let mut top: &RawValue = serde_json::from_str(text).map_err(json)?;
+    // `[{…}]`: an array of one article is that article; of several, not one article.
+    if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(top.get()) {
+        match items.as_slice() {
+            [one] if one.get().starts_with('{') => top = one,
+            [_, _, ..] => {
+                return Err(ReadError::Json(format!(
+                    "found an array of {} items: one article per file, as an object",
+                    items.len()
+                )));
+            }
+            _ => {}
+        }
+    }
     if !top.get().starts_with('{') {
         let found = serde_json::from_str(top.get()).map_or("a number", |v| type_name(&v));
         return Err(ReadError::Json(format!(
@@ -117,6 +157,15 @@ fn fields(text: &str) -> Result<Map<String, Value>, ReadError> {
             }
             Err(_) => {}
         }
+    }
+    // JSON-LD's `{"@context": …, "@graph": [{"@type": "WebPage", …}, {"@type":
+    // "NewsArticle", "articleBody": …}]}`: the article is the node with a body.
+    let has_body = |o: &Map<String, Value>| BODY_FIELDS.iter().any(|k| o.contains_key(*k));
+    if !has_body(&object)
+        && let Some(Value::Array(graph)) = object.get("@graph")
+        && let Some(article) = graph.iter().filter_map(Value::as_object).find(|o| has_body(o))
+    {
+        return Ok(article.clone());
     }
     Ok(object)
 }
@@ -186,15 +235,16 @@ fn authors(object: &Map<String, Value>) -> Vec<String> {
 }
 
 /// The body (`body`, `text`, `content`, `articleBody`, `content_html` or `content_text`: a
-/// string, or an array of paragraph strings) as blocks.
+/// string, or an array of paragraphs: strings or block objects, see [`item_text`]) as
+/// blocks.
 fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
     for key in BODY_FIELDS {
         match object.get(key) {
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Some(Value::Array(items)) if items.iter().any(|i| item_text(i).is_some()) => {
                 return Ok(items
                     .iter()
-                    .filter_map(Value::as_str)
-                    .flat_map(body_text)
+                    .filter_map(item_text)
+                    .flat_map(|t| body_text(&t))
                     .take(crate::MAX_BLOCKS + 1)
                     .collect());
             }
@@ -214,6 +264,26 @@ fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
         "no body field (expected one of {} as a string)",
         BODY_FIELDS.map(|k| format!("\"{k}\"")).join(", ")
     )))
+}
+
+/// A paragraph of a body given as an array: a string, or a block of a CMS's or an editor's
+/// export: `{"type": "paragraph", "text": "…"}` (or `content`, `html`, `value`), Editor.js's
+/// `{"data": {"text": "…"}}`, Portable Text's `{"children": [{"text": "…"}, …]}` (its
+/// spans, joined). Blocks without text (images, embeds) have none.
+fn item_text(item: &Value) -> Option<String> {
+    let Value::Object(o) = item else {
+        return item.as_str().map(str::to_string);
+    };
+    let own = ["text", "content", "html", "value", "body"]
+        .iter()
+        .find_map(|k| o.get(*k).and_then(Value::as_str))
+        .or_else(|| o.get("data")?.get("text")?.as_str());
+    if let Some(text) = own {
+        return Some(text.to_string());
+    }
+    let spans = o.get("children")?.as_array()?;
+    let text: String = spans.iter().filter_map(|s| s.get("text")?.as_str()).collect();
+    (!text.is_empty()).then_some(text)
 }
 
 /// A body string's blocks: the HTML reader's when it is HTML, else its paragraphs, each
@@ -626,6 +696,43 @@ mod tests {
             Some("json field datePublished")
         );
         check(r#"{"content":["p1","p2\n\np3"]}"#, &["p1", "p2", "p3"]);
+    }
+
+    /// Articles wrapped or split the ways exports do it: a JSON-LD `@graph`, an array of
+    /// one article, a body of block objects, a Unix time for the date.
+    #[test]
+    fn wrapped_and_block_structured_articles_and_epoch_dates() {
+        let meta = check(
+            r#"{"@context":"https://schema.org","@graph":[{"@type":"WebPage","name":"Home"},
+                {"@type":"NewsArticle","headline":"Quay opens","articleBody":"One."}]}"#,
+            &["One."],
+        );
+        assert_eq!(meta.title.as_deref(), Some("Quay opens"));
+        let meta = check(r#" [{"title":"Only","body":"One."}] "#, &["One."]);
+        assert_eq!(meta.title.as_deref(), Some("Only"));
+        let m = json_error(r#"[{"body":"One."},{"body":"Two."}]"#);
+        assert!(m.contains("array of 2 items") && m.contains("one article per file"), "{m}");
+        check(
+            r#"{"body":[{"type":"paragraph","text":"One."},{"type":"image","url":"x.jpg"},
+                {"type":"paragraph","data":{"text":"Two <b>bold</b> &amp; more."}},
+                {"_type":"block","children":[{"_type":"span","text":"Three "},{"text":"spans."}]},
+                "Four."]}"#,
+            &["One.", "Two bold & more.", "Three spans.", "Four."],
+        );
+        // No block with text: the next body field is read.
+        check(r#"{"body":[{"type":"image"}],"text":"Text."}"#, &["Text."]);
+        for (date, published) in [
+            ("1726827300", Some("2024-09-20T10:15:00Z")),
+            ("1726827300123", Some("2024-09-20T10:15:00.123Z")),
+            (r#""1726827300""#, Some("2024-09-20T10:15:00Z")),
+            // Not a time a news article has: left out.
+            ("42", None),
+            ("-1", None),
+        ] {
+            let (_, meta, page) = read(&format!(r#"{{"body":"x","published":{date}}}"#)).unwrap();
+            assert_eq!(meta.published.as_deref(), published, "{date}");
+            assert_eq!(page.stated_dates.len(), usize::from(date.starts_with('"') && published.is_none()));
+        }
     }
 
     /// A field serde_json cannot hold (a number past f64) is left out, not the article;
