@@ -37,7 +37,8 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use newsdrop_core::{
-    Article, ConfigError, Format, Stage, StageError, StageSpec, StateError, Verdict,
+    Article, Block, BlockKind, ConfigError, Format, Stage, StageError, StageSpec, StateError,
+    Verdict,
 };
 use serde::Deserialize;
 
@@ -401,6 +402,8 @@ impl Boilerplate {
                 Decision::Drop(k.reason().into())
             } else if a.classes[i] == Class::Bad && !given {
                 Decision::Drop(reason(Place::Inside, f).into())
+            } else if let Some(why) = given.then(|| embedded_furniture(block)).flatten() {
+                Decision::Drop(why.into())
             } else if is_caption(&block.text, f) {
                 Decision::Drop("inside the article: image or video label".into())
             } else if repeated(f) && !given {
@@ -419,6 +422,34 @@ impl Boilerplate {
         }
         out
     }
+}
+
+/// Embeds' classes (`<blockquote class="twitter-tweet">` …): the post quoted, not the story.
+const EMBED_CLASSES: [&str; 8] = [
+    ".twitter-tweet",
+    ".twitter-video",
+    ".instagram-media",
+    ".tiktok-embed",
+    ".fb-post",
+    ".fb-video",
+    ".reddit-card",
+    ".embedly-card",
+];
+
+/// What an HTML body given in a JSON field holds besides the story, by its markup (the
+/// classifier is not trusted there, see [`Boilerplate::text_decisions`]): a `<figcaption>`,
+/// an embedded post, a list item that is all link ("Related: …").
+fn embedded_furniture(block: &Block) -> Option<&'static str> {
+    let dom = block.dom.as_ref()?;
+    if block.kind == BlockKind::Caption {
+        return Some("inside the article: image or video label");
+    }
+    if EMBED_CLASSES.iter().any(|c| dom.path.contains(c)) {
+        return Some("inside the article: embedded post");
+    }
+    let chars = block.text.chars().count();
+    let all_link = u64::from(dom.link_chars) * 10 >= chars as u64 * 9;
+    (block.kind == BlockKind::ListItem && all_link).then_some("inside the article: link list")
 }
 
 /// Whether a kept line is a caption ending in its image's credit ("… (Image: Getty)", see
@@ -666,6 +697,52 @@ mod tests {
             [true, true, true]
         );
         assert_eq!(kept(&["Watch: the moment the rocket lifted off"]), [true]);
+    }
+
+    /// An HTML body in a JSON field loses, by its markup, what a page would hold besides
+    /// the story: a figure's caption, an embedded tweet, a list of related links; a list
+    /// of items with words besides their link stays.
+    #[test]
+    fn a_json_html_body_loses_captions_embeds_and_link_lists() {
+        let json = r#"{"title":"Quay opens","content":{"rendered":"<p>The new quay opened on Monday after three years of work, the council said.</p><figure><img src=\"q.jpg\"><figcaption>The quay at dawn.</figcaption></figure><p>Ferries will start in April, with six crossings a day.</p><blockquote class=\"twitter-tweet\"><p>Great day for the harbour!</p>&mdash; Mayor (@mayor) <a href=\"https://twitter.com/x\">March 1, 2025</a></blockquote><ul><li><a href=\"/a\">Harbour plan approved</a></li><li>Fares: <a href=\"/f\">see the table</a> for this year's prices</li></ul><p>The quay cost 12 million pounds.</p>"}}"#;
+        let mut source = crate::text::test_article(Format::Json).source;
+        source.name = "a.json".into();
+        let mut a =
+            newsdrop_read::read_article(json.as_bytes(), source, &newsdrop_read::Limits::default())
+                .expect("reads");
+        Boilerplate::with_defaults()
+            .expect("defaults")
+            .apply(&mut a)
+            .expect("applies");
+        let kept: Vec<&str> = a
+            .blocks
+            .iter()
+            .filter(|b| b.keep)
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "The new quay opened on Monday after three years of work, the council said.",
+                "Ferries will start in April, with six crossings a day.",
+                "Fares: see the table for this year's prices",
+                "The quay cost 12 million pounds.",
+            ]
+        );
+        let why = |text: &str| {
+            let b = a
+                .blocks
+                .iter()
+                .find(|b| b.text.starts_with(text))
+                .expect(text);
+            b.mark
+                .as_ref()
+                .map(|m| m.reason.to_string())
+                .unwrap_or_default()
+        };
+        assert!(why("The quay at dawn").contains("image or video label"));
+        assert!(why("Great day").contains("embedded post"));
+        assert!(why("Harbour plan").contains("link list"));
     }
 
     /// A brief's last paragraph of one short sentence is the article's; a call to the
