@@ -163,7 +163,10 @@ fn fields(text: &str) -> Result<Map<String, Value>, ReadError> {
     let has_body = |o: &Map<String, Value>| BODY_FIELDS.iter().any(|k| o.contains_key(*k));
     if !has_body(&object)
         && let Some(Value::Array(graph)) = object.get("@graph")
-        && let Some(article) = graph.iter().filter_map(Value::as_object).find(|o| has_body(o))
+        && let Some(article) = graph
+            .iter()
+            .filter_map(Value::as_object)
+            .find(|o| has_body(o))
     {
         return Ok(article.clone());
     }
@@ -282,7 +285,10 @@ fn item_text(item: &Value) -> Option<String> {
         return Some(text.to_string());
     }
     let spans = o.get("children")?.as_array()?;
-    let text: String = spans.iter().filter_map(|s| s.get("text")?.as_str()).collect();
+    let text: String = spans
+        .iter()
+        .filter_map(|s| s.get("text")?.as_str())
+        .collect();
     (!text.is_empty()).then_some(text)
 }
 
@@ -711,7 +717,10 @@ mod tests {
         let meta = check(r#" [{"title":"Only","body":"One."}] "#, &["One."]);
         assert_eq!(meta.title.as_deref(), Some("Only"));
         let m = json_error(r#"[{"body":"One."},{"body":"Two."}]"#);
-        assert!(m.contains("array of 2 items") && m.contains("one article per file"), "{m}");
+        assert!(
+            m.contains("array of 2 items") && m.contains("one article per file"),
+            "{m}"
+        );
         check(
             r#"{"body":[{"type":"paragraph","text":"One."},{"type":"image","url":"x.jpg"},
                 {"type":"paragraph","data":{"text":"Two <b>bold</b> &amp; more."}},
@@ -731,7 +740,10 @@ mod tests {
         ] {
             let (_, meta, page) = read(&format!(r#"{{"body":"x","published":{date}}}"#)).unwrap();
             assert_eq!(meta.published.as_deref(), published, "{date}");
-            assert_eq!(page.stated_dates.len(), usize::from(date.starts_with('"') && published.is_none()));
+            assert_eq!(
+                page.stated_dates.len(),
+                usize::from(date.starts_with('"') && published.is_none())
+            );
         }
     }
 
