@@ -61,13 +61,12 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta, Page), ReadError> {
     // The output promises RFC 3339 (a consumer sorts on it): a date in another form is left
     // for the metadata rule, which reads it as it reads a page's dates or leaves it out.
     for key in DATE_FIELDS {
-        let Some(mut date) = string(&object, &[key]).or_else(|| epoch_date(object.get(key)?))
-        else {
+        let Some(value) = object.get(key) else {
             continue;
         };
-        if let Some(epoch) = epoch_date(&Value::String(date.clone())) {
-            date = epoch;
-        }
+        let Some(mut date) = epoch_date(value).or_else(|| string(&object, &[key])) else {
+            continue;
+        };
         // WordPress's `date` is the site's local time; `date_gmt` is the same in UTC.
         if key == "date_gmt" && Meta::is_valid_published(&format!("{date}Z")) {
             date.push('Z');
@@ -88,10 +87,14 @@ pub(crate) fn read(text: &str) -> Result<(Vec<Block>, Meta, Page), ReadError> {
 fn epoch_date(value: &Value) -> Option<String> {
     let n: i64 = match value {
         Value::Number(n) => n.as_i64()?,
-        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+        // A field's text (a string, a `{"rendered": …}` object) of digits alone.
+        other => {
+            let s = text_of(other)?.trim();
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
             s.parse().ok()?
         }
-        _ => return None,
     };
     // 1990-01-01 and 2100-01-01, in seconds.
     const SPAN: std::ops::RangeInclusive<i64> = 631_152_000..=4_102_444_800;
@@ -377,11 +380,14 @@ fn has_script(s: &str) -> bool {
 
 /// The tags in `s` (start or end) of the elements `names`, any case.
 fn tags_of<'a>(s: &'a str, names: &'a [&str]) -> impl Iterator<Item = &'a [u8]> {
-    tag_names(s).filter(|name| {
-        names
-            .iter()
-            .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
-    })
+    tag_names(s).filter(|name| is_one_of(name, names))
+}
+
+/// Whether the tag name `name` is one of `names`, any case.
+fn is_one_of(name: &[u8], names: &[&str]) -> bool {
+    names
+        .iter()
+        .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// The names of the tags (start or end) in `s`: `<` and a name followed by `>`, `/` or
@@ -403,43 +409,17 @@ fn tag_names(s: &str) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Elements an article's HTML is made of.
-const ARTICLE_TAGS: [&str; 30] = [
-    "p",
-    "br",
-    "div",
-    "span",
-    "a",
-    "em",
-    "strong",
-    "b",
-    "i",
-    "u",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "figure",
-    "figcaption",
-    "img",
-    "table",
-    "tr",
-    "td",
-    "section",
-    "article",
-    "pre",
-    "hr",
-];
+/// Inline elements (and `img`, `td`): with [`BLOCK_TAGS`], the elements an article's HTML
+/// is made of.
+const INLINE_TAGS: [&str; 9] = ["span", "a", "em", "strong", "b", "i", "u", "img", "td"];
 
-/// How many tags of [`ARTICLE_TAGS`] `s` holds, counting to two.
+/// How many tags of an article's elements ([`BLOCK_TAGS`], [`INLINE_TAGS`]) `s` holds,
+/// counting to two.
 fn tags_in(s: &str) -> usize {
-    tags_of(s, &ARTICLE_TAGS).take(2).count()
+    tag_names(s)
+        .filter(|name| is_one_of(name, &BLOCK_TAGS) || is_one_of(name, &INLINE_TAGS))
+        .take(2)
+        .count()
 }
 
 /// Whether `s` holds a character reference (`&amp;`, `&#8217;`, `&#x2019;`).
