@@ -171,9 +171,39 @@ fn fields(text: &str) -> Result<Map<String, Value>, ReadError> {
             .filter_map(Value::as_object)
             .find(|o| has_body(o))
     {
-        return Ok(article.clone());
+        let mut article = article.clone();
+        for key in ["author", "publisher"] {
+            if let Some(value) = article.get_mut(key) {
+                follow_references(value, graph);
+            }
+        }
+        return Ok(article);
     }
     Ok(object)
+}
+
+/// Replaces a bare reference to another node of the graph (`{"@id": "…#/schema/person/…"}`,
+/// with no name: how WordPress's Yoast gives every author and publisher) by that node, in
+/// `value` or in the array it is.
+fn follow_references(value: &mut Value, graph: &[Value]) {
+    match value {
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| follow_references(item, graph)),
+        Value::Object(o) if !o.contains_key("name") => {
+            let Some(id) = o.get("@id").and_then(Value::as_str) else {
+                return;
+            };
+            let node = graph.iter().find(|n| {
+                n.get("@id").and_then(Value::as_str) == Some(id)
+                    && n.as_object().is_some_and(|n| n.len() > 1)
+            });
+            if let Some(node) = node {
+                *value = node.clone();
+            }
+        }
+        _ => {}
+    }
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -694,6 +724,21 @@ mod tests {
             &["One."],
         );
         assert_eq!(meta.title.as_deref(), Some("Quay opens"));
+        // Yoast's graph: the author and the publisher are references to other nodes.
+        let meta = check(
+            r#"{"@graph":[{"@type":"Article","articleBody":"One.",
+                "author":[{"@id":"https://x/#/person/1"},{"@id":"https://x/#/person/404"}],
+                "publisher":{"@id":"https://x/#org"}},
+                {"@type":"Person","@id":"https://x/#/person/1","name":"Jane Roe"},
+                {"@type":"Organization","@id":"https://x/#org","name":"The Courier"}]}"#,
+            &["One."],
+        );
+        assert_eq!(
+            meta.authors,
+            ["Jane Roe"],
+            "a reference to no node is no name"
+        );
+        assert_eq!(meta.publisher.as_deref(), Some("The Courier"));
         let meta = check(r#" [{"title":"Only","body":"One."}] "#, &["One."]);
         assert_eq!(meta.title.as_deref(), Some("Only"));
         let m = json_error(r#"[{"body":"One."},{"body":"Two."}]"#);

@@ -82,14 +82,19 @@ fn fixed_offset(s: &str) -> Option<String> {
 /// Reads the page's own statements.
 pub fn facts(page: &Page) -> Facts {
     let mut f = Facts::default();
-    let ld: Vec<Value> = page
+    let nodes: Vec<Value> = page
         .json_ld
         .iter()
         .filter_map(|s| serde_json::from_str::<Value>(s).ok())
         .flat_map(flatten_ld)
-        .filter(is_article)
         .collect();
-    let ld = ld.first();
+    let graph = Graph::new(&nodes);
+    // The story's node: an article's rather than the page's that holds it (a `WebPage`
+    // node, first in many graphs, has no author).
+    let ld = nodes
+        .iter()
+        .find(|v| article_kind(v) == Some(Kind::Story))
+        .or_else(|| nodes.iter().find(|v| article_kind(v).is_some()));
 
     f.title = meta(page, &["og:title", "twitter:title"])
         .map(|(_, v)| v.to_string())
@@ -157,7 +162,8 @@ pub fn facts(page: &Page) -> Facts {
     }
     if let Some(v) = ld {
         publishers.extend(
-            v.get("publisher")
+            graph
+                .resolve(v.get("publisher"))
                 .and_then(|p| str_of(p.get("name")).or_else(|| str_of(Some(p)))),
         );
     }
@@ -169,7 +175,7 @@ pub fn facts(page: &Page) -> Facts {
 
     let publisher = f.publisher.as_deref();
     if let Some(v) = ld {
-        f.authors = names_of(v.get("author"))
+        f.authors = names_of(v.get("author"), &graph)
             .iter()
             .flat_map(|a| super::byline::stated(a, publisher))
             .collect();
@@ -245,15 +251,64 @@ fn flatten_ld(v: Value) -> Vec<Value> {
     }
 }
 
-fn is_article(v: &Value) -> bool {
+/// What a JSON-LD node that can hold the article's facts is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// `NewsArticle`, `Article`, `BlogPosting`, `Report` …
+    Story,
+    /// The `WebPage` the story is on.
+    Page,
+}
+
+fn article_kind(v: &Value) -> Option<Kind> {
     let kinds = match v.get("@type") {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => return false,
+        _ => return None,
     };
-    kinds
+    if kinds
         .iter()
-        .any(|k| k.ends_with("Article") || *k == "BlogPosting" || *k == "Report" || *k == "WebPage")
+        .any(|k| k.ends_with("Article") || *k == "BlogPosting" || *k == "Report")
+    {
+        Some(Kind::Story)
+    } else {
+        kinds.contains(&"WebPage").then_some(Kind::Page)
+    }
+}
+
+/// The page's JSON-LD nodes by `@id`, so that a reference (`"author": {"@id": "…#/schema/
+/// person/…"}`, as WordPress's Yoast writes every author and publisher) is read as the node
+/// it names.
+struct Graph<'a> {
+    by_id: std::collections::HashMap<&'a str, &'a Value>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(nodes: &'a [Value]) -> Self {
+        let by_id = nodes
+            .iter()
+            .filter(|n| n.as_object().is_some_and(|o| o.len() > 1))
+            .filter_map(|n| Some((n.get("@id")?.as_str()?, n)))
+            .collect();
+        Graph { by_id }
+    }
+
+    /// `v`, or the node it refers to when it is a bare reference (an object with an `@id`
+    /// and no name) to one of the page's nodes.
+    fn resolve(&self, v: Option<&'a Value>) -> Option<&'a Value> {
+        let v = v?;
+        let Some(o) = v.as_object() else {
+            return Some(v);
+        };
+        if o.contains_key("name") {
+            return Some(v);
+        }
+        let target = o
+            .get("@id")
+            .and_then(Value::as_str)
+            .and_then(|id| self.by_id.get(id).copied());
+        Some(target.unwrap_or(v))
+    }
 }
 
 fn str_of(v: Option<&Value>) -> Option<String> {
@@ -263,11 +318,11 @@ fn str_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn names_of(v: Option<&Value>) -> Vec<String> {
-    match v {
+fn names_of<'a>(v: Option<&'a Value>, graph: &Graph<'a>) -> Vec<String> {
+    match graph.resolve(v) {
         Some(Value::String(s)) if !s.trim().is_empty() => vec![s.trim().to_string()],
         Some(Value::Object(o)) => str_of(o.get("name")).into_iter().collect(),
-        Some(Value::Array(a)) => a.iter().flat_map(|x| names_of(Some(x))).collect(),
+        Some(Value::Array(a)) => a.iter().flat_map(|x| names_of(Some(x), graph)).collect(),
         _ => Vec::new(),
     }
 }
@@ -303,6 +358,30 @@ mod tests {
         );
         assert_eq!(f.authors, vec!["Jane Roe".to_string()]);
         assert_eq!(f.publisher.as_deref(), Some("The Site"));
+    }
+
+    /// WordPress's Yoast: a graph whose `WebPage` node comes first, and whose article node
+    /// names its author and publisher by reference to other nodes.
+    #[test]
+    fn json_ld_references_are_followed_to_the_nodes_they_name() {
+        let graph = r#"{"@context":"https://schema.org","@graph":[
+            {"@type":"WebPage","@id":"https://x/a","name":"A | X","datePublished":"2019-11-19T09:00:00+00:00"},
+            {"@type":"Article","@id":"https://x/a#article","headline":"A",
+             "datePublished":"2019-11-19T09:01:42+05:30",
+             "author":{"@id":"https://x/#/schema/person/1"},"publisher":{"@id":"https://x/#org"}},
+            {"@type":["Person"],"@id":"https://x/#/schema/person/1","name":"Anna Menin"},
+            {"@type":"Organization","@id":"https://x/#org","name":"City Paper"}]}"#;
+        let f = facts(&Page {
+            json_ld: vec![graph.into()],
+            ..Page::default()
+        });
+        assert_eq!(f.authors, vec!["Anna Menin".to_string()]);
+        assert_eq!(f.publisher.as_deref(), Some("City Paper"));
+        assert_eq!(
+            f.published.map(|(date, _)| date).as_deref(),
+            Some("2019-11-19T09:01:42+05:30"),
+            "the article's date, not the page's"
+        );
     }
 
     #[test]
