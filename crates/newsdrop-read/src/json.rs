@@ -20,13 +20,15 @@ use serde_json::{Map, Value};
 use crate::ReadError;
 
 /// Fields the body is read from, in this order.
-const BODY_FIELDS: [&str; 6] = [
+const BODY_FIELDS: [&str; 7] = [
     "body",
     "text",
     "content",
     "articleBody",
     "content_html",
     "content_text",
+    // An Editor.js document as its editor saves it: `{"time": …, "blocks": […]}`.
+    "blocks",
 ];
 
 /// Fields a publication date is read from, in this order.
@@ -270,8 +272,8 @@ fn authors(object: &Map<String, Value>) -> Vec<String> {
     Vec::new()
 }
 
-/// The body (`body`, `text`, `content`, `articleBody`, `content_html` or `content_text`: a
-/// string, or an array of paragraphs: strings or block objects, see [`item_text`]) as
+/// The body (`body`, `text`, `content`, `articleBody`, `content_html`, `content_text` or
+/// `blocks`: a string, or an array of paragraphs: strings or block objects, see [`item_text`]) as
 /// blocks.
 fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
     for key in BODY_FIELDS {
@@ -305,7 +307,9 @@ fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
 /// A paragraph of a body given as an array: a string, or a block of a CMS's or an editor's
 /// export: `{"type": "paragraph", "text": "…"}` (or `content`, `html`, `value`), Editor.js's
 /// `{"data": {"text": "…"}}`, Portable Text's `{"children": [{"text": "…"}, …]}` (its
-/// spans, joined). Blocks without text (images, embeds) have none.
+/// spans, joined), Editor.js's lists and checklists (`{"data": {"items": […]}}`: an item a
+/// paragraph, nested lists' items after their parent's). Blocks without text (images,
+/// embeds) have none.
 fn item_text(item: &Value) -> Option<String> {
     let Value::Object(o) = item else {
         return item.as_str().map(str::to_string);
@@ -317,12 +321,39 @@ fn item_text(item: &Value) -> Option<String> {
     if let Some(text) = own {
         return Some(text.to_string());
     }
+    if let Some(Value::Array(items)) = o.get("data").and_then(|d| d.get("items")) {
+        let mut lines = Vec::new();
+        list_items(items, &mut lines);
+        return (!lines.is_empty()).then(|| lines.join("\n\n"));
+    }
     let spans = o.get("children")?.as_array()?;
     let text: String = spans
         .iter()
         .filter_map(|s| s.get("text")?.as_str())
         .collect();
     (!text.is_empty()).then_some(text)
+}
+
+/// The texts of an Editor.js list's items, in order: strings, or `{"content": …, "items":
+/// […]}` (nested lists) and `{"text": …}` (checklists).
+fn list_items(items: &[Value], out: &mut Vec<String>) {
+    for item in items {
+        let text = match item {
+            Value::String(s) => Some(s.as_str()),
+            Value::Object(o) => ["content", "text"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(Value::as_str)),
+            _ => None,
+        };
+        out.extend(
+            text.map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        );
+        if let Some(Value::Array(nested)) = item.get("items") {
+            list_items(nested, out);
+        }
+    }
 }
 
 /// A body string's blocks: the HTML reader's when it is HTML, else its paragraphs, each
@@ -752,6 +783,16 @@ mod tests {
                 {"_type":"block","children":[{"_type":"span","text":"Three "},{"text":"spans."}]},
                 "Four."]}"#,
             &["One.", "Two bold & more.", "Three spans.", "Four."],
+        );
+        // Editor.js lists (nested, as its list tool of 2024 writes them) and checklists.
+        check(
+            r#"{"blocks":[{"type":"paragraph","data":{"text":"Steps:"}},
+                {"type":"list","data":{"style":"ordered","items":[
+                    {"content":"Apply","items":[{"content":"online","items":[]}]},
+                    {"content":"Wait","items":[]}]}},
+                {"type":"list","data":{"items":["Flat <i>one</i>"," "]}},
+                {"type":"checklist","data":{"items":[{"text":"Done","checked":true}]}}]}"#,
+            &["Steps:", "Apply", "online", "Wait", "Flat one", "Done"],
         );
         // No block with text: the next body field is read.
         check(r#"{"body":[{"type":"image"}],"text":"Text."}"#, &["Text."]);
