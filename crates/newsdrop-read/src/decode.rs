@@ -186,8 +186,19 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
         multibyte |= !chunk.valid().is_ascii();
         bad += chunk.invalid().len();
     }
-    multibyte && bad * 100 <= bytes.len()
+    multibyte && within_limit(bad, bytes.len(), true)
 }
+
+/// Whether `bad` characters (or bytes) of `total` are few enough for text: at most 1%, or a
+/// single undecodable byte in a text of [`ONE_STRAY_FROM`] characters or more, so that a
+/// short note cut mid-character is read, not failed; controls get no such floor (a file
+/// of four bytes, two of them controls, is no text).
+fn within_limit(bad: usize, total: usize, undecodable: bool) -> bool {
+    bad.saturating_mul(100) <= total || (undecodable && bad == 1 && total >= ONE_STRAY_FROM)
+}
+
+/// The shortest text in which one undecodable byte is let through whatever the 1% says.
+const ONE_STRAY_FROM: usize = 20;
 
 /// chardetng's guess for bytes that are not valid UTF-8.
 fn detect(bytes: &[u8]) -> &'static Encoding {
@@ -322,7 +333,7 @@ fn clean<'a>(raw: Cow<'a, str>, encoding: &str) -> Result<Cow<'a, str>, ReadErro
             first_bad.get_or_insert(c);
         }
     }
-    if bad.saturating_mul(100) > chars {
+    if !within_limit(bad, chars, first_bad == Some('\u{fffd}')) {
         let what = match first_bad {
             Some('\u{fffd}') => "bytes that do not decode".to_string(),
             Some(c) => format!("control characters such as U+{:04X}", u32::from(c)),
@@ -431,6 +442,25 @@ mod tests {
             "{}",
             got.text
         );
+    }
+
+    /// One stray byte is over 1% of a short note, and is read all the same; one control
+    /// character is not.
+    #[test]
+    fn a_short_note_with_one_stray_byte_is_read() {
+        let note = "Caf\u{e9} talks resume on Monday; the council will vote on it.";
+        assert!(note.len() < 100);
+        let mut bytes = note.as_bytes().to_vec();
+        bytes.insert(20, 0xff);
+        let got = decode(&bytes, false).expect("decodes");
+        assert_eq!(got.encoding, "UTF-8");
+        assert!(got.text.starts_with("Caf\u{e9} talks"), "{}", got.text);
+        assert_eq!(got.text.matches('\u{fffd}').count(), 1);
+        let err = decode(b"Cafe talks resume on\x01 Monday.", false).unwrap_err();
+        assert!(matches!(err, ReadError::Encoding(m) if m.contains("U+0001")));
+        // A few characters: one bad byte is too many to call it UTF-8; it is guessed.
+        let got = decode(b"\xc3\xa9t\xc3\xa9 \xff", false).expect("guessed");
+        assert_ne!(got.encoding, "UTF-8");
     }
 
     #[test]
