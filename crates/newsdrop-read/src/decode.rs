@@ -144,7 +144,8 @@ pub(crate) struct Decoded<'a> {
 /// Decodes `bytes` to text: a BOM wins, then valid UTF-8, then (for HTML) a `<meta charset>`
 /// in the first 1024 bytes, then a chardetng guess. The result has no BOM, LF line ends and
 /// no control characters other than tab, LF and form feed; more than 1% of bad characters
-/// (controls, or replacement characters from undecodable bytes) fails as [`ReadError::Encoding`].
+/// (controls, or replacement characters from undecodable bytes; see [`within_limit`]) fails
+/// as [`ReadError::Encoding`].
 pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded<'_>, ReadError> {
     let (encoding, body) = match Encoding::for_bom(bytes) {
         Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
@@ -177,7 +178,7 @@ pub(crate) fn decode(bytes: &[u8], html: bool) -> Result<Decoded<'_>, ReadError>
 
 /// Whether bytes that are not valid UTF-8 are still UTF-8 with a few bad bytes (a copy cut
 /// mid-character, a stray byte): they hold multi-byte UTF-8 characters, which text in a
-/// single-byte encoding almost never does, and bad bytes are at most 1% of them. Read as
+/// single-byte encoding almost never does, and bad bytes are few ([`within_limit`]). Read as
 /// UTF-8, each bad byte is one replacement character; a guess would read all of the text
 /// in another encoding (`café` as `cafÃ©`), or fail it as not text.
 fn mostly_utf8(bytes: &[u8]) -> bool {
@@ -318,7 +319,7 @@ fn suspicious(bytes: &[u8]) -> bool {
 }
 
 /// Normalises CRLF and CR to LF and removes stray control characters, failing if they are
-/// more than 1% of the text. Clean text is returned as it came.
+/// more than [`within_limit`] lets through. Clean text is returned as it came.
 fn clean<'a>(raw: Cow<'a, str>, encoding: &str) -> Result<Cow<'a, str>, ReadError> {
     if !suspicious(raw.as_bytes()) {
         return Ok(raw);
