@@ -262,6 +262,26 @@ pub struct Page {
     pub stated_dates: Vec<(String, String)>,
 }
 
+/// The node of a JSON-LD `graph` that `value` refers to, when `value` is a bare reference
+/// to one: an object with an `@id` and no name (`"author": {"@id": "…#/schema/person/…"}`,
+/// how WordPress's Yoast gives every author and publisher), naming a node that states more
+/// than its id. Used where a page's JSON-LD (the metadata rule) or a JSON input's `@graph`
+/// (the reader) names its author or publisher.
+pub fn json_ld_referenced<'a>(
+    value: &serde_json::Value,
+    graph: &'a [serde_json::Value],
+) -> Option<&'a serde_json::Value> {
+    let o = value.as_object()?;
+    if o.contains_key("name") {
+        return None;
+    }
+    let id = o.get("@id")?.as_str()?;
+    graph.iter().find(|n| {
+        n.get("@id").and_then(serde_json::Value::as_str) == Some(id)
+            && n.as_object().is_some_and(|n| n.len() > 1)
+    })
+}
+
 /// Metadata of the article, set by rules (or by the reader for fields a JSON input gives).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Meta {

@@ -11,6 +11,7 @@
 //! a JSON Feed item, a news API's article, WordPress's REST API), so a `{"rendered": "…"}`
 //! or `{"name": "…"}` object counts as its string; unknown fields are ignored.
 
+use newsdrop_core::article::json_ld_referenced;
 use newsdrop_core::{Block, BlockKind, Meta, Page};
 use std::collections::BTreeMap;
 
@@ -184,27 +185,15 @@ fn fields(text: &str) -> Result<Map<String, Value>, ReadError> {
     Ok(object)
 }
 
-/// Replaces a bare reference to another node of the graph (`{"@id": "…#/schema/person/…"}`,
-/// with no name: how WordPress's Yoast gives every author and publisher) by that node, in
-/// `value` or in the array it is.
+/// Replaces a bare reference to another node of the graph ([`json_ld_referenced`]) by that
+/// node, in `value` or in the array it is.
 fn follow_references(value: &mut Value, graph: &[Value]) {
-    match value {
-        Value::Array(items) => items
+    if let Value::Array(items) = value {
+        items
             .iter_mut()
-            .for_each(|item| follow_references(item, graph)),
-        Value::Object(o) if !o.contains_key("name") => {
-            let Some(id) = o.get("@id").and_then(Value::as_str) else {
-                return;
-            };
-            let node = graph.iter().find(|n| {
-                n.get("@id").and_then(Value::as_str) == Some(id)
-                    && n.as_object().is_some_and(|n| n.len() > 1)
-            });
-            if let Some(node) = node {
-                *value = node.clone();
-            }
-        }
-        _ => {}
+            .for_each(|item| follow_references(item, graph));
+    } else if let Some(node) = json_ld_referenced(value, graph) {
+        *value = node.clone();
     }
 }
 

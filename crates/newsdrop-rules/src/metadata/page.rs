@@ -5,6 +5,7 @@
 //! Stated facts win over guesses from the text. JSON-LD `articleBody` is never used: it is
 //! often partial; the body comes from the blocks.
 
+use newsdrop_core::article::json_ld_referenced;
 use newsdrop_core::{Meta, Page};
 use serde_json::Value;
 
@@ -88,7 +89,6 @@ pub fn facts(page: &Page) -> Facts {
         .filter_map(|s| serde_json::from_str::<Value>(s).ok())
         .flat_map(flatten_ld)
         .collect();
-    let graph = Graph::new(&nodes);
     // The story's node: an article's rather than the page's that holds it (a `WebPage`
     // node, first in many graphs, has no author).
     let ld = nodes
@@ -162,8 +162,8 @@ pub fn facts(page: &Page) -> Facts {
     }
     if let Some(v) = ld {
         publishers.extend(
-            graph
-                .resolve(v.get("publisher"))
+            v.get("publisher")
+                .map(|p| json_ld_referenced(p, &nodes).unwrap_or(p))
                 .and_then(|p| str_of(p.get("name")).or_else(|| str_of(Some(p)))),
         );
     }
@@ -175,7 +175,7 @@ pub fn facts(page: &Page) -> Facts {
 
     let publisher = f.publisher.as_deref();
     if let Some(v) = ld {
-        f.authors = names_of(v.get("author"), &graph)
+        f.authors = names_of(v.get("author"), &nodes)
             .iter()
             .flat_map(|a| super::byline::stated(a, publisher))
             .collect();
@@ -276,41 +276,6 @@ fn article_kind(v: &Value) -> Option<Kind> {
     }
 }
 
-/// The page's JSON-LD nodes by `@id`, so that a reference (`"author": {"@id": "…#/schema/
-/// person/…"}`, as WordPress's Yoast writes every author and publisher) is read as the node
-/// it names.
-struct Graph<'a> {
-    by_id: std::collections::HashMap<&'a str, &'a Value>,
-}
-
-impl<'a> Graph<'a> {
-    fn new(nodes: &'a [Value]) -> Self {
-        let by_id = nodes
-            .iter()
-            .filter(|n| n.as_object().is_some_and(|o| o.len() > 1))
-            .filter_map(|n| Some((n.get("@id")?.as_str()?, n)))
-            .collect();
-        Graph { by_id }
-    }
-
-    /// `v`, or the node it refers to when it is a bare reference (an object with an `@id`
-    /// and no name) to one of the page's nodes.
-    fn resolve(&self, v: Option<&'a Value>) -> Option<&'a Value> {
-        let v = v?;
-        let Some(o) = v.as_object() else {
-            return Some(v);
-        };
-        if o.contains_key("name") {
-            return Some(v);
-        }
-        let target = o
-            .get("@id")
-            .and_then(Value::as_str)
-            .and_then(|id| self.by_id.get(id).copied());
-        Some(target.unwrap_or(v))
-    }
-}
-
 fn str_of(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
@@ -318,8 +283,10 @@ fn str_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn names_of<'a>(v: Option<&'a Value>, graph: &Graph<'a>) -> Vec<String> {
-    match graph.resolve(v) {
+/// The names `v` gives: a string, an object's `name` (or the `name` of the node it refers
+/// to, [`json_ld_referenced`]), or those of each item of an array.
+fn names_of(v: Option<&Value>, graph: &[Value]) -> Vec<String> {
+    match v.map(|v| json_ld_referenced(v, graph).unwrap_or(v)) {
         Some(Value::String(s)) if !s.trim().is_empty() => vec![s.trim().to_string()],
         Some(Value::Object(o)) => str_of(o.get("name")).into_iter().collect(),
         Some(Value::Array(a)) => a.iter().flat_map(|x| names_of(Some(x), graph)).collect(),
