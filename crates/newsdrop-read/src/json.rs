@@ -262,8 +262,8 @@ fn authors(object: &Map<String, Value>) -> Vec<String> {
 }
 
 /// The body (`body`, `text`, `content`, `articleBody`, `content_html`, `content_text` or
-/// `blocks`: a string, or an array of paragraphs: strings or block objects, see [`item_text`]) as
-/// blocks.
+/// `blocks`: a string, or an array of paragraphs: strings or block objects, see
+/// [`item_text`]) as blocks.
 fn body_blocks(object: &Map<String, Value>) -> Result<Vec<Block>, ReadError> {
     for key in BODY_FIELDS {
         match object.get(key) {

@@ -9,8 +9,9 @@
 //! (see `Boilerplate::choose`); an end-of-article marker behind most of what the DOM keeps
 //! ends the article there, as in a text dump. A JSON input's body is already the article:
 //! all of it is the run, and only what is marked inside it goes. The per-block features are
-//! computed once per article and shared with the metadata rule ([`shared`]). Blocks an earlier rule dropped (the metadata
-//! rule's title and byline) stay dropped. Phrase lists and thresholds are options:
+//! computed once per article and shared with the metadata rule ([`shared`]). Blocks an
+//! earlier rule dropped (the metadata rule's title and byline) stay dropped. Phrase lists
+//! and thresholds are options:
 //!
 //! ```toml
 //! [[stage]]
