@@ -39,16 +39,21 @@ pub const FLUSH_EVERY: usize = 512;
 pub const MAX_CANDIDATES: usize = 64;
 
 /// The line memory is saved after this many articles, or [`LINES_SAVE_AFTER`] after the
-/// last save, whichever comes first (and when dropped). A save rewrites the table's pages
-/// that hold a changed line, and the lines that change are mostly the same ones each time
-/// (a site's chrome, a recurring sentence): saving every 4,096 articles rewrote most of the
-/// table each time, and its cost grew with the table, from 0.8 to 4.9 µs an article over
-/// the 1M scale set (`dedup_bench`); every 32,768, 0.2 to 1.0 µs. What a kill loses is
-/// the counts since the last save: the memory learns chrome a little later, nothing more.
+/// last save, whichever comes first (and when dropped). A save writes the lines whose count
+/// changed, mostly the same ones each time (a site's chrome, a recurring sentence), so a
+/// save costs about as much however few articles came since the last: saved every 4,096
+/// articles, it cost 0.8 µs an article at the start of the 1M scale set and 4.9 at its end,
+/// as the table grew (timed in the store during `dedup_bench`); every 32,768, 0.2 and 1.0.
+/// What a kill loses is the counts since the last save: chrome is learnt a little later.
 const LINES_SAVE_EVERY: u64 = 1 << 15;
 
 /// See [`LINES_SAVE_EVERY`]: a daemon that sees few articles still saves its memory often.
 const LINES_SAVE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The changed lines noted between saves (an entry a repeat) are made distinct when they
+/// pass this many (or twice what they were when last made so), so they take at most twice
+/// the room of the lines that changed.
+const LINES_DIRTY_MAX: usize = 1 << 18;
 
 /// Entries the line memory keeps before it forgets lines seen once.
 const LINES_CAPACITY: usize = 1 << 20;
@@ -797,6 +802,8 @@ struct LinesInner {
     /// Lines whose saved count is out of date (those seen more than once since the last
     /// save), so a save writes what changed rather than the whole table.
     dirty: Vec<u64>,
+    /// `dirty` is made distinct when longer than this (see [`LINES_DIRTY_MAX`]).
+    dirty_limit: usize,
     /// The memory forgot or halved lines since the last save: the table is rewritten.
     rewrite: bool,
 }
@@ -827,6 +834,7 @@ impl SqliteLines {
                 last_save: std::time::Instant::now(),
                 save_after: LINES_SAVE_AFTER,
                 dirty: Vec::new(),
+                dirty_limit: LINES_DIRTY_MAX,
                 rewrite: false,
             }),
         })
@@ -873,6 +881,7 @@ fn save_lines(inner: &mut LinesInner, label: &str) -> Result<(), StateError> {
     inner.since_save = 0;
     inner.last_save = std::time::Instant::now();
     inner.dirty.clear();
+    inner.dirty_limit = LINES_DIRTY_MAX;
     inner.rewrite = false;
     Ok(())
 }
@@ -893,6 +902,13 @@ impl LineMemory for SqliteLines {
                 before
             })
             .collect();
+        if inner.dirty.len() > inner.dirty_limit {
+            // Bounded however long until the next save: each changed line once, and room
+            // for as many repeats again before the next time.
+            inner.dirty.sort_unstable();
+            inner.dirty.dedup();
+            inner.dirty_limit = LINES_DIRTY_MAX.max(2 * inner.dirty.len());
+        }
         if inner.counts.len() > LINES_CAPACITY {
             inner.rewrite = true;
             inner.counts.retain(|_, c| *c > 1);
@@ -996,6 +1012,42 @@ mod tests {
             "saved once the time since the last save is up"
         );
         assert_eq!(saved(2), None, "a line seen once is not saved");
+    }
+
+    #[test]
+    fn the_lines_changed_between_saves_are_noted_once_each_when_they_pile_up() {
+        use std::sync::{Arc, Mutex};
+
+        use newsdrop_core::LineMemory;
+
+        use super::{SqliteLines, lock};
+
+        let conn = rusqlite::Connection::open_in_memory().expect("db");
+        conn.execute_batch(
+            "CREATE TABLE line_freq (hash INTEGER PRIMARY KEY, count INTEGER NOT NULL)",
+        )
+        .expect("table");
+        let conn = Arc::new(Mutex::new(conn));
+        let lines = SqliteLines::open(conn.clone(), "test").expect("open");
+        // An article of a hundred short lines, 3,000 times: 299,900 repeats before a save.
+        let article: Vec<u64> = (0..100).collect();
+        for _ in 0..3_000 {
+            lines.observe(&article).expect("observe");
+        }
+        let noted = lock(&lines.inner).dirty.len();
+        assert!(
+            noted < super::LINES_DIRTY_MAX,
+            "299,900 repeats of 100 lines noted in {noted} entries"
+        );
+        lines.save().expect("save");
+        let count = |hash: i64| -> i64 {
+            lock(&conn)
+                .query_row("SELECT count FROM line_freq WHERE hash = ?1", [hash], |r| {
+                    r.get(0)
+                })
+                .expect("saved")
+        };
+        assert_eq!((count(0), count(50), count(99)), (3_000, 3_000, 3_000));
     }
 
     #[test]
