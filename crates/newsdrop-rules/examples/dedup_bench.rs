@@ -6,11 +6,12 @@
 //!
 //! Each article is prepared outside the clock right before the dedup stage runs on it, as
 //! in the pipeline, where dedup follows the other stages with the article's text still in
-//! the cache. Only the dedup stage is timed (wall clock and this thread's CPU time, steadier
-//! on a shared machine; the two clock reads cost about 0.4 µs an article, counted in), overall
-//! and per 10% slice, to show whether throughput stays flat as the index grows. (Prepared a
-//! thousand at a time, as this bench once did, each text was cold again when dedup read it,
-//! and colder as the index grew: 15% slower at 1M articles, for reasons not dedup's.) Then: index
+//! the cache. Only the dedup stage is timed (wall clock and this thread's CPU time,
+//! steadier on a shared machine; the two clock reads cost about 0.4 µs an article, counted
+//! in), overall and per 10% slice, to show whether throughput stays flat as the index
+//! grows. (Prepared a thousand at a time, as this bench once did, each text had left the
+//! cache by the time dedup read it, the more so as the index grew: the stage measured 16%
+//! slower over the 1M set, waiting on memory the pipeline has in cache.) Then: index
 //! memory (`memory_bytes()` per article, and the process's peak RSS), the store's size on
 //! disk, and the restart time: the store dropped, then `Store::open` and the dedup stage
 //! built again, which loads the index, as the daemon does at start-up. `--decisions FILE`
