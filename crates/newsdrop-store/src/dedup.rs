@@ -51,8 +51,8 @@ const LINES_SAVE_EVERY: u64 = 1 << 15;
 const LINES_SAVE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The changed lines noted between saves (an entry a repeat) are made distinct when they
-/// pass this many (or twice what they were when last made so), so they take at most twice
-/// the room of the lines that changed.
+/// pass this many (or twice what they were when last made so): they never hold much more
+/// than this many entries, or twice the number of lines that changed.
 const LINES_DIRTY_MAX: usize = 1 << 18;
 
 /// Entries the line memory keeps before it forgets lines seen once.
