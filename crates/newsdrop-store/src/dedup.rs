@@ -950,8 +950,11 @@ pub(crate) struct Handles {
 
 #[cfg(test)]
 mod tests {
-    use newsdrop_core::State;
+    use std::sync::{Arc, Mutex};
 
+    use newsdrop_core::{LineMemory, State};
+
+    use super::{SqliteLines, lock};
     use crate::Store;
 
     // The index and the line memory are tested against both backends by the conformance
@@ -975,28 +978,28 @@ mod tests {
         );
     }
 
+    /// A line memory over a database in memory, and its connection, to read what it saved.
+    fn lines_in_memory() -> (Arc<Mutex<rusqlite::Connection>>, SqliteLines) {
+        let conn = rusqlite::Connection::open_in_memory().expect("db");
+        conn.execute_batch(super::MIGRATION).expect("tables");
+        let conn = Arc::new(Mutex::new(conn));
+        let lines = SqliteLines::open(conn.clone(), "test").expect("open");
+        (conn, lines)
+    }
+
+    /// The count saved for the line `hash`, if any.
+    fn saved_count(conn: &Mutex<rusqlite::Connection>, hash: i64) -> Option<i64> {
+        lock(conn)
+            .query_row("SELECT count FROM line_freq WHERE hash = ?1", [hash], |r| {
+                r.get(0)
+            })
+            .ok()
+    }
+
     #[test]
     fn the_line_memory_is_saved_a_while_after_the_last_save_however_few_articles_came() {
-        use std::sync::{Arc, Mutex};
-
-        use newsdrop_core::LineMemory;
-
-        use super::{SqliteLines, lock};
-
-        let conn = rusqlite::Connection::open_in_memory().expect("db");
-        conn.execute_batch(
-            "CREATE TABLE line_freq (hash INTEGER PRIMARY KEY, count INTEGER NOT NULL)",
-        )
-        .expect("table");
-        let conn = Arc::new(Mutex::new(conn));
-        let saved = |hash: i64| -> Option<i64> {
-            lock(&conn)
-                .query_row("SELECT count FROM line_freq WHERE hash = ?1", [hash], |r| {
-                    r.get(0)
-                })
-                .ok()
-        };
-        let lines = SqliteLines::open(conn.clone(), "test").expect("open");
+        let (conn, lines) = lines_in_memory();
+        let saved = |hash: i64| saved_count(&conn, hash);
         lines.observe(&[1, 2]).expect("observe");
         lines.observe(&[1]).expect("observe");
         assert_eq!(
@@ -1016,19 +1019,7 @@ mod tests {
 
     #[test]
     fn the_lines_changed_between_saves_are_noted_once_each_when_they_pile_up() {
-        use std::sync::{Arc, Mutex};
-
-        use newsdrop_core::LineMemory;
-
-        use super::{SqliteLines, lock};
-
-        let conn = rusqlite::Connection::open_in_memory().expect("db");
-        conn.execute_batch(
-            "CREATE TABLE line_freq (hash INTEGER PRIMARY KEY, count INTEGER NOT NULL)",
-        )
-        .expect("table");
-        let conn = Arc::new(Mutex::new(conn));
-        let lines = SqliteLines::open(conn.clone(), "test").expect("open");
+        let (conn, lines) = lines_in_memory();
         // An article of a hundred short lines, 3,000 times: 299,900 repeats before a save.
         let article: Vec<u64> = (0..100).collect();
         for _ in 0..3_000 {
@@ -1040,14 +1031,11 @@ mod tests {
             "299,900 repeats of 100 lines noted in {noted} entries"
         );
         lines.save().expect("save");
-        let count = |hash: i64| -> i64 {
-            lock(&conn)
-                .query_row("SELECT count FROM line_freq WHERE hash = ?1", [hash], |r| {
-                    r.get(0)
-                })
-                .expect("saved")
-        };
-        assert_eq!((count(0), count(50), count(99)), (3_000, 3_000, 3_000));
+        let count = |hash: i64| saved_count(&conn, hash);
+        assert_eq!(
+            (count(0), count(50), count(99)),
+            (Some(3_000), Some(3_000), Some(3_000))
+        );
     }
 
     #[test]
